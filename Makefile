@@ -1,0 +1,28 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Each creates .venv from the hash-pinned lock file when it is missing or older than the lock.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench bench-quick lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsarchive needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/newsarchive demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Regenerate the lock after editing dependencies in pyproject.toml (needs `uv` on PATH).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,153 @@
+"""Helpers every site parser shares: decoding, JSON-LD / OpenGraph reading, dates, text cleaning."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+def decode_html(html: bytes, content_type: str | None = None) -> str:
+    """Bytes to text the way browsers do: BOM, then HTTP charset, then <meta charset>, then sniffing.
+
+    Bytes that are invalid in the declared charset (windows-1252 served as UTF-8, say) are replaced,
+    never raised on.
+    """
+    _encoding, text = html_to_unicode(content_type, html)
+    return text
+
+
+def selector(html: bytes | str, content_type: str | None = None) -> Selector:
+    text = html if isinstance(html, str) else decode_html(html, content_type)
+    return Selector(text=text or "<html></html>", type="html")
+
+
+# --- text ------------------------------------------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str:
+    """One line of reader-visible text: NFC, zero-width and soft hyphens dropped, whitespace collapsed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH).replace("\u00a0", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def node_text(node: Selector) -> str:
+    """Cleaned visible text of one element (scripts and styles excluded)."""
+    parts = node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    return clean_text(" ".join(parts)) if len(parts) > 1 else clean_text("".join(parts))
+
+
+def join_paragraphs(paragraphs: list[str]) -> str | None:
+    kept = [p for p in (clean_text(p) for p in paragraphs) if p]
+    return "\n\n".join(kept) if kept else None
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def word_count(text: str | None) -> int:
+    return len(_WORD.findall(text)) if text else 0
+
+
+# --- metadata ---------------------------------------------------------------------------------------
+
+
+def iter_json_ld(sel: Selector) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, flattening top-level arrays and @graph. Bad JSON is skipped."""
+    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.extend(item["@graph"] if isinstance(item["@graph"], list) else [item["@graph"]])
+                yield item
+
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle"}
+
+
+def json_ld_article(sel: Selector) -> dict[str, Any] | None:
+    """The first JSON-LD object typed as a (news) article."""
+    for item in iter_json_ld(sel):
+        types = item.get("@type")
+        types = set(types) if isinstance(types, list) else {types}
+        if types & _ARTICLE_TYPES:
+            return item
+    return None
+
+
+def meta_content(sel: Selector, *names: str) -> str | None:
+    """First non-empty <meta property|name=...> content among `names`."""
+    for name in names:
+        value = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').get()
+        if value and value.strip():
+            return clean_text(value)
+    return None
+
+
+def canonical_url(sel: Selector) -> str | None:
+    href = sel.xpath('//link[@rel="canonical"]/@href').get() or meta_content(sel, "og:url")
+    return href.strip() if href and href.strip() else None
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+
+def parse_iso(value: str | None, default_tz: str | None = None) -> datetime | None:
+    """An ISO 8601 string to an aware datetime; a naive one is taken in `default_tz`. None if unparseable."""
+    if not value:
+        return None
+    value = value.strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        if default_tz is None:
+            return None
+        moment = moment.replace(tzinfo=ZoneInfo(default_tz))
+    return moment
+
+
+def in_zone(moment: datetime, tz: str) -> datetime:
+    """The same instant expressed in the site's zone (so the stored offset is the site's real one)."""
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with seconds and a numeric offset: 2026-07-09T13:20:00+09:00."""
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="seconds")
+
+
+def not_in_future(moment: datetime | None, fetched_at: datetime, warnings: list[str], what: str,
+                  slack_seconds: int = 600) -> datetime | None:
+    """Reject a date later than the capture itself (clock slack allowed): the page cannot know it."""
+    if moment is None:
+        return None
+    captured = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=timezone.utc)
+    if (moment - captured).total_seconds() > slack_seconds:
+        warnings.append(f"{what} {iso(moment)} is after the capture time {iso(captured)}; rejected")
+        return None
+    return moment

@@ -1,0 +1,67 @@
+"""What a parser returns: an Article, or NotArticle with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Access states (sites.md §1.3): Kyodo's three anonymous paywall states, and `open` for copy that
+# has no paywall at all (partner/AP copy, every Inakoran article).
+ACCESS_STATES = ("full", "gated", "expired", "open")
+
+# The exact keys of `newsarchive parse` JSON output, in order (issue #3).
+ARTICLE_KEYS = (
+    "url", "canonical_url", "site", "language", "title", "authors", "credit", "published", "modified",
+    "date_source", "categories", "dateline", "lead", "body", "images", "access", "word_count",
+    "parser", "parser_version",
+)
+
+
+@dataclass
+class Image:
+    src: str
+    caption: str | None = None
+    credit: str | None = None
+
+
+@dataclass
+class Article:
+    url: str
+    canonical_url: str | None
+    site: str
+    language: str | None
+    title: str | None
+    authors: list[str] = field(default_factory=list)  # people only, never the agency
+    credit: str | None = None  # organisation: "KYODO NEWS", "AP News"
+    published: str | None = None  # ISO 8601 with the site's real offset, seconds included
+    modified: str | None = None
+    date_source: dict[str, str] = field(default_factory=dict)  # {"published": "json-ld", "modified": ...}
+    categories: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    lead: str | None = None
+    body: str | None = None  # paragraphs joined by "\n\n"
+    images: list[Image] = field(default_factory=list)
+    access: str | None = None
+    word_count: int = 0
+    parser: str = ""
+    parser_version: str = ""
+    # Not part of the JSON contract: why a field is missing or was rejected.
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {key: data[key] for key in ARTICLE_KEYS}
+
+
+@dataclass
+class NotArticle:
+    url: str
+    reason: str  # e.g. "list page", "home page", "http 404 page", "photo gallery"
+    parser: str = ""
+    parser_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"article": None, "reason": self.reason}
+
+
+ParseResult = Article | NotArticle
