@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Iterator
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from parsel import Selector
@@ -151,3 +153,74 @@ def not_in_future(moment: datetime | None, fetched_at: datetime, warnings: list[
         warnings.append(f"{what} {iso(moment)} is after the capture time {iso(captured)}; rejected")
         return None
     return moment
+
+
+# --- helpers added for the Kyodo parser (usable by every site) -------------------------------------
+
+def _cp1252_for_bad_utf8(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+    raise exc
+
+
+codecs.register_error("newsarchive-cp1252", _cp1252_for_bad_utf8)
+
+
+def decode_html_repairing(html: bytes, content_type: str | None = None) -> str:
+    """`decode_html`, except that bytes invalid in a UTF-8 page are read as windows-1252.
+
+    Pages that declare UTF-8 but carry stray windows-1252 bytes (a pasted "it\\x92s", "caf\\xe9") then keep
+    the character the author typed instead of U+FFFD. Valid UTF-8 is decoded exactly as before.
+    """
+    encoding, text = html_to_unicode(content_type, html)
+    if "\ufffd" in text and codecs.lookup(encoding).name == "utf-8":
+        raw = html[len(codecs.BOM_UTF8):] if html.startswith(codecs.BOM_UTF8) else html
+        text = raw.decode("utf-8", errors="newsarchive-cp1252")
+    return text
+
+
+_URL_NOISE = re.compile(r"[\t\n\r]")
+
+
+def absolute_url(href: str | None, base: str | None = None) -> str | None:
+    """An href as a browser resolves it: ASCII TAB/CR/LF removed anywhere (Kyodo's nav has
+    `/list/news/\\tasian-games`), outer spaces stripped, resolved against `base`. None when empty."""
+    if not href:
+        return None
+    href = _URL_NOISE.sub("", href).strip(" \x00\x0b\x0c")
+    if not href:
+        return None
+    if base:
+        try:
+            return urljoin(_URL_NOISE.sub("", base).strip(), href)
+        except ValueError:  # e.g. a malformed IPv6 host in base
+            return href
+    return href
+
+
+_SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
+def element_text(element: Any) -> str:
+    """Cleaned reader-visible text of one lxml element: inline markup joined without extra spaces,
+    `<br>` read as a space, scripts/styles/comments skipped."""
+    parts: list[str] = [element.text or ""]
+    stack = [(iter(element), element)]  # iterative: garbage pages can nest deeper than Python recursion
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            _, done = stack.pop()
+            if stack and done.tail:
+                parts.append(done.tail)
+            continue
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _SKIP_TEXT_TAGS:
+            if tag == "br":
+                parts.append(" ")
+            else:
+                parts.append(child.text or "")
+                stack.append((iter(child), child))
+                continue
+        if child.tail:
+            parts.append(child.tail)
+    return clean_text("".join(parts))

@@ -1,0 +1,271 @@
+"""Writing and reading WARC 1.1 files: one gzip member per record, bodies as they came off the wire.
+
+Usable without Scrapy: the crawler hands over an `HttpExchange` (plain bytes and strings) and gets back
+the `RecordLocation` that the index stores, so every indexed row points at its exact response record.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+OPEN_SUFFIX = ".open"
+DEFAULT_MAX_BYTES = 1_000_000_000  # Heritrix, Browsertrix and warcprox rotate at 1 GB
+
+
+class WireHeaders(StatusAndHeaders):
+    """HTTP headers serialised back to the bytes that crossed the wire.
+
+    warcio percent-encodes any non-ASCII header value; HTTP header bytes are latin-1 (RFC 9110 §5.5), so
+    decoding and re-encoding as latin-1 reproduces them exactly, and the block digest covers the real bytes.
+    """
+
+    def compute_headers_buffer(self, header_filter=None):
+        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+
+
+@dataclass
+class HttpExchange:
+    """One request and its response, as fetched. Header names and values are latin-1 decoded strings."""
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    protocol: str  # "HTTP/1.1"
+    status: int
+    response_headers: list[tuple[str, str]]
+    body: bytes  # as received: still Content-Encoded, transfer coding removed
+    fetched_at: datetime
+    request_body: bytes = b""
+    reason: str | None = None
+    ip_address: str | None = None
+    extra_warc_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a response record lives: what the index stores and `show --html` seeks to."""
+
+    warc_file: str  # final file name (without .open), relative to the WARC directory
+    offset: int  # of the record's gzip member
+    length: int  # compressed length of the member
+    record_id: str
+    warc_date: str
+    payload_digest: str | None
+
+
+def warc_timestamp17(moment: datetime) -> str:
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+
+
+def _request_target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _host_header(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+class WarcFileWriter:
+    """Appends exchanges to `{prefix}-{timestamp17}-{serial}-{pid}~{host}.warc.gz`, rotating by size.
+
+    A file is written under a `.open` suffix and renamed when closed, so a reader never mistakes a file in
+    progress (or left by a killed crawl) for a finished one. Thread-safe: one lock around each write.
+    """
+
+    def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
+                 max_bytes: int = DEFAULT_MAX_BYTES, warcinfo: dict[str, str] | None = None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.warcinfo = dict(warcinfo or {})
+        self.hostname = socket.gethostname()
+        self.closed_files: list[str] = []
+        self.bytes_written = 0
+        self._serial = 0
+        self._lock = threading.Lock()
+        self._fh = None
+        self._name: str | None = None
+        self._writer: WARCWriter | None = None
+
+    # -- files ---------------------------------------------------------------------------------------
+
+    @property
+    def current_file(self) -> str | None:
+        return self._name
+
+    def _open_next(self) -> None:
+        self._serial += 1
+        stamp = warc_timestamp17(datetime.now(timezone.utc))
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}~{self.hostname}.warc.gz"
+        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb")
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        info = {"software": "newsarchive", "format": "WARC File Format 1.1",
+                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+                "hostname": self.hostname, **self.warcinfo}
+        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+
+    def _close_current(self) -> None:
+        if self._fh is None:
+            return
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.bytes_written += self._fh.tell()
+        self._fh.close()
+        os.replace(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
+        self.closed_files.append(self._name)
+        self._fh = self._writer = self._name = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_current()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.flush()
+
+    @property
+    def total_bytes(self) -> int:
+        with self._lock:
+            return self.bytes_written + (self._fh.tell() if self._fh else 0)
+
+    # -- records -------------------------------------------------------------------------------------
+
+    def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
+        request, response = self._build_records(exchange)
+        with self._lock:
+            if self._fh is None or self._fh.tell() >= self.max_bytes:
+                self._close_current()
+                self._open_next()
+            offset = self._fh.tell()
+            self._writer.write_record(response)
+            end = self._fh.tell()
+            request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+            self._writer.write_record(request)
+            return RecordLocation(
+                warc_file=self._name, offset=offset, length=end - offset,
+                record_id=response.rec_headers.get_header("WARC-Record-ID"),
+                warc_date=response.rec_headers.get_header("WARC-Date"),
+                payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+            )
+
+    def _build_records(self, exchange: HttpExchange):
+        builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")
+        warc_date = datetime_to_iso_date(exchange.fetched_at.astimezone(timezone.utc).replace(tzinfo=None),
+                                         use_micros=True)
+        reason = exchange.reason or _reason_phrase(exchange.status)
+        response_headers = WireHeaders(f"{exchange.status} {reason}".rstrip(), list(exchange.response_headers),
+                                       protocol=exchange.protocol)
+        warc_headers = {"WARC-Date": warc_date, **exchange.extra_warc_headers}
+        if exchange.ip_address:
+            warc_headers["WARC-IP-Address"] = exchange.ip_address
+        response = builder.create_warc_record(
+            exchange.url, "response", payload=BytesIO(exchange.body), length=len(exchange.body),
+            http_headers=response_headers, warc_headers_dict=warc_headers)
+
+        request_headers = list(exchange.request_headers)
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            request_headers.insert(0, ("Host", _host_header(exchange.url)))
+        request_line = f"{exchange.method} {_request_target(exchange.url)} {exchange.protocol}"
+        request = builder.create_warc_record(
+            exchange.url, "request", payload=BytesIO(exchange.request_body), length=len(exchange.request_body),
+            http_headers=WireHeaders(request_line, request_headers, is_http_request=True),
+            warc_headers_dict={"WARC-Date": warc_date})
+        return request, response
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredResponse:
+    url: str
+    warc_date: str
+    record_id: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    raw_body: bytes  # as stored (Content-Encoded)
+    body: bytes  # Content-Encoding removed
+
+
+def read_response(path: str | os.PathLike, offset: int) -> StoredResponse:
+    """The response record whose gzip member starts at `offset` (as stored in the index)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for record in ArchiveIterator(fh):
+            return _stored(record)
+    raise ValueError(f"no WARC record at offset {offset} of {path}")
+
+
+def iter_responses(path: str | os.PathLike) -> Iterator[tuple[int, StoredResponse]]:
+    """(offset, response) for every response record of a WARC file, streaming."""
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            if record.rec_type == "response":
+                offset = records.get_record_offset()
+                yield offset, _stored(record)
+
+
+def _stored(record) -> StoredResponse:
+    raw = record.raw_stream.read()
+    headers = record.http_headers
+    body = _decode_content(raw, headers.get_header("Content-Encoding") if headers else None)
+    status = headers.get_statuscode() if headers else None
+    return StoredResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        warc_date=record.rec_headers.get_header("WARC-Date"),
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        status=int(status) if status and str(status).isdigit() else None,
+        headers=list(headers.headers) if headers else [],
+        raw_body=raw, body=body)
+
+
+def _decode_content(raw: bytes, encoding: str | None) -> bytes:
+    import zlib
+
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    data = raw
+    for coding in reversed(codings):
+        if coding in ("gzip", "x-gzip"):
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+        elif coding == "deflate":
+            try:
+                data = zlib.decompress(data)
+            except zlib.error:
+                data = zlib.decompress(data, -zlib.MAX_WBITS)
+        elif coding == "br":
+            import brotli
+
+            data = brotli.decompress(data)
+        elif coding != "identity":
+            raise ValueError(f"unknown Content-Encoding {coding!r}")
+    return data
+
+
+def warc_date_to_datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,131 @@
+"""`newsarchive`: the command line. Each command is a thin shell over a Python function of the same job."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
+
+
+def default_data_dir() -> str:
+    return os.environ.get("NEWSARCHIVE_DATA") or "data"
+
+
+data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=default_data_dir,
+                           show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsarchive")
+def main():
+    """newsarchive: crawl news sites into WARC files and a searchable SQLite index."""
+
+
+def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(f"expected {what}=VALUE, got {pair!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+@main.command()
+@click.argument("sites", nargs=-1, required=True)
+@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL",
+              help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
+@click.option("--max-articles", type=int, default=None, help="Stop after this many article pages per site.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
+@data_option
+def crawl(sites, base_urls, max_articles, settings, data_dir):
+    """Crawl SITES (kyodo, inakoran) into the archive."""
+    from crawler.run import run_crawl
+
+    try:
+        result = run_crawl(list(sites), data_dir, base_urls=_parse_pairs(base_urls, "SITE"),
+                           max_articles=max_articles, settings=_parse_pairs(settings, "NAME"))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(result.summary_table())
+    if not result.ok:
+        click.echo("crawl finished with faults (see the errors above); exit status 1", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--articles", type=int, default=30, show_default=True, help="Articles per site.")
+@click.option("--seed", type=int, default=1, show_default=True)
+def mirror(articles, seed):
+    """Serve offline copies of both sites on loopback until interrupted."""
+    from crawler.mirror import serve_forever
+
+    serve_forever(articles=articles, seed=seed)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--site", default=None, help="Only this site.")
+@click.option("--limit", type=int, default=10, show_default=True)
+@data_option
+def search(query, site, limit, data_dir):
+    """Full-text search (SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*)."""
+    from archive.index import default_db_path
+    from archive.search import SearchError, search as run_search
+
+    try:
+        hits = run_search(default_db_path(data_dir), query, site=site, limit=limit)
+    except (SearchError, FileNotFoundError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if not hits:
+        click.echo("no matches")
+    for hit in hits:
+        click.echo(f"{hit.title}\n  {hit.site} | {hit.published} | {hit.url}\n  {hit.snippet}\n")
+
+
+@main.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--site", default=None, help="Parser to use (default: inferred from the URL).")
+@click.option("--fetched-at", default=None, help="Capture time, ISO 8601 (default: now).")
+def parse(file, url, site, fetched_at):
+    """Parse one saved HTML page and print the article as JSON (exit 3 when it is not an article)."""
+    from crawler.parsers import PARSERS, Article, infer_site, parse_page
+
+    site = site or infer_site(url)
+    if site not in PARSERS:
+        raise click.UsageError(f"cannot tell the site of {url!r}; pass --site ({', '.join(PARSERS)})")
+    try:
+        moment = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {fetched_at!r}", param_hint="--fetched-at") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    result = parse_page(file.read(), url, moment, site=site)
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    if isinstance(result, Article):
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    else:
+        sys.exit(3)
+
+
+@main.command()
+@click.option("--articles", type=int, default=25, show_default=True, help="Mirror articles per site.")
+@data_option
+def demo(articles, data_dir):
+    """Offline demo: start the mirror, crawl both sites into the archive, search it."""
+    from crawler.demo import run_demo
+
+    sys.exit(run_demo(Path(data_dir), articles=articles))
+
+
+if __name__ == "__main__":
+    main()

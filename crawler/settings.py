@@ -1,0 +1,54 @@
+"""Scrapy settings for newsarchive. Every value here can be overridden with `-s KEY=VALUE`.
+
+Defaults are for the real sites: polite (robots.txt, a delay, two requests per host at a time,
+AutoThrottle). The mirror, demo and tests switch delays off through settings, never by editing code.
+"""
+
+import os
+
+from crawler.runinfo import new_crawl_id
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# -- where the archive lives -----------------------------------------------------------------------
+NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")  # WARC files in DATA/warc, index in DATA/index.db
+NEWSARCHIVE_BASE_URLS = {}  # {"kyodo": "http://127.0.0.1:8001"}: point a spider at a mirror
+NEWSARCHIVE_CRAWL_ID = new_crawl_id()  # one per process (a run); the CLI passes its own
+NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+WARC_PREFIX = "newsarchive"
+WARC_MAX_BYTES = 1_000_000_000
+WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+INDEX_COMMIT_EVERY = 200  # items per index transaction
+
+# -- politeness ------------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = f"newsarchive/0.1 (+{NEWSARCHIVE_CONTACT_URL})"
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+
+# -- pipeline wiring -------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
+    # and every response before redirects, retries or HTTP-error filtering act on it.
+    "crawler.middlewares.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.IndexPipeline": 300,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+HTTPERROR_ALLOW_ALL = True  # spiders see 4xx/5xx pages and record them; nothing is dropped silently
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""The spiders: one per site (`scrapy list` prints them)."""

@@ -1,0 +1,26 @@
+"""URL canonicalisation for discovery: one spelling per page, so nothing is fetched twice."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+_WHITESPACE = re.compile(r"\s+")
+TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src)$", re.I)
+
+
+def canonicalize(url: str, base: str | None = None) -> str:
+    """Absolute URL with stray whitespace removed (Kyodo's nav has a TAB inside a path), no fragment,
+    tracking parameters dropped, scheme and host lower-cased. Other query parameters keep their order."""
+    url = _WHITESPACE.sub("", url or "")
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not TRACKING_PARAMS.match(k)])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())

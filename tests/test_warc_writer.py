@@ -1,0 +1,87 @@
+"""WARC writing: wire-faithful records that warcio reads back and whose digests verify."""
+
+import gzip
+from datetime import datetime, timezone
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.verify import verify_warc
+from archive.warc import HttpExchange, WarcFileWriter, read_response
+
+BODY = "<html><head><title>Café</title></head><body>ok</body></html>".encode("utf-8")
+
+
+def exchange(url="http://127.0.0.1:9/list/news?page=2", body=BODY, headers=None):
+    return HttpExchange(
+        url=url, method="GET",
+        request_headers=[("User-Agent", "newsarchive-test"), ("Accept-Encoding", "gzip")],
+        protocol="HTTP/1.1", status=200,
+        response_headers=headers or [("Content-Type", "text/html; charset=utf-8"),
+                                     ("Content-Encoding", "gzip"),
+                                     ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+                                     ("X-Odd", "caf\xe9")],
+        body=gzip.compress(body), fetched_at=datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=timezone.utc),
+        ip_address="127.0.0.1")
+
+
+def test_records_are_wire_faithful_and_verify(tmp_path):
+    writer = WarcFileWriter(tmp_path, prefix="t", warcinfo={"operator": "tests"})
+    location = writer.write_exchange(exchange())
+    assert writer.current_file and (tmp_path / (writer.current_file + ".open")).exists()
+    writer.close()
+    path = tmp_path / location.warc_file
+    assert path.exists() and not list(tmp_path.glob("*.open"))
+
+    report = verify_warc(path)
+    assert report.problems == []
+    assert report.by_type == {"warcinfo": 1, "response": 1, "request": 1}
+
+    with open(path, "rb") as fh:
+        records = list((r.rec_type, r.rec_headers, r.http_headers, r.raw_stream.read()) for r in ArchiveIterator(fh))
+    _, response_warc, response_http, raw = records[1]
+    assert response_warc.get_header("WARC-Date") == "2026-11-26T12:00:00.123456Z"
+    assert response_warc.get_header("WARC-IP-Address") == "127.0.0.1"
+    assert response_http.protocol == "HTTP/1.1" and response_http.get_statuscode() == "200"
+    assert [v for k, v in response_http.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+    assert gzip.decompress(raw) == BODY  # stored still Content-Encoded
+    _, request_warc, request_http, _ = records[2]
+    assert f"{request_http.protocol} {request_http.statusline}" == "GET /list/news?page=2 HTTP/1.1"
+    assert request_http.get_header("Host") == "127.0.0.1:9"
+    assert request_warc.get_header("WARC-Concurrent-To") == response_warc.get_header("WARC-Record-ID")
+
+
+def test_latin1_header_byte_is_stored_as_the_same_byte(tmp_path):
+    writer = WarcFileWriter(tmp_path)
+    location = writer.write_exchange(exchange())
+    writer.close()
+    data = gzip.open(tmp_path / location.warc_file).read()
+    assert b"X-Odd: caf\xe9\r\n" in data
+
+
+def test_read_response_at_stored_offset_decodes_body(tmp_path):
+    writer = WarcFileWriter(tmp_path)
+    writer.write_exchange(exchange(url="http://127.0.0.1:9/a"))
+    second = writer.write_exchange(exchange(url="http://127.0.0.1:9/b", body=b"<p>second</p>"))
+    writer.close()
+    stored = read_response(tmp_path / second.warc_file, second.offset)
+    assert stored.url == "http://127.0.0.1:9/b" and stored.record_id == second.record_id
+    assert stored.body == b"<p>second</p>" and stored.raw_body != stored.body
+
+
+def test_rotation_by_size_starts_each_file_with_warcinfo(tmp_path):
+    writer = WarcFileWriter(tmp_path, max_bytes=1)
+    names = {writer.write_exchange(exchange(url=f"http://127.0.0.1:9/{i}")).warc_file for i in range(3)}
+    writer.close()
+    assert len(names) == 3 and sorted(names) == sorted(writer.closed_files)
+    for name in names:
+        assert name.endswith(".warc.gz") and "~" in name
+        assert verify_warc(tmp_path / name).by_type["warcinfo"] == 1
+
+
+def test_truncated_file_is_reported(tmp_path):
+    writer = WarcFileWriter(tmp_path)
+    location = writer.write_exchange(exchange())
+    writer.close()
+    path = tmp_path / location.warc_file
+    path.write_bytes(path.read_bytes()[:-40])
+    assert verify_warc(path).problems
