@@ -8,7 +8,6 @@ points at the response record it claims. The Python twin of `newsarchive verify`
 from __future__ import annotations
 
 import os
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.index import Index
+from archive.members import scan_members
 
 DIGESTED_TYPES = {"response", "request", "resource", "metadata"}
 
@@ -28,45 +28,11 @@ class WarcReport:
     problems: list[str] = field(default_factory=list)
 
 
-def gzip_framing_problem(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str | None:
-    """None when the file is a sequence of complete gzip members; else what is wrong. Streams the file."""
-    members = 0
-    with open(path, "rb") as fh:
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        pending = b""
-        in_member = False
-        while True:
-            data = pending or fh.read(chunk_size)
-            pending = b""
-            if not data:
-                break
-            try:
-                decompressor.decompress(data)
-            except zlib.error as exc:
-                return f"gzip member {members + 1} is corrupt: {exc}"
-            in_member = True
-            while decompressor.eof:
-                members += 1
-                in_member = False
-                rest = decompressor.unused_data
-                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                if not rest:
-                    break
-                try:
-                    decompressor.decompress(rest)
-                except zlib.error as exc:
-                    return f"gzip member {members + 1} is corrupt: {exc}"
-                in_member = True
-    if in_member:
-        return f"file ends inside gzip member {members + 1} (truncated)"
-    return None
-
-
 def verify_warc(path: str | os.PathLike) -> WarcReport:
     report = WarcReport(str(path))
     size = os.path.getsize(path)
     if str(path).endswith(".gz") or str(path).endswith(".gz.open"):
-        problem = gzip_framing_problem(path)
+        problem = scan_members(path).problem
         if problem:
             report.problems.append(problem)
     try:

@@ -269,3 +269,59 @@ def _decode_content(raw: bytes, encoding: str | None) -> bytes:
 
 def warc_date_to_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# -- crash recovery ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Recovered:
+    open_file: str
+    warc_file: str | None  # final name, or None when nothing complete was left (file removed)
+    records_kept: int
+    bytes_cut: int
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process named in `…-{pid}~{host}.warc.gz.open` is still writing it (same host only)."""
+    try:
+        head, host = name[: -len(".warc.gz" + OPEN_SUFFIX)].rsplit("~", 1)
+        pid = int(head.rsplit("-", 1)[1])
+    except (ValueError, IndexError):
+        return False
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
+    """Close WARC files left `.open` by a killed crawl: cut off a partial trailing record, keep every
+    complete one, rename to the final name. Returns what was done, for the log and the crawl summary."""
+    from archive.members import scan_members
+
+    results = []
+    for path in sorted(Path(directory).glob(f"*.warc.gz{OPEN_SUFFIX}")):
+        if _writer_alive(path.name):
+            continue
+        scan = scan_members(path)
+        size = path.stat().st_size
+        if scan.members == 0:
+            path.unlink()
+            results.append(Recovered(path.name, None, 0, size))
+            continue
+        if scan.complete_end < size:
+            with open(path, "r+b") as fh:
+                fh.truncate(scan.complete_end)
+                os.fsync(fh.fileno())
+        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+        os.replace(path, final)
+        results.append(Recovered(path.name, final.name, scan.members, size - scan.complete_end))
+    return results

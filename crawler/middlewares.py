@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 
 import crawler
 from archive.index import Capture
-from archive.warc import HttpExchange, WarcFileWriter
+from archive.warc import HttpExchange, WarcFileWriter, recover_open_files
 from crawler import signals as na_signals
 from crawler.runinfo import crawl_id_for, data_dir
 
@@ -52,6 +52,11 @@ class WarcCaptureMiddleware:
         spider_name = crawler_obj.spidercls.name
         crawl_id = crawl_id_for(settings)
         warc_dir = Path(data_dir(settings)) / "warc"
+        warc_dir.mkdir(parents=True, exist_ok=True)
+        for fixed in recover_open_files(warc_dir):
+            crawler_obj.stats.inc_value("warc/recovered_files")
+            logger.warning("recovered %s left open by a killed crawl: kept %d records, cut %d bytes -> %s",
+                           fixed.open_file, fixed.records_kept, fixed.bytes_cut, fixed.warc_file or "removed")
         writer = WarcFileWriter(
             warc_dir, prefix=f"{settings.get('WARC_PREFIX', 'newsarchive')}-{spider_name}",
             max_bytes=settings.getint("WARC_MAX_BYTES"),

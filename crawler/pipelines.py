@@ -16,6 +16,33 @@ from crawler.runinfo import crawl_id_for, data_dir
 logger = logging.getLogger(__name__)
 
 
+class _SharedIndex:
+    """One writer connection per index file per process: two spiders in one run share it, because SQLite
+    allows one writer at a time and each crawler holding its own open transaction would lock the other out."""
+
+    _open: dict[Path, tuple[Index, int]] = {}
+
+    @classmethod
+    def acquire(cls, path: Path) -> Index:
+        path = path.resolve()
+        index, users = cls._open.get(path, (None, 0))
+        if index is None:
+            index = Index(path)
+        cls._open[path] = (index, users + 1)
+        return index
+
+    @classmethod
+    def release(cls, index: Index) -> None:
+        path = index.path.resolve()
+        shared, users = cls._open[path]
+        if users <= 1:
+            del cls._open[path]
+            shared.close()
+        else:
+            shared.commit()
+            cls._open[path] = (shared, users - 1)
+
+
 class IndexPipeline:
     """One index writer per crawler. Captures arrive by signal (every archived response, robots.txt and
     error pages included); articles arrive as items and are linked to their capture by WARC record id.
@@ -26,7 +53,7 @@ class IndexPipeline:
         self.crawler = crawler_obj
         self.stats = crawler_obj.stats
         settings = crawler_obj.settings
-        self.index = Index(default_db_path(data_dir(settings)))
+        self.index = _SharedIndex.acquire(default_db_path(data_dir(settings)))
         self.crawl_id = crawl_id_for(settings)
         self.commit_every = settings.getint("INDEX_COMMIT_EVERY", 200)
         self._pending = 0
@@ -47,7 +74,13 @@ class IndexPipeline:
                                    datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def capture_written(self, capture: Capture, request, response, spider):
-        self.index.add_capture(capture)
+        # Scrapy's signal dispatch swallows exceptions: count them so the run fails loudly instead.
+        try:
+            self.index.add_capture(capture)
+        except Exception as exc:
+            self.stats.inc_value("index/write_errors")
+            logger.error("could not index capture of %s: %s: %s", capture.url, type(exc).__name__, exc)
+            return
         self._tick()
 
     def process_item(self, item, spider):
@@ -78,4 +111,4 @@ class IndexPipeline:
                 pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
                 errors=stats.get("newsarchive/errors", 0), warc_bytes=stats.get("warc/bytes", 0),
                 warc_files=json.dumps(stats.get("warc/file_names", [])))
-        self.index.close()
+        _SharedIndex.release(self.index)

@@ -40,7 +40,7 @@ class SiteSummary:
     warc_files: list[str] = field(default_factory=list)
     warc_bytes: int = 0
     finish_reason: str = ""
-    warc_write_errors: int = 0
+    write_errors: int = 0  # records or rows that could not be written: the run must not pass as good
 
 
 @dataclass
@@ -51,7 +51,7 @@ class CrawlResult:
 
     @property
     def ok(self) -> bool:
-        return all(s.warc_write_errors == 0 and s.finish_reason == "finished" for s in self.sites)
+        return all(s.write_errors == 0 and s.finish_reason == "finished" for s in self.sites)
 
     def summary_table(self) -> str:
         header = ("site", "pages", "articles", "errors", "warc files", "warc bytes")
@@ -123,11 +123,12 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
     errors = sum(v for k, v in stats.items()
                  if k.startswith("downloader/exception_type_count/") or k.startswith("newsarchive/http_"))
-    errors += stats.get("warc/write_errors", 0)
+    errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
     return SiteSummary(
         site=site, pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
         errors=errors, warc_files=list(stats.get("warc/file_names", [])), warc_bytes=stats.get("warc/bytes", 0),
-        finish_reason=str(stats.get("finish_reason", "")), warc_write_errors=stats.get("warc/write_errors", 0))
+        finish_reason=str(stats.get("finish_reason", "")),
+        write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0))
 
 
 def silence_scrapy_logs(level: int = logging.WARNING) -> None:

@@ -1,6 +1,7 @@
 """WARC writing: wire-faithful records that warcio reads back and whose digests verify."""
 
 import gzip
+import os
 from datetime import datetime, timezone
 
 from warcio.archiveiterator import ArchiveIterator
@@ -85,3 +86,23 @@ def test_truncated_file_is_reported(tmp_path):
     path = tmp_path / location.warc_file
     path.write_bytes(path.read_bytes()[:-40])
     assert verify_warc(path).problems
+
+
+def test_recover_open_file_cuts_partial_record_and_keeps_complete_ones(tmp_path):
+    from archive.warc import recover_open_files
+
+    writer = WarcFileWriter(tmp_path)
+    for i in range(3):
+        writer.write_exchange(exchange(url=f"http://127.0.0.1:9/{i}"))
+    writer._fh.flush()
+    open_path = tmp_path / (writer.current_file + ".open")
+    complete = open_path.read_bytes()
+    open_path.write_bytes(complete + gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n" * 50)[:37])
+    writer._fh.close()  # simulate a kill: no orderly close
+    writer._name = writer._name.replace(f"-{os.getpid()}~", "-999999999~")
+    open_path.rename(tmp_path / (writer._name + ".open"))
+
+    (recovered,) = recover_open_files(tmp_path)
+    assert recovered.records_kept == 7 and recovered.bytes_cut == 37
+    final = tmp_path / recovered.warc_file
+    assert final.read_bytes() == complete and verify_warc(final).problems == []

@@ -25,9 +25,9 @@ EN_HEAD_SUBJECTS = [
     "Health ministry", "Police", "Researchers", "Transport ministry", "Utility", "Fishermen", "Airlines",
 ]
 EN_VERBS = [
-    ("plans to expand", "to expand"), ("will review", "to review"),
-    ("agreed to strengthen", "agrees to strengthen"), ("is considering new rules on", "mulls new rules on"),
-    ("has pledged to support", "pledges support for"), ("unveiled a plan to overhaul", "unveils plan to overhaul"),
+    ("announced plans to expand", "to expand"), ("will review", "to review"),
+    ("agreed to strengthen", "agrees to strengthen"), ("began considering new rules on", "mulls new rules on"),
+    ("pledged to support", "pledges support for"), ("unveiled a plan to overhaul", "unveils plan to overhaul"),
     ("called for stricter oversight of", "seeks stricter oversight of"), ("moved to delay", "delays"),
     ("set a new target for", "sets target for"), ("warned against cuts to", "warns against cuts to"),
 ]

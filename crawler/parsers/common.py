@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+from lxml import etree
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
@@ -224,3 +225,85 @@ def element_text(element: Any) -> str:
         if child.tail:
             parts.append(child.tail)
     return clean_text("".join(parts))
+
+
+# --- helpers added for the Inakoran parser (usable by every site) ----------------------------------
+
+_BLOCK_TAGS = frozenset("address article aside blockquote body center dd details div dl dt fieldset figcaption figure "
+                        "footer form h1 h2 h3 h4 h5 h6 header hr html li main ol p pre section summary table tbody td "
+                        "tfoot th thead tr ul".split())
+_UNSEEN_TAGS = frozenset("audio button canvas embed head iframe map nav noscript object option script select style "
+                         "svg template textarea video".split())
+
+
+class TextBlock:
+    """One run of reader-visible text (split at block elements, `<br>` and `<img>`), or one `<img>`.
+
+    `i`: index in document order; `text`: cleaned (None for an image); `owner`: the nearest block-level element;
+    `links`: share of the text inside `<a>`; `img`: the image element (None for text)."""
+
+    __slots__ = ("i", "text", "owner", "links", "img")
+
+    def __init__(self, i: int, text: str | None, owner: Any, links: float = 0.0, img: Any = None):
+        self.i, self.text, self.owner, self.links, self.img = i, text, owner, links, img
+
+
+def text_blocks(root: Any) -> tuple[list[TextBlock], list[tuple[int, Any]]]:
+    """A page as TextBlocks in document order, for markup-independent extraction (captions, date lines, the
+    paragraph container), plus every `<time>` element with the index of the block its text falls in.
+
+    One iterative pass (deeply nested garbage is fine). Strips comments and processing instructions from `root`
+    (it mutates the tree); skips head, scripts, styles, nav, media and form controls."""
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    blocks: list[TextBlock] = []
+    times: list[tuple[int, Any]] = []
+    parts: list[str] = []
+    visible = linked = in_link = 0  # chars in the current run, of which inside links; open <a> elements
+    owners = [root]
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:  # inlined by hand: this loop is most of a parse's time
+        tag = el.tag
+        flush = False
+        if event == "start":
+            if tag in _UNSEEN_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS or tag == "br" or tag == "img":
+                flush = True
+            elif tag == "a":
+                in_link += 1
+            elif tag == "time":
+                times.append((len(blocks), el))
+            text = el.text
+        else:
+            if tag in _BLOCK_TAGS:
+                flush = True
+            elif tag == "a":
+                in_link = max(in_link - 1, 0)
+            elif tag == "time":  # a hidden "updated" <time> often follows the visible one with no space
+                parts.append(" ")
+            text = el.tail
+        if flush:
+            if visible:
+                run = clean_text("".join(parts))
+                if run:
+                    blocks.append(TextBlock(len(blocks), run, owners[-1], linked / visible))
+            parts.clear()
+            visible = linked = 0
+            if event == "end":
+                if len(owners) > 1:
+                    owners.pop()
+            elif tag == "img":
+                blocks.append(TextBlock(len(blocks), None, owners[-1], img=el))
+            elif tag != "br":
+                owners.append(el)
+        if text:
+            parts.append(text)
+            n = len(text.strip())
+            visible += n
+            linked += n if in_link else 0
+    if visible:
+        run = clean_text("".join(parts))
+        if run:
+            blocks.append(TextBlock(len(blocks), run, owners[-1], linked / visible))
+    return blocks, times

@@ -36,7 +36,9 @@ class KyodoSpider(ArchiveSpider):
                 return
             self.count_article_request()
             yield scrapy.Request(url, callback=self.parse_article)
-        next_href = response.css("ol.m-pagination a.m-pagination__link.--next::attr(href)").get()
+        # "--next" is not a valid CSS identifier, hence XPath.
+        next_href = response.xpath('//ol[contains(@class, "m-pagination")]//a[contains(concat(" ", @class, " "),'
+                                   ' " --next ")]/@href').get()
         if found and next_href is not None:
             next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else None
             if not next_url or next_url == self.url(response.url):

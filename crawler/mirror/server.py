@@ -1,0 +1,324 @@
+"""HTTP serving for the mirror: one loopback `ThreadingHTTPServer` per site, rendered bytes cached per URL.
+
+Responses: HTTP/1.1 keep-alive with Content-Length; gzip (deterministic, mtime 0) when Accept-Encoding
+allows it, with `Vary: Accept-Encoding`; ETag (hash of the identity body) and Last-Modified on every 200,
+answered with 304 on a matching If-None-Match (which takes precedence) or If-Modified-Since. Pages are
+rendered lazily on first request and kept in an LRU cache that is dropped on every catalogue change
+(`add_articles`, `edit_article`). `/_mirror/truth.json` returns the site's ground truth (never linked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import signal
+import sys
+import threading
+from collections import OrderedDict
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from crawler.mirror import inakoran_pages, kyodo_pages
+from crawler.mirror.content import EDIT_ROOM, Catalogue, Story
+from crawler.mirror.pages import JPEG_1X1, JSON, PNG_1X1, SVG_ICON, Page
+
+SITES: dict[str, ModuleType] = {"kyodo": kyodo_pages, "inakoran": inakoran_pages}
+CACHE_BYTES = 48 * 1024 * 1024  # identity bytes per site (gzip copies add roughly a quarter)
+TRUTH_PATH = "/_mirror/truth.json"
+REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found"}
+
+
+class Entry:
+    __slots__ = ("status", "content_type", "body", "etag", "last_modified", "location", "_gzip")
+
+    def __init__(self, page: Page):
+        self.status = page.status
+        self.content_type = page.content_type
+        self.body = page.body if isinstance(page.body, bytes) else page.body.encode("utf-8")
+        self.etag = '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+        moment = page.last_modified
+        self.last_modified = format_datetime(moment.astimezone(timezone.utc), usegmt=True) if moment else None
+        self.location = page.location
+        self._gzip: bytes | None = None
+
+    def gzipped(self) -> bytes:
+        if self._gzip is None:
+            self._gzip = gzip.compress(self.body, compresslevel=1, mtime=0)  # nginx default level
+        return self._gzip
+
+
+def _static(path: str) -> Page | None:
+    lower = path.lower()
+    if lower.startswith(("/uploads/", "/ina/userfiles/")) or (lower.startswith("/mwimgs/") and lower.endswith(".jpg")):
+        return Page(200, "image/jpeg", JPEG_1X1)
+    if lower.startswith(("/mwimgs/", "/assets/img/")):
+        return Page(200, "image/png", PNG_1X1)
+    if lower.startswith("/common/images/") and lower.endswith(".svg"):
+        return Page(200, "image/svg+xml", SVG_ICON)
+    if lower.endswith(".css") and lower.startswith(("/assets/", "/wp-content/")):
+        return Page(200, "text/css; charset=utf-8", "/* mirror */\n")
+    if lower.endswith(".js") and lower.startswith("/assets/"):
+        return Page(200, "application/javascript; charset=utf-8", "/* mirror */\n")
+    return None
+
+
+class SiteServer:
+    """One site: its catalogue, its renderer module, its response cache and its HTTP server."""
+
+    def __init__(self, name: str, catalogue: Catalogue):
+        self.name = name
+        self.cat = catalogue
+        self.module = SITES[name]
+        self.base = ""
+        self._cache: OrderedDict[tuple[str, int], Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._cached_bytes = 0
+        self._generation = 0  # bumped by invalidate(): a render begun before a change is not cached
+        self.httpd: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._cached_bytes = 0
+            self._generation += 1
+
+    def entry(self, raw_path: str) -> Entry:
+        split = urlsplit(raw_path)
+        path = unquote(split.path) or "/"
+        page_values = parse_qs(split.query).get("page", ["1"])
+        page = int(page_values[0]) if page_values[0].isdigit() else 1
+        key = (path, page)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+            generation = self._generation
+        with self.cat.lock:
+            entry = Entry(self._render(path, page))
+        with self._lock:
+            if generation == self._generation and key not in self._cache:
+                self._cache[key] = entry
+                self._cached_bytes += len(entry.body)
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                self._cached_bytes -= len(self._cache.popitem(last=False)[1].body)
+        return entry
+
+    def _render(self, path: str, page: int) -> Page:
+        if path == TRUTH_PATH:
+            body = json.dumps(self.cat.truth(self.base), ensure_ascii=False, indent=1)
+            return Page(200, JSON, body, self.cat.last_change())
+        found = _static(path) or self.module.route(self.cat, self.base, path, page)
+        if found is None:
+            nf = self.module.render_not_found
+            return nf(self.base, path) if self.name == "kyodo" else nf(self.cat)
+        if found.status == 200 and found.last_modified is None:
+            found.last_modified = self.cat.now - EDIT_ROOM
+        return found
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    if not header:
+        return False
+    star = None
+    for part in header.split(","):
+        token, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        token = token.strip().lower()
+        if token in ("gzip", "x-gzip"):
+            return q > 0
+        if token == "*":
+            star = q > 0
+    return bool(star)
+
+
+def _not_modified(entry: Entry, headers) -> bool:
+    if entry.status != 200:
+        return False
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or entry.etag in tags
+    ims = headers.get("If-Modified-Since")
+    if ims and entry.last_modified:
+        try:
+            return parsedate_to_datetime(entry.last_modified) <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    site: SiteServer  # set on a per-site subclass
+
+    def log_message(self, format: str, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _serve(self, send_body: bool) -> None:
+        entry = self.site.entry(self.path)
+        headers = [("Server", "nginx"), ("Date", self.date_time_string()), ("Vary", "Accept-Encoding")]
+        status, body = entry.status, b""
+        if _not_modified(entry, self.headers):
+            status = 304
+            headers += [("ETag", entry.etag), ("Last-Modified", entry.last_modified)]
+        else:
+            body = entry.body
+            headers.append(("Content-Type", entry.content_type))
+            if entry.status == 200:
+                headers.append(("ETag", entry.etag))
+                if entry.last_modified:
+                    headers.append(("Last-Modified", entry.last_modified))
+            if entry.location:
+                headers.append(("Location", entry.location))
+            if _accepts_gzip(self.headers.get("Accept-Encoding")) and body:
+                body = entry.gzipped()
+                headers.append(("Content-Encoding", "gzip"))
+            headers.append(("Content-Length", str(len(body))))
+        if self.close_connection:
+            headers.append(("Connection", "close"))
+        head = f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers if value is not None) + "\r\n"
+        self.wfile.write(head.encode("latin-1") + (body if send_body else b""))
+
+
+class Mirror:
+    """Two synthetic sites on loopback ports, with their ground truth. See the package docstring."""
+
+    def __init__(self, articles: int = 30, seed: int = 1, now: datetime | None = None, host: str = "127.0.0.1",
+                 ports: dict[str, int] | None = None):
+        if now is None:
+            now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.now, self.seed, self.host = now, seed, host
+        self.ports = dict(ports or {})
+        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles)) for name in SITES}
+
+    # --- lifecycle ---
+    def start(self) -> "Mirror":
+        for name, site in self.sites.items():
+            if site.httpd is not None:
+                continue
+            handler = type(f"{name.title()}Handler", (Handler,), {"site": site})
+            httpd = ThreadingHTTPServer((self.host, self.ports.get(name, 0)), handler)
+            httpd.daemon_threads = True
+            site.httpd = httpd
+            site.base = f"http://{self.host}:{httpd.server_address[1]}"
+            site.invalidate()
+            site.thread = threading.Thread(target=httpd.serve_forever, name=f"mirror-{name}", daemon=True)
+            site.thread.start()
+        return self
+
+    def stop(self) -> None:
+        for site in self.sites.values():
+            if site.httpd is not None:
+                site.httpd.shutdown()
+                site.httpd.server_close()
+                site.thread.join(timeout=5)
+                site.httpd = site.thread = None
+
+    def __enter__(self) -> "Mirror":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {name: site.base for name, site in self.sites.items()}
+
+    # --- content ---
+    def _site(self, site: str) -> SiteServer:
+        if site not in self.sites:
+            raise KeyError(f"unknown site {site!r}; known: {', '.join(self.sites)}")
+        if not self.sites[site].base:
+            raise RuntimeError("start() the mirror first: ground-truth URLs carry its base URL")
+        return self.sites[site]
+
+    def truth(self, site: str) -> list[dict]:
+        server = self._site(site)
+        return server.cat.truth(server.base)
+
+    def add_articles(self, n: int) -> None:
+        """Add `n` fresh stories (1-9 minutes old) to every site."""
+        for site in self.sites.values():
+            site.cat.add(n)
+            site.invalidate()
+
+    def story(self, site: str, index_or_url: int | str) -> Story:
+        server = self.sites[site]
+        if isinstance(index_or_url, int):
+            return server.cat.stories[index_or_url]
+        path = index_or_url[len(server.base):] if server.base and index_or_url.startswith(server.base) \
+            else urlsplit(index_or_url).path
+        return server.cat.by_path[path]
+
+    def edit_article(self, site: str, index_or_url: int | str) -> dict:
+        """Change a story's title and text, bump its modified time; returns its new ground truth."""
+        server = self._site(site)
+        story = self.story(site, index_or_url)
+        server.cat.edit(story)
+        server.invalidate()
+        return next(t for t in self.truth(site) if t["url"] == server.base + story.path)
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsarchive mirror", description="Serve the offline mirror sites.")
+    parser.add_argument("--articles", type=int, default=200, help="stories per site (default 200)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--now", help="mirror clock, ISO 8601 with offset (default: now, to the minute)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--kyodo-port", type=int, default=0)
+    parser.add_argument("--inakoran-port", type=int, default=0)
+    args = parser.parse_args(argv)
+    now = datetime.fromisoformat(args.now) if args.now else None
+    mirror = Mirror(args.articles, args.seed, now, host=args.host,
+                    ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port})
+    return _serve(mirror)
+
+
+def serve_forever(articles: int = 200, seed: int = 1) -> int:
+    return _serve(Mirror(articles, seed))
+
+
+def _serve(mirror: Mirror) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    mirror.start()
+    for name, url in mirror.base_urls.items():
+        print(f"{name} {url}")
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    mirror.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
