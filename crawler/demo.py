@@ -12,7 +12,7 @@ from archive.search import search
 from crawler.mirror import Mirror
 from crawler.run import MIRROR_SETTINGS, run_crawl
 
-SAMPLE_QUERY = "minister"
+SAMPLE_QUERY = "government"
 
 
 def run_demo(data_dir: Path, articles: int = 25) -> int:

@@ -74,12 +74,13 @@ class WarcCaptureMiddleware:
         crawler_obj.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def process_request(self, request: Request, spider):
+    def process_request(self, request: Request):
         # A redirect or retry copies meta: never let a new response inherit an earlier response's capture.
         request.meta.pop(CAPTURE_META_KEY, None)
         return None
 
-    def process_response(self, request: Request, response: Response, spider):
+    def process_response(self, request: Request, response: Response):
+        spider = self.crawler.spider
         if "cached" in response.flags:
             return response
         fetched_at = datetime.now(timezone.utc)

@@ -66,7 +66,8 @@ class IndexPipeline:
     def from_crawler(cls, crawler_obj):
         return cls(crawler_obj)
 
-    def open_spider(self, spider):
+    def open_spider(self):
+        spider = self.crawler.spider
         exists = self.index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [self.crawl_id]).fetchone()
         if not exists:  # a plain `scrapy crawl`; `newsarchive crawl` creates and closes the row itself
             self._owns_crawl_row = True
@@ -83,7 +84,7 @@ class IndexPipeline:
             return
         self._tick()
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
         capture: Capture = item["capture"]
         capture_id = self.index.add_capture(capture)
         article = dict(item["article"], warnings=item.get("warnings", []))
@@ -98,7 +99,7 @@ class IndexPipeline:
             self.index.commit()
             self._pending = 0
 
-    def close_spider(self, spider):
+    def close_spider(self):
         self.index.commit()
 
     def spider_closed(self, spider, reason):

@@ -100,7 +100,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
                                         "max_articles": max_articles, "settings": settings or {}}, started)
     index.close()
 
-    process = CrawlerProcess(project_settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(overrides))
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(site)

@@ -204,6 +204,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(head.encode("latin-1") + (body if send_body else b""))
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # crawlers open many connections at once
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients dropping keep-alive connections is normal; only real errors are reported."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class Mirror:
     """Two synthetic sites on loopback ports, with their ground truth. See the package docstring."""
 
@@ -223,8 +233,7 @@ class Mirror:
             if site.httpd is not None:
                 continue
             handler = type(f"{name.title()}Handler", (Handler,), {"site": site})
-            httpd = ThreadingHTTPServer((self.host, self.ports.get(name, 0)), handler)
-            httpd.daemon_threads = True
+            httpd = QuietServer((self.host, self.ports.get(name, 0)), handler)
             site.httpd = httpd
             site.base = f"http://{self.host}:{httpd.server_address[1]}"
             site.invalidate()
