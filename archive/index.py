@@ -33,7 +33,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
 CAPTURE_COLUMNS: dict[str, type] = {
     "id": int, "url": str, "site": str, "status": int, "content_type": str, "fetched_at": str,
     "payload_digest": str, "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
-    "crawl_id": str,
+    "crawl_id": str, "record_type": str, "revisit_of": str,
 }
 
 CRAWL_COLUMNS: dict[str, type] = {
@@ -55,6 +55,8 @@ class Capture:
     warc_length: int
     record_id: str
     crawl_id: str | None = None
+    record_type: str = "response"  # or "revisit": the payload is in the record `revisit_of` names
+    revisit_of: str | None = None
 
 
 def default_db_path(data_dir: str | Path) -> Path:
@@ -148,9 +150,22 @@ class Index:
             list(row.values()))
         return cursor.fetchone()[0]
 
-    def upsert_article(self, article: dict[str, Any], capture_id: int, capture: Capture) -> str:
-        """Store an extracted article; returns "new", "updated" or "kept" (an older version had more text)."""
+    def capture_by_record_id(self, record_id: str) -> tuple[int, Capture] | None:
+        row = self.conn.execute("SELECT * FROM captures WHERE record_id = ?", [record_id]).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        return data.pop("id"), Capture(**data)
+
+    def upsert_article(self, article: dict[str, Any], capture_id: int, capture: Capture,
+                       seen_at: str | None = None) -> str:
+        """Store an extracted article; returns "new", "updated" or "kept" (an older version had more text).
+
+        `capture` is the record holding the page's bytes; `seen_at` the time it was seen (later than the
+        capture's own time when this sighting was a revisit of it).
+        """
         self.begin()
+        seen_at = seen_at or capture.fetched_at
         row = {key: article.get(key) for key in ARTICLE_COLUMNS if key in article}
         for key in JSON_COLUMNS:
             if key in row:
@@ -163,11 +178,11 @@ class Index:
             "SELECT id, access, fetched_at, first_seen, last_seen FROM articles WHERE canonical_url = ?",
             [row["canonical_url"]]).fetchone()
         if existing is None:
-            row["first_seen"] = row["last_seen"] = capture.fetched_at
+            row["first_seen"], row["last_seen"] = capture.fetched_at, seen_at
             self._insert("articles", row)
             return "new"
         first_seen = min(existing["first_seen"], capture.fetched_at)
-        last_seen = max(existing["last_seen"], capture.fetched_at)
+        last_seen = max(existing["last_seen"], seen_at)
         if _TEXT_RANK.get(article.get("access"), 0) < _TEXT_RANK.get(existing["access"], 0) \
                 or capture.fetched_at < existing["fetched_at"]:
             self._update("articles", existing["id"], {"first_seen": first_seen, "last_seen": last_seen})

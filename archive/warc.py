@@ -14,13 +14,16 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+if TYPE_CHECKING:
+    from archive.dedupe import DigestIndex, Original
 
 OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000  # Heritrix, Browsertrix and warcprox rotate at 1 GB
@@ -65,6 +68,8 @@ class RecordLocation:
     record_id: str
     warc_date: str
     payload_digest: str | None
+    record_type: str = "response"  # or "revisit"
+    refers_to: str | None = None  # a revisit's original record id
 
 
 def warc_timestamp17(moment: datetime) -> str:
@@ -148,8 +153,21 @@ class WarcFileWriter:
 
     # -- records -------------------------------------------------------------------------------------
 
-    def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
-        request, response = self._build_records(exchange)
+    def write_exchange(self, exchange: HttpExchange, metadata: dict[str, str] | None = None,
+                       dedupe: "DigestIndex | None" = None) -> RecordLocation:
+        """Write response (or revisit) + request + metadata records; flushed before returning, so a killed
+        process loses at most the exchange being written.
+
+        With `dedupe`, a 200 response whose payload this URL already has in the archive is written as a
+        `revisit` record (profile identical-payload-digest) that refers to the original.
+        """
+        request, response, warc_date = self._build_records(exchange)
+        digest = response.rec_headers.get_header("WARC-Payload-Digest")
+        original = None
+        if dedupe is not None and exchange.status == 200 and exchange.body and digest:
+            original = dedupe.lookup(exchange.url, digest)
+            if original is not None:
+                response = self._revisit_record(exchange, response, original, warc_date)
         with self._lock:
             if self._fh is None or self._fh.tell() >= self.max_bytes:
                 self._close_current()
@@ -157,20 +175,47 @@ class WarcFileWriter:
             offset = self._fh.tell()
             self._writer.write_record(response)
             end = self._fh.tell()
-            request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+            record_id = response.rec_headers.get_header("WARC-Record-ID")
+            request.rec_headers.add_header("WARC-Concurrent-To", record_id)
             self._writer.write_record(request)
-            return RecordLocation(
-                warc_file=self._name, offset=offset, length=end - offset,
-                record_id=response.rec_headers.get_header("WARC-Record-ID"),
-                warc_date=response.rec_headers.get_header("WARC-Date"),
-                payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
-            )
+            if metadata:
+                self._writer.write_record(self._metadata_record(exchange.url, warc_date, record_id, metadata))
+            self._fh.flush()
+            location = RecordLocation(
+                warc_file=self._name, offset=offset, length=end - offset, record_id=record_id,
+                warc_date=warc_date, payload_digest=digest, record_type=response.rec_type,
+                refers_to=original.record_id if original else None)
+        if dedupe is not None and original is None and location.record_type == "response" and digest \
+                and exchange.status == 200 and exchange.body:
+            from archive.dedupe import Original
+
+            dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset, end - offset))
+        return location
+
+    def _revisit_record(self, exchange: HttpExchange, response, original: "Original", warc_date: str):
+        builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")
+        warc_headers = {"WARC-Date": warc_date, "WARC-Refers-To": original.record_id,
+                        "WARC-Truncated": None}
+        if exchange.ip_address:
+            warc_headers["WARC-IP-Address"] = exchange.ip_address
+        warc_headers = {k: v for k, v in warc_headers.items() if v}
+        return builder.create_revisit_record(
+            exchange.url, response.rec_headers.get_header("WARC-Payload-Digest"), original.url,
+            original.warc_date, http_headers=response.http_headers, warc_headers_dict=warc_headers)
+
+    def _metadata_record(self, url: str, warc_date: str, concurrent_to: str, fields: dict[str, str]):
+        body = "".join(f"{name}: {value}\r\n" for name, value in fields.items() if value not in (None, ""))
+        payload = body.encode("utf-8")
+        return self._writer.create_warc_record(
+            url, "metadata", payload=BytesIO(payload), length=len(payload),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": warc_date, "WARC-Concurrent-To": concurrent_to})
 
     def _build_records(self, exchange: HttpExchange):
         builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")
         warc_date = datetime_to_iso_date(exchange.fetched_at.astimezone(timezone.utc).replace(tzinfo=None),
                                          use_micros=True)
-        reason = exchange.reason or _reason_phrase(exchange.status)
+        reason = exchange.reason if exchange.reason is not None else _reason_phrase(exchange.status)
         response_headers = WireHeaders(f"{exchange.status} {reason}".rstrip(), list(exchange.response_headers),
                                        protocol=exchange.protocol)
         warc_headers = {"WARC-Date": warc_date, **exchange.extra_warc_headers}
@@ -188,7 +233,7 @@ class WarcFileWriter:
             exchange.url, "request", payload=BytesIO(exchange.request_body), length=len(exchange.request_body),
             http_headers=WireHeaders(request_line, request_headers, is_http_request=True),
             warc_headers_dict={"WARC-Date": warc_date})
-        return request, response
+        return request, response, warc_date
 
 
 def _reason_phrase(status: int) -> str:

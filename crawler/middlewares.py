@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
 
 import crawler
+from archive.dedupe import DigestIndex
 from archive.index import Capture
-from archive.warc import HttpExchange, WarcFileWriter, recover_open_files
+from archive.warc import HttpExchange, RecordLocation, WarcFileWriter, recover_open_files
 from crawler import signals as na_signals
+from crawler.download import REASON_META_KEY
 from crawler.runinfo import crawl_id_for, data_dir
 
 logger = logging.getLogger(__name__)
 
 CAPTURE_META_KEY = "warc_capture"  # the Capture of this response, for the spider
+DISCOVERY_META_KEY = "discovery"  # how a spider found the URL: {"via": ..., "source": "feed", ...}
 
 
 def _latin1_items(headers) -> list[tuple[str, str]]:
@@ -30,19 +35,45 @@ def _latin1_items(headers) -> list[tuple[str, str]]:
     return items
 
 
+def provenance(request: Request, response: Response) -> dict[str, str]:
+    """The metadata record's fields: how this URL was found and how the fetch went."""
+    meta = request.meta
+    discovery = dict(meta.get(DISCOVERY_META_KEY) or {})
+    referer = (request.headers.get(b"Referer") or b"").decode("latin-1")
+    redirects = meta.get("redirect_urls") or []
+    if redirects:
+        discovery.setdefault("source", "redirect")
+    if request.url.endswith("/robots.txt") and not referer:
+        discovery.setdefault("source", "robots")
+    fields = {
+        "via": discovery.pop("via", None) or referer or (redirects[-1] if redirects else None),
+        "discoveredBy": discovery.pop("source", None) or ("link" if referer else "seed"),
+        "hopsFromSeed": discovery.pop("hops", None) or meta.get("depth"),
+        "redirectedFrom": " ".join(redirects) if redirects else None,
+        "fetchTimeMs": f"{meta['download_latency'] * 1000:.0f}" if "download_latency" in meta else None,
+    }
+    fields.update({key: str(value) for key, value in discovery.items() if value not in (None, "")})
+    return {key: str(value) for key, value in fields.items() if value not in (None, "")}
+
+
 class WarcCaptureMiddleware:
     """Archives each response before decompression (order 950 > HttpCompressionMiddleware's 590).
 
-    The capture (WARC file, offset, record id) is put in `request.meta["warc_capture"]` for the spider, and announced with the
+    Writes response (or revisit) + request + metadata records on one writer thread: zlib and hashlib
+    release the GIL, so archiving overlaps with the reactor instead of stalling it. The capture (WARC
+    file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
     (`warc/write_errors`) and logged as an error; the crawl then exits non-zero.
     """
 
-    def __init__(self, crawler_obj, writer: WarcFileWriter, crawl_id: str):
+    def __init__(self, crawler_obj, writer: WarcFileWriter, crawl_id: str, dedupe: DigestIndex | None):
         self.crawler = crawler_obj
         self.writer = writer
         self.crawl_id = crawl_id
+        self.dedupe = dedupe
         self.stats = crawler_obj.stats
+        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
+        self.pool.start()
 
     @classmethod
     def from_crawler(cls, crawler_obj):
@@ -51,7 +82,8 @@ class WarcCaptureMiddleware:
             raise NotConfigured("WARC capture disabled by WARC_ENABLED=False")
         spider_name = crawler_obj.spidercls.name
         crawl_id = crawl_id_for(settings)
-        warc_dir = Path(data_dir(settings)) / "warc"
+        archive_dir = Path(data_dir(settings))
+        warc_dir = archive_dir / "warc"
         warc_dir.mkdir(parents=True, exist_ok=True)
         for fixed in recover_open_files(warc_dir):
             crawler_obj.stats.inc_value("warc/recovered_files")
@@ -70,37 +102,41 @@ class WarcCaptureMiddleware:
                 "note": "Captured with Scrapy: header names are title-cased and their order is not kept; "
                         "bodies are stored as received (Content-Encoding kept, transfer coding removed).",
             })
-        middleware = cls(crawler_obj, writer, crawl_id)
+        dedupe = DigestIndex(archive_dir / "digests.db") if settings.getbool("WARC_DEDUPE", True) else None
+        middleware = cls(crawler_obj, writer, crawl_id, dedupe)
         crawler_obj.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def process_request(self, request: Request):
         # A redirect or retry copies meta: never let a new response inherit an earlier response's capture.
         request.meta.pop(CAPTURE_META_KEY, None)
+        request.meta.pop(REASON_META_KEY, None)
         return None
 
-    def process_response(self, request: Request, response: Response):
-        spider = self.crawler.spider
+    async def process_response(self, request: Request, response: Response):
         if "cached" in response.flags:
             return response
-        fetched_at = datetime.now(timezone.utc)
         try:
-            location = self.writer.write_exchange(self._exchange(request, response, fetched_at))
+            exchange = self._exchange(request, response, datetime.now(timezone.utc))
+            metadata = provenance(request, response)
+            location: RecordLocation = await maybe_deferred_to_future(threads.deferToThreadPool(
+                _reactor(), self.pool, self.writer.write_exchange, exchange, metadata, self.dedupe))
         except Exception as exc:  # archiving must never fail silently, nor kill the crawl
             self.stats.inc_value("warc/write_errors")
             logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
             return response
-        self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/responses")
+        self.stats.inc_value(f"warc/{location.record_type}_records")
         capture = Capture(
-            url=response.url, site=spider.name, status=response.status,
+            url=response.url, site=self.crawler.spider.name, status=response.status,
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
             fetched_at=location.warc_date, payload_digest=location.payload_digest,
             warc_file=location.warc_file, warc_offset=location.offset, warc_length=location.length,
-            record_id=location.record_id, crawl_id=self.crawl_id)
+            record_id=location.record_id, crawl_id=self.crawl_id, record_type=location.record_type,
+            revisit_of=location.refers_to)
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(na_signals.capture_written, capture=capture, request=request,
-                                            response=response, spider=spider)
+                                            response=response, spider=self.crawler.spider)
         return response
 
     def _exchange(self, request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
@@ -108,12 +144,22 @@ class WarcCaptureMiddleware:
             url=response.url, method=request.method,
             request_headers=_latin1_items(request.headers), request_body=request.body or b"",
             protocol=response.protocol or "HTTP/1.1", status=response.status,
+            reason=request.meta.get(REASON_META_KEY),
             response_headers=_latin1_items(response.headers), body=response.body,
             fetched_at=fetched_at,
             ip_address=str(response.ip_address) if response.ip_address else None)
 
     def spider_closed(self, spider, reason):
+        self.pool.stop()  # waits for the write in progress
         self.writer.close()
+        if self.dedupe is not None:
+            self.dedupe.close()
         self.stats.set_value("warc/bytes", self.writer.bytes_written)
         self.stats.set_value("warc/files", len(self.writer.closed_files))
-        spider.crawler.stats.set_value("warc/file_names", list(self.writer.closed_files))
+        self.stats.set_value("warc/file_names", list(self.writer.closed_files))
+
+
+def _reactor():
+    from twisted.internet import reactor
+
+    return reactor

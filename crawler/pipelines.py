@@ -87,8 +87,14 @@ class IndexPipeline:
     def process_item(self, item):
         capture: Capture = item["capture"]
         capture_id = self.index.add_capture(capture)
+        content_id, content = capture_id, capture
+        if capture.record_type == "revisit" and capture.revisit_of:
+            # The page is unchanged: the article keeps pointing at the record that holds its bytes.
+            original = self.index.capture_by_record_id(capture.revisit_of)
+            if original is not None:
+                content_id, content = original
         article = dict(item["article"], warnings=item.get("warnings", []))
-        outcome = self.index.upsert_article(article, capture_id, capture)
+        outcome = self.index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
         self.stats.inc_value(f"index/articles_{outcome}")
         self._tick()
         return item

@@ -20,6 +20,7 @@ NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
 WARC_PREFIX = "newsarchive"
 WARC_MAX_BYTES = 1_000_000_000
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+WARC_DEDUPE = True  # unchanged payloads of a URL already archived become revisit records (DATA/digests.db)
 INDEX_COMMIT_EVERY = 200  # items per index transaction
 
 # -- politeness ------------------------------------------------------------------------------------
@@ -34,6 +35,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
 COOKIES_ENABLED = False
+
+# Scrapy's own HTTP/1.1 handler, keeping the status line's reason phrase for the WARC records.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download.WireHTTP11DownloadHandler",
+    "https": "crawler.download.WireHTTP11DownloadHandler",
+}
 
 # -- pipeline wiring -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {

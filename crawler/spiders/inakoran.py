@@ -49,4 +49,6 @@ class InakoranSpider(ArchiveSpider):
                 continue
             if not self.may_request_article():
                 return
-            yield scrapy.Request(url, callback=self.parse_page, cb_kwargs={"hops": next_hops})
+            yield scrapy.Request(url, callback=self.parse_page, cb_kwargs={"hops": next_hops},
+                                 meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
+                                                     "hops": next_hops}})

@@ -35,7 +35,8 @@ class KyodoSpider(ArchiveSpider):
             if not self.may_request_article():
                 return
             self.count_article_request()
-            yield scrapy.Request(url, callback=self.parse_article)
+            yield scrapy.Request(url, callback=self.parse_article,
+                                 meta={"discovery": {"source": "listing", "listingPage": page}})
         # "--next" is not a valid CSS identifier, hence XPath.
         next_href = response.xpath('//ol[contains(@class, "m-pagination")]//a[contains(concat(" ", @class, " "),'
                                    ' " --next ")]/@href').get()
@@ -43,7 +44,8 @@ class KyodoSpider(ArchiveSpider):
             next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else None
             if not next_url or next_url == self.url(response.url):
                 next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
-            yield scrapy.Request(next_url, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+            yield scrapy.Request(next_url, callback=self.parse_listing, cb_kwargs={"page": page + 1},
+                                 meta={"discovery": {"source": "pagination"}})
 
     def parse_article(self, response):
         yield from self.extract(response)

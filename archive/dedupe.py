@@ -1,0 +1,58 @@
+"""The digest index behind revisit records: which payloads are already archived, across crawls.
+
+Kept in its own SQLite file (DATA/digests.db) owned by the WARC writer, so deduplication never waits on
+the research index. It is a cache of facts in the WARC files and can be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Original:
+    """The response record a revisit refers to."""
+
+    record_id: str
+    url: str
+    warc_date: str
+    warc_file: str
+    offset: int
+    length: int
+
+
+class DigestIndex:
+    """(URL, payload digest) -> the first response record that stored that payload for that URL.
+
+    Keyed by URL as well as digest: replay tools resolve a revisit by its URL, and the same bytes under
+    another URL (an empty page, a shared error page) are a different capture for researchers.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS digests (url TEXT NOT NULL, digest TEXT NOT NULL, record_id TEXT NOT NULL, "
+            "warc_date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, "
+            "PRIMARY KEY (url, digest))")
+
+    def lookup(self, url: str, digest: str) -> Original | None:
+        row = self.conn.execute(
+            "SELECT record_id, url, warc_date, warc_file, offset, length FROM digests WHERE url = ? AND digest = ?",
+            [url, digest]).fetchone()
+        return Original(*row) if row else None
+
+    def add(self, digest: str, original: Original) -> None:
+        # A write per record is cheap in WAL with synchronous=NORMAL, and a killed crawl loses at most the
+        # records whose WARC bytes were lost too (the writer flushes WARC data before this row lands).
+        self.conn.execute("INSERT OR IGNORE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          [original.url, digest, original.record_id, original.warc_date, original.warc_file,
+                           original.offset, original.length])
+
+    def close(self) -> None:
+        self.conn.close()
