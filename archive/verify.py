@@ -1,12 +1,15 @@
-"""Checks that the archive is sound: every WARC record frames and digests correctly, and every index row
-points at the response record it claims. The Python twin of `newsarchive verify`.
+"""Checks that the archive is sound. `verify_archive` is the Python twin of `newsarchive verify`.
 
-`warcio check` alone passes a file cut inside its last record and records without digests, so framing
-(every gzip member read to its end, the last one ending exactly at end of file) is checked here too.
+Per WARC file: framing to the last byte (every gzip member read to its end, the last one ending exactly at
+end of file: `warcio check` alone passes a file cut inside its last record), block and payload digests,
+HTTP headers that describe the stored payload (`archive.httpcheck`), a CDXJ index beside it that matches
+it. Across the archive: no file left `.open`, every revisit refers to a response held in the archive, and
+every index row (articles, captures) points at the record it names, for its URL, at its offset and length.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +17,26 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from archive.index import Index
+from archive.httpcheck import DECODE_LIMIT, content_length_problem, encoding_problems
+from archive.index import Index, default_db_path
 from archive.members import scan_members
 
 DIGESTED_TYPES = {"response", "request", "resource", "metadata"}
+BODILESS_STATUSES = {204, 304}
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """Where a record is, as found by reading the file (not as anyone claims)."""
+
+    warc_file: str
+    offset: int
+    length: int
+    rec_type: str
+    url: str | None
+    payload_digest: str | None
+    content_type: str | None
+    refers_to: str | None = None
 
 
 @dataclass
@@ -26,73 +45,279 @@ class WarcReport:
     records: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def verify_warc(path: str | os.PathLike) -> WarcReport:
+def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None = None) -> WarcReport:
+    """Check one WARC file. With `registry`, every record read is added to it, keyed by WARC-Record-ID."""
     report = WarcReport(str(path))
     size = os.path.getsize(path)
+    name = Path(path).name
     if str(path).endswith(".gz") or str(path).endswith(".gz.open"):
         problem = scan_members(path).problem
         if problem:
             report.problems.append(problem)
+    pending_length: dict[str, str] = {}  # response record id -> Content-Length problem, unless it was HEAD
     try:
         with open(path, "rb") as fh:
             records = ArchiveIterator(fh, check_digests=True)
             end = 0
             for record in records:
+                # Read the payload first: asking the iterator for the offset reads the record to its end.
+                payload, length = _read_payload(record)
                 offset = records.get_record_offset()
                 rec_type = record.rec_type
+                headers = record.rec_headers
+                record_id = headers.get_header("WARC-Record-ID")
                 report.records += 1
                 report.by_type[rec_type] = report.by_type.get(rec_type, 0) + 1
                 if report.records == 1 and rec_type != "warcinfo":
                     report.problems.append("first record is not warcinfo")
-                stream = record.content_stream()
-                while stream.read(1 << 20):
-                    pass
-                if rec_type in DIGESTED_TYPES and not record.rec_headers.get_header("WARC-Block-Digest"):
+                if rec_type in DIGESTED_TYPES and not headers.get_header("WARC-Block-Digest"):
                     report.problems.append(f"{rec_type} record at {offset} has no WARC-Block-Digest")
-                if rec_type == "response" and not record.rec_headers.get_header("WARC-Payload-Digest"):
+                if rec_type == "response" and not headers.get_header("WARC-Payload-Digest"):
                     report.problems.append(f"response record at {offset} has no WARC-Payload-Digest")
                 if record.digest_checker.passed is False:
                     report.problems.extend(f"record at {offset}: {p}" for p in record.digest_checker.problems)
-                records.read_to_end(record)
+                if rec_type == "response" and record.http_headers and not headers.get_header("WARC-Truncated"):
+                    _check_http(record, payload, length, offset, report, pending_length)
+                if rec_type == "request" and record.http_headers and record.http_headers.protocol == "HEAD":
+                    pending_length.pop(headers.get_header("WARC-Concurrent-To") or "", None)
                 end = offset + records.get_record_length()
+                if registry is not None and record_id:
+                    registry[record_id] = RecordRef(
+                        name, offset, records.get_record_length(), rec_type,
+                        headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
+                        headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"))
             if report.records and end != size:
                 report.problems.append(f"file has {size - end} bytes after the last complete record (truncated?)")
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         report.problems.append(f"unreadable after {report.records} records: {type(exc).__name__}: {exc}")
+    report.problems.extend(pending_length.values())
     if report.records == 0:
         report.problems.append("no records")
     return report
 
 
-def verify_index_links(index: Index, warc_dir: str | os.PathLike) -> list[str]:
-    """Every article row's (file, offset) must hold the response record with the row's record id and URL."""
-    problems: list[str] = []
+def _read_payload(record) -> tuple[bytes | None, int]:
+    """The stored payload (None past DECODE_LIMIT) and its length; reading it also runs the digest check."""
+    chunks: list[bytes] | None = []
+    length = 0
+    while True:
+        chunk = record.raw_stream.read(1 << 20)
+        if not chunk:
+            break
+        length += len(chunk)
+        if chunks is not None:
+            chunks.append(chunk)
+            if length > DECODE_LIMIT:
+                chunks = None
+    return (b"".join(chunks) if chunks is not None else None), length
+
+
+def _check_http(record, payload: bytes | None, length: int, offset: int, report: WarcReport,
+                pending_length: dict[str, str]) -> None:
+    http = record.http_headers
+    headers = list(http.headers)
+    where = f"response at {offset} ({record.rec_headers.get_header('WARC-Target-URI')})"
+    status = http.get_statuscode()
+    status = int(status) if status and status.isdigit() else None
+    problem = content_length_problem(headers, length)
+    if problem and not (length == 0 and status is not None and (status < 200 or status in BODILESS_STATUSES)):
+        if length == 0:  # a HEAD response carries the length of a body it does not send
+            pending_length[record.rec_headers.get_header("WARC-Record-ID")] = f"{where}: {problem}"
+        else:
+            report.problems.append(f"{where}: {problem}")
+    problems, warnings = encoding_problems(headers, payload)
+    report.problems.extend(f"{where}: {p}" for p in problems)
+    report.warnings.extend(f"{where}: {w}" for w in warnings)
+
+
+# -- index rows --------------------------------------------------------------------------------------
+
+
+def build_registry(warc_dir: str | os.PathLike, names: set[str] | None = None) -> dict[str, RecordRef]:
+    """Record id -> where the record really is, for the WARC files of `warc_dir` (only `names` if given)."""
+    registry: dict[str, RecordRef] = {}
+    for path in sorted(Path(warc_dir).glob("*.warc.gz")):
+        if names is not None and path.name not in names:
+            continue
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            for record in records:
+                headers = record.rec_headers
+                offset = records.get_record_offset()  # reads the record to its end
+                registry[headers.get_header("WARC-Record-ID")] = RecordRef(
+                    path.name, offset, records.get_record_length(), record.rec_type,
+                    headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
+                    headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"))
+    return registry
+
+
+def _table_columns(index: Index, table: str) -> set[str]:
+    return {row[1] for row in index.conn.execute(f"PRAGMA table_info({table})")}
+
+
+def check_index_rows(index: Index, warc_dir: str | os.PathLike,
+                     registry: dict[str, RecordRef] | None = None) -> tuple[dict[str, int], list[str]]:
+    """({table: rows checked}, problems): each articles and captures row must name a record that is, in the
+    row's file at the row's offset and length, of the expected type, for the row's URL."""
     warc_dir = Path(warc_dir)
-    handles: dict[str, object] = {}
-    try:
-        for row in index.conn.execute("SELECT id, url, warc_file, warc_offset, record_id FROM articles"):
-            path = warc_dir / row["warc_file"]
-            if not path.exists():
-                problems.append(f"article {row['id']}: WARC file {row['warc_file']} is missing")
-                continue
-            fh = handles.get(row["warc_file"]) or handles.setdefault(row["warc_file"], open(path, "rb"))
-            fh.seek(row["warc_offset"])
-            try:
-                record = next(iter(ArchiveIterator(fh)))
-            except (StopIteration, ArchiveLoadFailed) as exc:
-                problems.append(f"article {row['id']}: no record at {row['warc_file']}:{row['warc_offset']} ({exc})")
-                continue
-            headers = record.rec_headers
-            if record.rec_type != "response":
-                problems.append(f"article {row['id']}: record at offset is {record.rec_type}, not response")
-            elif headers.get_header("WARC-Record-ID") != row["record_id"]:
-                problems.append(f"article {row['id']}: record id differs at {row['warc_file']}:{row['warc_offset']}")
-            elif headers.get_header("WARC-Target-URI") != row["url"]:
-                problems.append(f"article {row['id']}: record is for {headers.get_header('WARC-Target-URI')}, "
-                                f"row says {row['url']}")
-    finally:
-        for fh in handles.values():
-            fh.close()
+    tables = [t for t in ("articles", "captures") if _table_columns(index, t)]
+    if registry is None:
+        names = {row[0] for t in tables for row in index.conn.execute(f"SELECT DISTINCT warc_file FROM {t}")}
+        registry = build_registry(warc_dir, names)
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    for table in tables:
+        columns = _table_columns(index, table)
+        wanted = ["id", "url", "warc_file", "warc_offset", "warc_length", "record_id"]
+        wanted += [c for c in ("record_type", "revisit_of", "payload_digest") if c in columns]
+        counts[table] = 0
+        for row in index.conn.execute(f"SELECT {', '.join(wanted)} FROM {table} ORDER BY id"):
+            counts[table] += 1
+            row = dict(zip(wanted, row))
+            label = f"{table} {row['id']}"
+            expected = (row.get("record_type") or "response") if table == "captures" else "response"
+            problem = _row_problem(row, expected, registry, warc_dir)
+            if problem:
+                problems.append(f"{label}: {problem}")
+    return counts, problems
+
+
+def _row_problem(row: dict, expected_type: str, registry: dict[str, RecordRef], warc_dir: Path) -> str | None:
+    if not (warc_dir / row["warc_file"]).exists():
+        return f"WARC file {row['warc_file']} is missing"
+    ref = registry.get(row["record_id"])
+    claimed = f"{row['warc_file']}:{row['warc_offset']}+{row['warc_length']}"
+    if ref is None:
+        return f"record {row['record_id']} is in no WARC file (row says {claimed})"
+    actual = f"{ref.warc_file}:{ref.offset}+{ref.length}"
+    if actual != claimed:
+        return f"row says {claimed}, but record {row['record_id']} is at {actual}"
+    if ref.rec_type != expected_type:
+        return f"record at {claimed} is {ref.rec_type}, expected {expected_type}"
+    if ref.url != row["url"]:
+        return f"record at {claimed} is for {ref.url}, row says {row['url']}"
+    if row.get("payload_digest") and ref.payload_digest and row["payload_digest"] != ref.payload_digest:
+        return f"payload digest {row['payload_digest']} differs from the record's {ref.payload_digest}"
+    if row.get("revisit_of"):
+        original = registry.get(row["revisit_of"])
+        if original is None or original.rec_type != "response":
+            return f"revisit_of {row['revisit_of']} is not a response record in the archive"
+    return None
+
+
+def verify_index_links(index: Index, warc_dir: str | os.PathLike) -> list[str]:
+    """Problems with index rows (articles and captures) that do not point at their record."""
+    return check_index_rows(index, warc_dir)[1]
+
+
+# -- the whole archive -------------------------------------------------------------------------------
+
+
+@dataclass
+class ArchiveReport:
+    data_dir: str
+    files: list[WarcReport] = field(default_factory=list)
+    open_files: list[str] = field(default_factory=list)
+    bytes: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    cdxj_files: int = 0
+    index_rows: dict[str, int] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+    def summary(self) -> str:
+        records = sum(self.by_type.values())
+        lines = [f"archive {self.data_dir}",
+                 f"  WARC files   {len(self.files)} ({self.bytes:,} bytes), CDXJ beside {self.cdxj_files}"
+                 + (f", {len(self.open_files)} left open" if self.open_files else ""),
+                 f"  records      {records:,}"
+                 + (": " + ", ".join(f"{t} {n:,}" for t, n in sorted(self.by_type.items())) if records else ""),
+                 f"  index rows   {sum(self.index_rows.values()):,} checked"
+                 + (": " + ", ".join(f"{t} {n:,}" for t, n in self.index_rows.items()) if self.index_rows else "")]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines.append(f"  faults       {len(self.faults) or 'none'}")
+        lines += [f"  FAULT {f}" for f in self.faults]
+        lines.append("OK: archive verified" if self.ok else f"FAILED: {len(self.faults)} fault(s)")
+        return "\n".join(lines)
+
+
+def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
+    """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db."""
+    from archive.cdxj import INDEXED_TYPES, SKIPPED_CONTENT_TYPE, cdxj_path, read_cdxj
+
+    data_dir = Path(data_dir)
+    warc_dir = data_dir / "warc"
+    db_path = default_db_path(data_dir)
+    if not warc_dir.is_dir() and not db_path.exists():
+        raise FileNotFoundError(f"no archive at {data_dir} (neither {warc_dir} nor {db_path})")
+    report = ArchiveReport(str(data_dir))
+    registry: dict[str, RecordRef] = {}
+    for path in sorted(warc_dir.glob("*.open")):
+        report.open_files.append(path.name)
+        report.faults.append(f"{path.name}: left open ({path.stat().st_size:,} bytes) by a crawl that was killed "
+                             "or is still running; the next crawl recovers it")
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        warc = verify_warc(path, registry)
+        report.files.append(warc)
+        report.bytes += path.stat().st_size
+        for rec_type, count in warc.by_type.items():
+            report.by_type[rec_type] = report.by_type.get(rec_type, 0) + count
+        report.faults.extend(f"{path.name}: {p}" for p in warc.problems)
+        report.warnings.extend(f"{path.name}: {w}" for w in warc.warnings)
+        cdxj = cdxj_path(path)
+        if not cdxj.exists():
+            report.warnings.append(f"{path.name}: no CDXJ index beside it (archive.cdxj.write_cdxj makes one)")
+            continue
+        report.cdxj_files += 1
+        expected = {(ref.offset, ref.length, ref.url) for ref in registry.values() if ref.warc_file == path.name
+                    and ref.rec_type in INDEXED_TYPES and not (ref.rec_type in ("resource", "metadata")
+                                                               and ref.content_type == SKIPPED_CONTENT_TYPE)}
+        try:
+            lines = {(f.get("offset"), f.get("length"), f.get("url")) for _, _, f in read_cdxj(cdxj)}
+        except (ValueError, KeyError) as exc:
+            report.faults.append(f"{cdxj.name}: unreadable: {exc}")
+            continue
+        if lines != expected:
+            report.faults.append(f"{cdxj.name}: does not match its WARC ({len(expected - lines)} records without "
+                                 f"a line, {len(lines - expected)} lines pointing at no record)")
+    for record_id, ref in registry.items():
+        if ref.rec_type == "revisit" and ref.refers_to:
+            original = registry.get(ref.refers_to)
+            if original is None or original.rec_type != "response":
+                report.faults.append(f"{ref.warc_file}: revisit at {ref.offset} ({ref.url}) refers to "
+                                     f"{ref.refers_to}, which is not a response record in the archive")
+    if not report.files and not report.open_files:
+        report.warnings.append(f"no WARC files in {warc_dir}")
+    if db_path.exists():
+        index = Index(db_path, readonly=True)
+        try:
+            report.index_rows, problems = check_index_rows(index, warc_dir, registry)
+            report.faults.extend(problems)
+            report.faults.extend(_crawl_file_problems(index, warc_dir))
+        finally:
+            index.conn.close()
+    else:
+        report.warnings.append(f"no index at {db_path}")
+    return report
+
+
+def _crawl_file_problems(index: Index, warc_dir: Path) -> list[str]:
+    problems = []
+    if "warc_files" not in _table_columns(index, "crawls"):
+        return problems
+    for crawl_id, files in index.conn.execute("SELECT id, warc_files FROM crawls WHERE warc_files IS NOT NULL"):
+        try:
+            names = json.loads(files)
+        except ValueError:
+            problems.append(f"crawls {crawl_id}: warc_files is not a JSON list")
+            continue
+        problems.extend(f"crawls {crawl_id}: lists {name}, which is not in {warc_dir}"
+                        for name in names if not (warc_dir / name).exists())
     return problems

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -94,8 +94,10 @@ class WarcFileWriter:
     """
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
-                 max_bytes: int = DEFAULT_MAX_BYTES, warcinfo: dict[str, str] | None = None):
+                 max_bytes: int = DEFAULT_MAX_BYTES, warcinfo: dict[str, str] | None = None,
+                 on_close: Callable[[Path], None] | None = None):
         self.directory = Path(directory)
+        self.on_close = on_close  # called with each closed file's final path, e.g. archive.cdxj.write_cdxj
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
         self.max_bytes = max_bytes
@@ -135,7 +137,10 @@ class WarcFileWriter:
         self._fh.close()
         os.replace(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
         self.closed_files.append(self._name)
+        closed = self.directory / self._name
         self._fh = self._writer = self._name = None
+        if self.on_close is not None:
+            self.on_close(closed)
 
     def close(self) -> None:
         with self._lock:
@@ -350,6 +355,7 @@ def _writer_alive(name: str) -> bool:
 def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
     """Close WARC files left `.open` by a killed crawl: cut off a partial trailing record, keep every
     complete one, rename to the final name. Returns what was done, for the log and the crawl summary."""
+    from archive.cdxj import write_cdxj
     from archive.members import scan_members
 
     results = []
@@ -368,5 +374,6 @@ def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
                 os.fsync(fh.fileno())
         final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
         os.replace(path, final)
+        write_cdxj(final)
         results.append(Recovered(path.name, final.name, scan.members, size - scan.complete_end))
     return results

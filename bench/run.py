@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import parse
+from bench import crawl, parse
 from bench.common import machine, table, write_results
 
-BENCHMARKS = {"parse": parse.run}
+BENCHMARKS = {"parse": parse.run, "crawl": crawl.run}
 
 
 def main(argv: list[str] | None = None) -> int:

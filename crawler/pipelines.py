@@ -1,4 +1,4 @@
-"""Item pipeline that writes captures and articles into the SQLite index."""
+"""Item pipeline that writes captures and articles into the SQLite index (on a writer thread)."""
 
 from __future__ import annotations
 
@@ -10,53 +10,52 @@ from pathlib import Path
 from scrapy import signals
 
 from archive.index import Capture, Index, default_db_path
+from archive.writer import IndexWriter
 from crawler import signals as na_signals
 from crawler.runinfo import crawl_id_for, data_dir
 
 logger = logging.getLogger(__name__)
 
 
-class _SharedIndex:
-    """One writer connection per index file per process: two spiders in one run share it, because SQLite
-    allows one writer at a time and each crawler holding its own open transaction would lock the other out."""
+class _SharedWriter:
+    """One writer per index file per process: two spiders in one run share it, because SQLite allows one
+    writer at a time and two connections holding open transactions would lock each other out."""
 
-    _open: dict[Path, tuple[Index, int]] = {}
+    _open: dict[Path, tuple[IndexWriter, int]] = {}
 
     @classmethod
-    def acquire(cls, path: Path) -> Index:
+    def acquire(cls, path: Path, batch: int) -> IndexWriter:
         path = path.resolve()
-        index, users = cls._open.get(path, (None, 0))
-        if index is None:
-            index = Index(path)
-        cls._open[path] = (index, users + 1)
-        return index
+        writer, users = cls._open.get(path, (None, 0))
+        if writer is None:
+            writer = IndexWriter(path, batch=batch)
+        cls._open[path] = (writer, users + 1)
+        return writer
 
     @classmethod
-    def release(cls, index: Index) -> None:
-        path = index.path.resolve()
+    def release(cls, writer: IndexWriter) -> None:
+        path = writer.path.resolve()
         shared, users = cls._open[path]
         if users <= 1:
             del cls._open[path]
             shared.close()
         else:
-            shared.commit()
             cls._open[path] = (shared, users - 1)
 
 
 class IndexPipeline:
-    """One index writer per crawler. Captures arrive by signal (every archived response, robots.txt and
-    error pages included); articles arrive as items and are linked to their capture by WARC record id.
-    Writes are batched in transactions of INDEX_COMMIT_EVERY rows and committed when the spider closes.
+    """Captures arrive by signal (every archived response, robots.txt and error pages included); articles
+    arrive as items, linked to their capture by WARC record id. Both are queued to the index writer
+    thread in arrival order, committed in batches of INDEX_COMMIT_EVERY and when the spider closes.
     """
 
     def __init__(self, crawler_obj):
         self.crawler = crawler_obj
         self.stats = crawler_obj.stats
         settings = crawler_obj.settings
-        self.index = _SharedIndex.acquire(default_db_path(data_dir(settings)))
+        self.db_path = default_db_path(data_dir(settings))
+        self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY", 200))
         self.crawl_id = crawl_id_for(settings)
-        self.commit_every = settings.getint("INDEX_COMMIT_EVERY", 200)
-        self._pending = 0
         self._owns_crawl_row = False
         crawler_obj.signals.connect(self.capture_written, signal=na_signals.capture_written)
         # After WarcCaptureMiddleware's own spider_closed (connected earlier), so WARC totals are final.
@@ -68,54 +67,36 @@ class IndexPipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        exists = self.index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [self.crawl_id]).fetchone()
+        self.writer.flush()
+        index = Index(self.db_path)
+        exists = index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [self.crawl_id]).fetchone()
+        index.close()
         if not exists:  # a plain `scrapy crawl`; `newsarchive crawl` creates and closes the row itself
             self._owns_crawl_row = True
-            self.index.start_crawl(self.crawl_id, [spider.name], {"spider": spider.name},
-                                   datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self.writer.call(lambda ix: ix.start_crawl(self.crawl_id, [spider.name], {"spider": spider.name}, started))
 
     def capture_written(self, capture: Capture, request, response, spider):
-        # Scrapy's signal dispatch swallows exceptions: count them so the run fails loudly instead.
-        try:
-            self.index.add_capture(capture)
-        except Exception as exc:
-            self.stats.inc_value("index/write_errors")
-            logger.error("could not index capture of %s: %s: %s", capture.url, type(exc).__name__, exc)
-            return
-        self._tick()
+        self.writer.add_capture(capture)
 
     def process_item(self, item):
-        capture: Capture = item["capture"]
-        capture_id = self.index.add_capture(capture)
-        content_id, content = capture_id, capture
-        if capture.record_type == "revisit" and capture.revisit_of:
-            # The page is unchanged: the article keeps pointing at the record that holds its bytes.
-            original = self.index.capture_by_record_id(capture.revisit_of)
-            if original is not None:
-                content_id, content = original
         article = dict(item["article"], warnings=item.get("warnings", []))
-        outcome = self.index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
-        self.stats.inc_value(f"index/articles_{outcome}")
-        self._tick()
+        self.writer.add_article(article, item["capture"])
         return item
 
-    def _tick(self):
-        self._pending += 1
-        if self._pending >= self.commit_every:
-            self.index.commit()
-            self._pending = 0
-
-    def close_spider(self):
-        self.index.commit()
-
     def spider_closed(self, spider, reason):
-        self.index.commit()
         if self._owns_crawl_row:
             stats = self.stats.get_stats()
-            self.index.finish_crawl(
-                self.crawl_id, ended=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            fields = dict(
+                ended=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 status="finished" if reason == "finished" else str(reason),
                 pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
                 errors=stats.get("newsarchive/errors", 0), warc_bytes=stats.get("warc/bytes", 0),
                 warc_files=json.dumps(stats.get("warc/file_names", [])))
-        _SharedIndex.release(self.index)
+            self.writer.call(lambda ix: ix.finish_crawl(self.crawl_id, **fields))
+        self.writer.flush()
+        for outcome, count in self.writer.outcomes.items():
+            self.stats.set_value(f"index/articles_{outcome}" if outcome != "errors" else "index/write_errors", count)
+        if self.writer.outcomes["errors"]:
+            logger.error("%d index writes failed; first: %s", self.writer.outcomes["errors"], self.writer.errors[0])
+        _SharedWriter.release(self.writer)

@@ -54,6 +54,9 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback's output (default 100); our
+# callbacks yield a handful of items and the pipeline is synchronous, so 100 workers per page are pure cost.
+CONCURRENT_ITEMS = 8
 HTTPERROR_ALLOW_ALL = True  # spiders see 4xx/5xx pages and record them; nothing is dropped silently
 
 LOG_LEVEL = "INFO"

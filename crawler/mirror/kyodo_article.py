@@ -21,11 +21,19 @@ from crawler.mirror.kyodo_chrome import AVATAR, EXPIRED_SIGNAGE, FOOTER, SITE_NA
     ld_script
 from crawler.mirror.pages import HTML, Page, attr, esc, linked, quirky
 from crawler.mirror.timefmt import JST, iso, kyodo_attr, kyodo_date, kyodo_header_time
+from crawler.mirror.weight import vary
 
 PUBLISHER = {"@type": "Organization", "name": SITE_NAME,
              "logo": {"@type": "ImageObject", "url": f"{KYODO_CDN}/common/images/logo.svg"},
              "address": {"@type": "PostalAddress", "PostalCode": "105-7201 Japan", "addressRegion": "Tokyo",
                          "addressLocality": "Minato", "streetAddress": "1-7-1 Higashi Shimbashi"}}
+
+
+NEWSLETTER = """<div class="newsletter-box">
+  <p class="newsletter-box__ttl">Get the Japan Wire newsletter</p>
+  <p class="newsletter-box__text">Our editors' pick of the day's stories from Japan and Asia, in your inbox every weekday.</p>
+  <a class="newsletter-box__button" href="https://member.kyodonews.net/service/regist/" target="_blank" rel="noopener">Sign up for free</a>
+</div>"""
 
 
 def _byline(authors: list[str]) -> str:
@@ -131,9 +139,9 @@ def _sns(url: str, title: str) -> str:
             f'<img class="article-sns__img" src="/common/images/icons/icon_clip.svg" alt="copy"></a>\n')
 
 
-def _popular(cat: Catalogue) -> str:
+def popular_sidebar(cat: Catalogue) -> str:
     newest = cat.newest()
-    picks = [newest[i] for i in (1, 4, 9, 15, 22) if i < len(newest)]
+    picks = [newest[i] for i in (1, 3, 4, 7, 9, 12, 15, 22) if i < len(newest)]
     boxes = "\n".join(f"""<article class="article-popular__box">
   <a class="article-popular__cover" href="{s.path}"><img src="{attr(img_size(s.photo.src, '160m') if s.photo else KYODO_CDN + '/common/images/noimage.png')}" loading="lazy" width="160" height="160" class="article-popular__img" alt="{attr(s.title + ('<br />' if s.title_br else ''))}"></a>
   <div class="article-popular__content">
@@ -159,9 +167,19 @@ def _popular(cat: Catalogue) -> str:
   <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487557881-0'); }});</script>
 </div>
 </div>
+<div class="g-ad-rectangle --second">
+<div id='div-gpt-ad-1752487633402-0' style='min-width: 300px; min-height: 250px;'>
+  <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487633402-0'); }});</script>
+</div>
+</div>
 <div class="article-v-wrap">
   <h2 class="c-heading__ttl --video">Latest Video</h2>
   <div class="article-v --youtube"><iframe class="article-v-content" width="335" height="190" src="https://www.youtube.com/embed/mirror0000?mute=1&rel=0" title="Video" frameborder="0" allowfullscreen></iframe></div>
+</div>
+<div class="g-ad-side-sticky">
+<div id='div-gpt-ad-1752487811745-0' style='min-width: 300px; min-height: 600px;'>
+  <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487811745-0'); }});</script>
+</div>
 </div>
         </div>
       </div>
@@ -198,7 +216,10 @@ def render_article(cat: Catalogue, base: str, story: Story) -> Page:
     desc = title.strip() if story.kind == "breaking" else story.paragraphs[0]
     photo = story.photo or story.body_photo
     og_image = img_size(photo.src, "1200x") if photo else f"{KYODO_CDN}/common/images/fb_og_image.png"
-    top = head(base, story.path, title, desc, "leafs", og_image, ld_script(_json_ld(base, story)), snippet=True)
+    targeting = {"article_id": story.id, "category": story.partner, "section": ",".join(story.sections) or "all",
+                 "access": story.access(cat.now)}
+    top = head(base, story.path, title, desc, "leafs", og_image, ld_script(_json_ld(base, story)), snippet=True,
+               targeting=targeting)
     avatar = AVATAR.get(story.partner, AVATAR["kyodo_news"])
     cats = "".join(f',<a class="article-header-cate__link" href="/list/news/{s}">{esc(KYODO_SECTIONS[s])}</a>'
                    for s in story.sections)
@@ -211,7 +232,9 @@ def render_article(cat: Catalogue, base: str, story: Story) -> Page:
     else:
         figure = '    <img src="" loading="eager" width="685" height="" class="" alt="">\n    \n  </figure>'
     section_name = KYODO_SECTIONS[story.sections[0]] if story.sections else "All"
-    more = list(islice((s for s in cat.newest(story.sections[0] if story.sections else "") if s is not story), 8))
+    more_count = 6 + vary(f"more:{story.id}") % 5  # the real "More from" shows 6-10 items
+    more = list(islice((s for s in cat.newest(story.sections[0] if story.sections else "") if s is not story),
+                       more_count))
     sns = _sns(url, title)
     body = f"""    <div class="l-content">
       <main class="l-article">
@@ -261,17 +284,26 @@ def render_article(cat: Catalogue, base: str, story: Story) -> Page:
   <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487419594-0'); }});</script>
 </div>
 </div>
+{NEWSLETTER}
       </main>
-{_popular(cat)}
+{popular_sidebar(cat)}
     </div>
 
 <div class="article-more-content">
   <h2 class="c-heading__ttl --more">More from {esc(section_name)}</h2>
   {items_section(more, cat.now)}
 </div>
+<div class="g-ad-more">
+<div id='div-gpt-ad-1752487752276-0' style='min-width: 728px; min-height: 90px;'>
+  <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487752276-0'); }});</script>
+</div>
+</div>
 <div class="measurement" style="display:none;">
+<script src="/oo/np/lsync.js" async></script>
 <script>
+  var MiU=MiU||{{}};MiU.queue=MiU.queue||[];
   var mwdata = {{'media': 'english.kyodonews.net', 'skin': 'leafs/default', 'id': '{story.id}', 'category': '{story.partner}'}};
+  MiU.queue.push(function(){{MiU.fire(mwdata);}});
 </script>
 </div>
 """

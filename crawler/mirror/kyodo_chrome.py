@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 
 from crawler.mirror.content import KYODO_CDN, Story
 from crawler.mirror.timefmt import kyodo_attr, kyodo_relative
 from crawler.mirror.pages import attr, esc, json_ld, pagination_window
+from crawler.mirror.weight import Ballast, css_rules, prebid_units, svg_icon, svg_sprite
 
 SITE_NAME = "Japan Wire by Kyodo News"
 PER_PAGE = 20
@@ -40,8 +43,14 @@ def img_size(h_src: str, size: str) -> str:
 
 
 def head(base: str, path: str, title: str, desc: str, css: str, og_image: str, extra: str = "",
-          snippet: bool = False) -> str:
+         snippet: bool = False, targeting: dict | None = None) -> str:
+    """The page top through the opening of `div.l-wrap` and the header. `css` is the skin (leafs = article
+    and photo pages, list, top); page weight (the ad configuration) varies with `path`."""
     url = base + path
+    static = _head_static(css)
+    target = {"skin": css, "path": path[:80], **(targeting or {})}
+    target_js = "".join(f"\n    googletag.pubads().setTargeting('{k}', {json.dumps(str(v))});"
+                        for k, v in target.items())
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -66,20 +75,93 @@ def head(base: str, path: str, title: str, desc: str, css: str, og_image: str, e
 <meta name="twitter:card" content="summary_large_image" />
 <meta name="robots" content="max-image-preview:large">
 {'  <meta name="robots" content="max-snippet:120">' if snippet else ''}
-<!-- STRIGHT ONE Tag Auto Control Script Start -->
-<script type="text/javascript" src="https://cdn01.stright.bizris.com/js/cookie_consent_block.js" charset="UTF-8" data-site-id="SIT-00000000-mirror"></script>
-<!-- STRIGHT ONE Tag Auto Control Script End --><link rel="canonical" href="{attr(url)}">
-<link rel="preconnect" href="https://fonts.googleapis.com">
-  <link rel="stylesheet"
-    href="{KYODO_CDN}/resources/kyodonews/css/pc/{css}.css{RD}" />
-<script async="async" src="https://securepubads.g.doubleclick.net/tag/js/gpt.js"></script>
+{static[0]}<link rel="canonical" href="{attr(url)}">
+{static[1]}
 <script>
   window.googletag = window.googletag || {{cmd: []}};
+  var google_interstitial_slot;
   googletag.cmd.push(function() {{
-    googletag.defineSlot('/23213571525,21751293123/JapanWire_PC_article_top_banner', [728, 90], 'div-gpt-ad-1752487595835-0').addService(googletag.pubads());
+{static[2]}{target_js}
     googletag.pubads().enableSingleRequest();
+    googletag.pubads().collapseEmptyDivs();
     googletag.enableServices();
   }});
+</script>
+{static[3]}
+<script id="mw-ad-config" type="application/json">
+{{"version":"{RD[4:]}","skin":"{css}","timeoutMs":1200,"units":[
+{_ad_units(css).sized(css + path, 1, 75)}
+]}}
+</script>{extra}
+</head><body>
+<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-WDJ9QGW" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>
+{ICON_SPRITE}
+  <div class="l-wrap">
+{header(base, url)}"""
+
+
+_SLOTS = [  # (slot name suffix, sizes, div id)
+    ("overlay", [[970, 90], [728, 90]], "div-gpt-ad-1752560912116-0"),
+    ("top_banner", [728, 90], "div-gpt-ad-1752487595835-0"),
+    ("rectangle_1", [[300, 250], [300, 600]], "div-gpt-ad-1752487557881-0"),
+    ("rectangle_below", [[300, 250], [336, 280]], "div-gpt-ad-1752487419594-0"),
+    ("rectangle_2", [[300, 250]], "div-gpt-ad-1752487633402-0"),
+    ("infeed_1", [[640, 360], "fluid"], "div-gpt-ad-1752487701154-0"),
+    ("infeed_2", [[640, 360], "fluid"], "div-gpt-ad-1752487718630-0"),
+    ("more_1", [[728, 90], [970, 250]], "div-gpt-ad-1752487752276-0"),
+    ("footer_banner", [[970, 250], [728, 90]], "div-gpt-ad-1752487790018-0"),
+    ("side_sticky", [[300, 600], [160, 600]], "div-gpt-ad-1752487811745-0"),
+]
+_GPT_PREFIX = "/23213571525,21751293123/"
+_SKIN_SLOT = {"leafs": "JapanWire_PC_article_", "list": "JapanWire_PC_list_", "top": "JapanWire_PC_top_"}
+
+
+@lru_cache(maxsize=None)
+def _head_static(css: str) -> tuple[str, str, str, str]:
+    """The head's fixed parts for one skin, rendered once: consent loader, resource hints and the critical
+    CSS; GPT slot definitions; the theme script, dataLayer and GTM."""
+    consent = """<!-- STRIGHT ONE Tag Auto Control Script Start -->
+<script type="text/javascript" src="https://cdn01.stright.bizris.com/js/cookie_consent_block.js" charset="UTF-8" data-site-id="SIT-00000000-mirror"></script>
+<!-- STRIGHT ONE Tag Auto Control Script End -->
+<!-- STRIGHT ONE Banner Script Start -->
+<script type="module" src="https://cdn01.stright.bizris.com/js/cookie_consent_setting.js?banner_type=banner" charset="UTF-8" data-site-id="SIT-00000000-mirror"></script>
+<!-- STRIGHT ONE Banner Script End -->
+"""
+    hosts = ["https://www.google-analytics.com", "https://www.googletagmanager.com", "https://fonts.googleapis.com",
+             "https://fonts.gstatic.com", "https://securepubads.g.doubleclick.net", "https://cdn01.stright.bizris.com",
+             KYODO_CDN, "https://tpc.googlesyndication.com", "https://omny.fm"]
+    hints = "\n".join(f'<link rel="preconnect" href="{h}" crossorigin>' for h in hosts) + "\n"
+    hints += "\n".join(f'<link rel="dns-prefetch" href="{h}">' for h in hosts[:6]) + "\n"
+    fonts = ["OpenSans-Regular", "OpenSans-SemiBold", "OpenSans-Bold", "NotoSerif-Bold", "NotoSerifJP-Medium"]
+    hints += "\n".join(f'<link rel="preload" as="font" type="font/woff2" crossorigin '
+                       f'href="{KYODO_CDN}/resources/kyodonews/fonts/{f}.woff2{RD}">' for f in fonts) + "\n"
+    hints += (f'<link rel="preload" as="image" href="{KYODO_CDN}/common/images/logo.svg">\n'
+              f'<link rel="preload" as="script" href="{KYODO_CDN}/resources/prod/kyodonews/js/pc/{css}.prod.js{RD}">\n'
+              '<link rel="preload" as="style" href="https://fonts.googleapis.com/css2?family=Open+Sans:wght@300..800&display=swap">\n'
+              '<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Open+Sans:wght@300..800&display=swap"\n'
+              '  media="print" onload="this.media=\'all\'; this.onload=null;">\n'
+              f'  <link rel="stylesheet"\n    href="{KYODO_CDN}/resources/kyodonews/css/pc/{css}.css{RD}" />\n'
+              f'<style id="critical-css">{css_rules(_CSS_SELECTORS, "kyodo-css-" + css)}</style>\n'
+              '<script async="async" src="https://securepubads.g.doubleclick.net/tag/js/gpt.js"></script>')
+    prefix = _GPT_PREFIX + _SKIN_SLOT.get(css, "JapanWire_PC_article_")
+    lines = []
+    for name, sizes, div in _SLOTS:
+        mapping = (f"googletag.sizeMapping().addSize([1200, 0], {json.dumps(sizes)})"
+                   f".addSize([768, 0], [[728, 90], [300, 250]]).addSize([0, 0], []).build()")
+        lines.append(f"    googletag.defineSlot('{prefix}{name}', {json.dumps(sizes)}, '{div}')"
+                     f".defineSizeMapping({mapping}).addService(googletag.pubads());")
+    lines.append(f"    google_interstitial_slot = googletag.defineOutOfPageSlot('{prefix}interstitial', "
+                 "googletag.enums.OutOfPageFormat.INTERSTITIAL);\n"
+                 "    if (google_interstitial_slot) { google_interstitial_slot.addService(googletag.pubads()); }")
+    gpt = "\n".join(lines)
+    tail = f"""<script src="{KYODO_CDN}/resources/prod/kyodonews/js/pc/{css}.prod.js{RD}" defer></script>
+<!-- Google Tag Manager -->
+<script>
+  window.dataLayer = window.dataLayer || [];
+  dataLayer = [{{
+    'media': "mediaweaver",
+    'skin': "{css}/default",
+  }}];
 </script>
 <!-- Google Tag Manager -->
 <script>
@@ -89,11 +171,46 @@ def head(base: str, path: str, title: str, desc: str, css: str, og_image: str, e
   'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
   }})(window,document,'script','dataLayer','GTM-WDJ9QGW');
 </script>
-<!-- End Google Tag Manager -->{extra}
-</head><body>
-<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-WDJ9QGW" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>
-  <div class="l-wrap">
-{header(base, url)}"""
+<!-- End Google Tag Manager -->"""
+    return consent, hints, gpt, tail
+
+
+@lru_cache(maxsize=None)
+def _ad_units(css: str) -> Ballast:
+    prefix = _GPT_PREFIX + _SKIN_SLOT.get(css, "JapanWire_PC_article_")
+    slots = [(div, name, sizes if isinstance(sizes[0], list) else [sizes]) for name, sizes, div in _SLOTS]
+    return Ballast(prebid_units(prefix, slots, 75, "kyodo-prebid-" + css))
+
+
+_CSS_SELECTORS = [f".{c}" for c in (
+    "l-wrap l-content l-main l-article l-side g-header g-header__inner g-header-top g-header-top__inner "
+    "g-header-info g-header-sns g-header-sns__list g-header-sns__item g-header-sns__link g-header-sns__img "
+    "g-header-info__nav g-header-logo g-header-logo__link g-header-logo__img g-header-login "
+    "g-header-login__button g-header-bottom g-header-nav g-header-nav__list g-header-nav__item "
+    "g-header-nav__link g-drawer g-drawer__inner g-drawer__head g-drawer__close g-drawer-nav g-drawer-nav__ttl "
+    "g-drawer-nav__list g-drawer-nav__item g-drawer-nav__link g-footer g-footer__inner g-footer-nav "
+    "g-footer-nav__list g-footer-nav__item g-footer-nav__link g-footer-copy g-footer-cols g-footer-col "
+    "g-footer-col__ttl g-footer-col__list g-footer-col__link g-footer-sns g-footer-sns__link g-footer-note "
+    "g-ad-overlay g-ad-full-banner g-ad-rectangle g-ad-rectangle-below g-ad-infeed m-article m-article-item "
+    "m-article-item__link m-article-item__img m-article-item__content m-article-item-ttl "
+    "m-article-item-ttl__link m-article-info m-article-info__time m-article-info__link m-article-info__photo "
+    "m-pagination m-pagination__item m-pagination__link m-photo-wrap m-photo-list m-photo-list__item "
+    "c-heading__ttl c-more c-more__link u-mb-60 article-ttl article-header article-header-wrap "
+    "article-header-info article-header-info__inner article-header-info__img article-header-info__author "
+    "article-header-info__link article-header-info__meta article-header-info__time article-header-cate__link "
+    "article-header-img article-header-img-main article-header-img__gallery article-sns article-sns__link "
+    "article-sns__img article-body article-body__inner article-body-bottom related-item related-item__link "
+    "article-footer article-footer-info article-popular article-popular-wrap article-popular__box "
+    "article-popular__cover article-popular__img article-popular-ttl article-popular-ttl__link "
+    "article-popular-info article-v-wrap article-v article-more-content login-signage login-signage__button "
+    "paywalled-content newsletter-box newsletter-box__ttl newsletter-box__text newsletter-box__button "
+    "top-news-wrap top-news-main top-news-sub top-news-sub__item js-header js-drawer").split()]
+_CSS_SELECTORS = _CSS_SELECTORS[::2] + [f"{s}:hover" for s in _CSS_SELECTORS[1::12]]
+
+ICON_NAMES = ["facebook", "x", "rss", "search", "menu", "close", "clip", "line", "mail", "chevron-right",
+              "chevron-down", "arrow-up", "photo", "play", "podcast", "user", "bell", "external", "youtube",
+              "instagram", "linkedin", "threads", "share", "bookmark"]
+ICON_SPRITE = svg_sprite(ICON_NAMES, "kyodo-icons", cls="g-sprite")
 
 
 def header(base: str, url: str) -> str:
@@ -137,30 +254,130 @@ def header(base: str, url: str) -> str:
       </nav>
     </div>
   </div>
+{DRAWER}
 </header>
 """
 
 
-FOOTER = """<footer class="g-footer">
+PARTNER_NAV = [("/list/partners/kyodo_news", "Kyodo News"), ("/list/partners/apnews", "AP News"),
+               ("/list/partners/reuters", "Reuters"), ("/list/partners/yonhap", "Yonhap"),
+               ("/list/partners/animate", "Animate Times"), ("/list/partners/spotlightjapan", "Spotlight")]
+SERVICE_NAV = [("https://member.kyodonews.net/service/regist/", "Create a free account"),
+               ("https://member.kyodonews.net/service/login/", "Member login"),
+               ("https://www.kyodonews.jp/english/", "Kyodo News Digital"),
+               ("https://www.kyodonews.jp/english/news/newsletter.html", "Newsletters"),
+               ("https://www.kyodonews.jp/english/contact/", "Advertise with us"),
+               ("https://www.kyodonews.jp/english/contact/", "Content licensing"),
+               ("https://kyodonewsimages.jp/en/", "Kyodo News Images"),
+               ("https://www.kyodonews.jp/english/jobs/", "Careers")]
+SOCIAL_NAV = [("https://www.facebook.com/kyodoenglish/", "Facebook", "facebook"),
+              ("https://x.com/kyodo_english", "X", "x"),
+              ("https://www.youtube.com/@KyodoNewsEnglish", "YouTube", "youtube"),
+              ("https://www.instagram.com/kyodo_english/", "Instagram", "instagram"),
+              ("https://www.linkedin.com/company/kyodo-news/", "LinkedIn", "linkedin"),
+              ("https://www.threads.net/@kyodo_english", "Threads", "threads"),
+              ("/list/feed/rss4kyodonews-fzone", "RSS", "rss")]
+GROUP_NAV = [("https://www.kyodo.co.jp/", "Kyodo News (Japanese)"), ("https://china.kyodonews.net/", "Kyodo News (Chinese)"),
+             ("https://tchina.kyodonews.net/", "Kyodo News (Traditional Chinese)"),
+             ("https://korea.kyodonews.net/", "Kyodo News (Korean)"), ("https://www.47news.jp/", "47NEWS"),
+             ("https://www.kyodo-d.jp/", "Kyodo News Digital"), ("https://www.kyodonews.jp/", "Kyodo News Group")]
+
+
+def _drawer_group(title: str, links: list, cls: str = "g-drawer-nav") -> str:
+    rows = []
+    for link in links:
+        external = link[0].startswith("http")
+        target = ' target="_blank" rel="noopener"' if external else ""
+        icon = svg_icon(link[2], 16, "g-icon") if len(link) > 2 else ""
+        tail = svg_icon("external", 12, "g-icon") if external and not icon else ""
+        rows.append(f'          <li class="{cls}__item"><a class="{cls}__link" href="{attr(link[0])}"{target}>'
+                    f'{icon}{esc(link[1])}{tail}</a></li>')
+    return (f'      <div class="{cls}__group">\n        <p class="{cls}__ttl">{esc(title)}'
+            f'{svg_icon("chevron-down", 14, "g-icon")}</p>\n        <ul class="{cls}__list">\n' + "\n".join(rows)
+            + '\n        </ul>\n      </div>')
+
+
+DRAWER = f"""  <button class="g-header-menu js-drawer-open" type="button" aria-label="Menu">{svg_icon("menu", 24, "g-icon")}</button>
+  <div class="g-drawer js-drawer" aria-hidden="true">
+    <div class="g-drawer__inner">
+      <div class="g-drawer__head">
+        <a class="g-drawer__logo" href="/"><img src="{KYODO_CDN}/common/images/logo.svg" width="120" height="40" loading="lazy" alt="KYODO NEWS"></a>
+        <button class="g-drawer__close js-drawer-close" type="button" aria-label="Close">{svg_icon("close", 24, "g-icon")}</button>
+      </div>
+      <form class="g-drawer-search" action="/list/search" method="get">
+        <input class="g-drawer-search__input" type="search" name="fulltext" placeholder="Search" aria-label="Search">
+        <button class="g-drawer-search__button" type="submit" aria-label="Search">{svg_icon("search", 18, "g-icon")}</button>
+      </form>
+      <nav class="g-drawer-nav">
+{_drawer_group("News", [(h.replace(chr(9), ""), n) for h, n in NAV])}
+{_drawer_group("Partners", PARTNER_NAV)}
+{_drawer_group("Services", SERVICE_NAV)}
+{_drawer_group("Follow us", SOCIAL_NAV)}
+{_drawer_group("Kyodo News group", GROUP_NAV)}
+      </nav>
+    </div>
+  </div>"""
+
+
+def _footer_col(title: str, links: list) -> str:
+    rows = "\n".join(f'          <li class="g-footer-col__item"><a class="g-footer-col__link" href="{attr(link[0])}">'
+                     f'{esc(link[1])}</a></li>' for link in links)
+    return (f'      <div class="g-footer-col">\n        <p class="g-footer-col__ttl">{esc(title)}</p>\n'
+            f'        <ul class="g-footer-col__list">\n{rows}\n        </ul>\n      </div>')
+
+
+FOOTER = f"""<div class="g-ad-footer-banner">
+<div id='div-gpt-ad-1752487790018-0' style='min-width: 728px; min-height: 90px;'>
+  <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487790018-0'); }});</script>
+</div>
+</div>
+<footer class="g-footer">
   <div class="g-footer__inner">
+    <div class="g-footer-logo"><a href="/"><img src="{KYODO_CDN}/common/images/logo_white.svg" width="160" height="52" loading="lazy" alt="KYODO NEWS"></a></div>
+    <div class="g-footer-cols">
+{_footer_col("News", [(h.replace(chr(9), ""), n) for h, n in NAV[:-1]])}
+{_footer_col("Partners", PARTNER_NAV)}
+{_footer_col("Services", SERVICE_NAV)}
+{_footer_col("Kyodo News group", GROUP_NAV)}
+    </div>
+    <div class="g-footer-sns">
+{chr(10).join(f'      <a class="g-footer-sns__link --{icon}" href="{attr(href)}" aria-label="{name}">{svg_icon(icon, 22, "g-icon")}</a>' for href, name, icon in SOCIAL_NAV)}
+    </div>
     <div class="g-footer-nav">
       <ul class="g-footer-nav__list">
         <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/about">About Us</a></li>
         <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/privacypolicy">Privacy Policy</a></li>
         <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/copyright">Copyright</a></li>
         <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/contact">Contact</a></li>
+        <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/terms">Terms of Use</a></li>
+        <li class="g-footer-nav__item"><a class="g-footer-nav__link" href="/list/info/cookie">Cookie Policy</a></li>
+        <li class="g-footer-nav__item"><a class="g-footer-nav__link js-consent-open" href="#">Cookie Settings</a></li>
       </ul>
     </div>
+    <p class="g-footer-note">All content on this site is the property of Kyodo News or its partners and is protected by copyright. Reproduction, redistribution or use of any content for training or otherwise, without prior written permission, is prohibited.</p>
     <small class="g-footer-copy">&copy; Kyodo News.</small>
   </div>
+  <button class="g-pagetop js-pagetop" type="button" aria-label="Back to top">{svg_icon("arrow-up", 20, "g-icon")}</button>
 </footer>
 <div class="g-ad-overlay">
   <div id="gStickyAd"><div id="gCloseButton">×</div>
     <div id='div-gpt-ad-1752560912116-0' style='min-width: 728px; min-height: 90px;'>
-      <script>googletag.cmd.push(function() { googletag.display('div-gpt-ad-1752560912116-0'); });</script>
+      <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752560912116-0'); }});</script>
     </div>
   </div>
 </div>
+<script>
+  (function () {{
+    var open = document.querySelector('.js-drawer-open'), drawer = document.querySelector('.js-drawer');
+    if (open && drawer) {{ open.addEventListener('click', function () {{ drawer.setAttribute('aria-hidden', 'false'); }}); }}
+    var close = document.querySelector('.js-drawer-close');
+    if (close && drawer) {{ close.addEventListener('click', function () {{ drawer.setAttribute('aria-hidden', 'true'); }}); }}
+    var top = document.querySelector('.js-pagetop');
+    if (top) {{ top.addEventListener('click', function () {{ window.scrollTo({{top: 0, behavior: 'smooth'}}); }}); }}
+    var sticky = document.getElementById('gCloseButton');
+    if (sticky) {{ sticky.addEventListener('click', function () {{ document.getElementById('gStickyAd').style.display = 'none'; }}); }}
+  }})();
+</script>
   </div>
 </body>
 </html>"""

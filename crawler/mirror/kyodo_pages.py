@@ -19,7 +19,7 @@ from __future__ import annotations
 
 
 from crawler.mirror.content import KYODO_CDN, KYODO_PARTNERS, KYODO_SECTIONS, Catalogue, Story, kyodo_visible
-from crawler.mirror.kyodo_article import render_article, render_photo
+from crawler.mirror.kyodo_article import popular_sidebar, render_article, render_photo
 from crawler.mirror.kyodo_chrome import FOOTER, PER_PAGE, SITE_NAME, head, items_section, ld_script, pagination, \
     thumb, website_ld
 from crawler.mirror.pages import HTML, RSS, TEXT, XML, Page, attr, esc, rfc822, xml_text
@@ -44,7 +44,13 @@ def render_list(cat: Catalogue, base: str, path: str, key: str, name: str, page:
   <ul class="m-photo-list">{photos}
   </ul>
 </div>
+<div class="g-ad-infeed">
+<div id='div-gpt-ad-1752487701154-0' style='min-width: 640px; min-height: 360px;'>
+  <script>googletag.cmd.push(function() {{ googletag.display('div-gpt-ad-1752487701154-0'); }});</script>
+</div>
+</div>
     </main>
+{popular_sidebar(cat)}
 """
     return Page(200, HTML, top_html + body + FOOTER, cat.last_change())
 
@@ -100,6 +106,7 @@ def render_home(cat: Catalogue, base: str) -> Page:
 <div class="c-more"><a class="c-more__link" href="/list/news?page=2">More</a></div>
 {chr(10).join(blocks)}
     </main>
+{popular_sidebar(cat)}
 """
     return Page(200, HTML, top_html + body + FOOTER, cat.last_change())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 import scrapy
 from scrapy.http import Response
 
@@ -57,20 +58,25 @@ class ArchiveSpider(scrapy.Spider):
     # -- page -> item ----------------------------------------------------------------------------------
 
     def extract(self, response: Response):
-        """Run the site parser on an archived page; yields one item when it is an article."""
-        capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
-        if capture is None:
-            self.crawler.stats.inc_value("newsarchive/unarchived_pages")
-            logger.warning("not indexing %s: it was not archived to WARC", response.url)
-            return
+        """Run the site parser on a fetched page; yields one item when it is an archived article.
+
+        Only archived pages are indexed (an index row must point at its WARC record). With capture off
+        (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
+        """
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")
             return
-        fetched_at = warc_date_to_datetime(capture.fetched_at)
+        capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
+        fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
         result = parse_page(response.body, response.url, fetched_at, site=self.site_name)
         if not isinstance(result, Article):
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
+            return
+        if capture is None:
+            self.crawler.stats.inc_value("newsarchive/unarchived_articles")
+            if self.crawler.settings.getbool("WARC_ENABLED", True):
+                logger.warning("not indexing %s: it was not archived to WARC", response.url)
             return
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)

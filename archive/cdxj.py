@@ -1,0 +1,83 @@
+"""A sorted CDXJ index beside each closed WARC file: `NAME.warc.gz` -> `NAME.cdxj`.
+
+Written with the cdxj-indexer library (the indexer pywb and py-wacz use), so the lines are what replay tools
+expect: SURT url key, 14-digit timestamp, then JSON with url, mime, status, digest, and the offset and length
+of the record's gzip member in the file.
+
+Which records get a line: response, revisit, resource and metadata (a resource or metadata record of type
+`application/warc-fields` excepted), the same set cdxj-indexer and pywb's `wb-manager add` index. Request
+records get no line: a request line carries the same url key and timestamp as its response and sorts
+before it, and pywb, given such an index, picks the request record and fails the replay (HTTP 500, checked
+with pywb 2.10). The request is still reachable: it follows its response and names it in
+`WARC-Concurrent-To`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cdxj_indexer.main import CDXJIndexer
+
+INDEXED_TYPES = ("response", "revisit", "resource", "metadata")
+SKIPPED_CONTENT_TYPE = "application/warc-fields"
+
+
+class _Indexer(CDXJIndexer):
+    # Decided here, not by CDXJIndexer.DEFAULT_RECORDS: importing py-wacz appends "warcinfo" to that
+    # class-level list, which would change this index depending on what else the process imported.
+    def filter_record(self, record):
+        if record.rec_type not in INDEXED_TYPES:
+            return False
+        if record.rec_type in ("resource", "metadata"):
+            return record.rec_headers.get_header("Content-Type") != SKIPPED_CONTENT_TYPE
+        return True
+
+
+def cdxj_path(warc_path: str | os.PathLike) -> Path:
+    """`dir/NAME.warc.gz` (or `NAME.warc`) -> `dir/NAME.cdxj`."""
+    path = Path(warc_path)
+    name = path.name
+    for suffix in (".warc.gz", ".warc"):
+        if name.endswith(suffix):
+            return path.with_name(name[: -len(suffix)] + ".cdxj")
+    raise ValueError(f"not a WARC file name: {name}")
+
+
+def write_cdxj(warc_path: str | os.PathLike) -> Path:
+    """Index one WARC file into a sorted CDXJ file beside it (written to a temporary name, then renamed).
+
+    The `filename` field of each line is the WARC's base name, so the pair can be copied anywhere together.
+    """
+    warc_path = Path(warc_path)
+    target = cdxj_path(warc_path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with open(warc_path, "rb") as source, open(partial, "w", encoding="utf-8") as out:
+            indexer = _Indexer(out, [source], sort=True, filename=warc_path.name)
+            indexer.process_all()
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return target
+
+
+def read_cdxj(path: str | os.PathLike) -> list[tuple[str, str, dict]]:
+    """(url key, timestamp, fields) for every line of a CDXJ file; offset and length as ints."""
+    import json
+
+    lines = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("!"):
+                continue
+            key, timestamp, data = line.rstrip("\n").split(" ", 2)
+            fields = json.loads(data)
+            for name in ("offset", "length"):
+                if name in fields:
+                    fields[name] = int(fields[name])
+            lines.append((key, timestamp, fields))
+    return lines

@@ -1,0 +1,78 @@
+"""Crawl throughput against the mirror (in its own process): full pipeline vs bare Scrapy fetching the
+same URLs, WARC capture on vs off, and peak memory as the crawl grows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.common import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def mirror_process(articles: int):
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "mirror", "--articles", str(articles)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        urls = dict(proc.stdout.readline().split() for _ in range(2))
+        yield urls
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def worker(variant: str, base_url: str, data: Path, url_file: Path | None = None) -> dict:
+    args = [sys.executable, "-m", "bench.crawl_worker", variant, base_url, str(data)]
+    if url_file:
+        args.append(str(url_file))
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark crawl {variant} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def rate(result: dict) -> float:
+    return result["pages"] / result["crawl_seconds"]
+
+
+def run(quick: bool) -> list[Row]:
+    articles = 1000 if quick else 5000
+    rows = []
+    with mirror_process(articles) as urls, tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        runs: dict[str, list[dict]] = {"pipeline": [], "nocapture": [], "bare": []}
+        url_file = tmp / "urls.txt"
+        for attempt in range(1 if quick else 2):
+            data = tmp / f"pipeline-{attempt}"
+            runs["pipeline"].append(worker("pipeline", urls["kyodo"], data))
+            if not url_file.exists():
+                with sqlite3.connect(data / "index.db") as db:
+                    url_file.write_text("\n".join(u for (u,) in db.execute("SELECT url FROM captures ORDER BY id")))
+            runs["nocapture"].append(worker("nocapture", urls["kyodo"], tmp / f"nocapture-{attempt}"))
+            runs["bare"].append(worker("bare", urls["kyodo"], tmp / f"bare-{attempt}", url_file))
+        best = {variant: max(results, key=rate) for variant, results in runs.items()}
+        pages = best["pipeline"]["pages"]
+        rows.append(Row(f"crawl {pages} pages (full pipeline)", "throughput", rate(best["pipeline"]), "pages/s",
+                        "bare Scrapy, same URLs", rate(best["bare"]), "ratio >= 0.60"))
+        rows.append(Row("WARC capture on vs off", "throughput", rate(best["pipeline"]), "pages/s",
+                        "same pipeline, capture off", rate(best["nocapture"]), "ratio >= 0.75"))
+        rows.append(Row(f"crawl {pages} pages (full pipeline)", "peak RSS", best["pipeline"]["peak_rss_mb"], "MB",
+                        "bare Scrapy, same URLs", best["bare"]["peak_rss_mb"], ""))
+    if not quick:
+        small = _peak_rss(1000)
+        large = _peak_rss(10000)
+        rows.append(Row(f"crawl {large['pages']} pages (10k articles)", "peak RSS", large["peak_rss_mb"], "MB",
+                        f"crawl {small['pages']} pages (1k articles)", small["peak_rss_mb"], "ratio ~1 (flat)"))
+    return rows
+
+
+def _peak_rss(articles: int) -> dict:
+    with mirror_process(articles) as urls, tempfile.TemporaryDirectory() as tmp:
+        return worker("pipeline", urls["kyodo"], Path(tmp))
