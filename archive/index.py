@@ -12,34 +12,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+import hashlib
+from datetime import datetime, timezone
+
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
 
 # Access states in order of how much text they carry: a capture never replaces one with more text.
 _TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
 
 JSON_COLUMNS = ("authors", "date_source", "categories", "images", "warnings")
 
-ARTICLE_COLUMNS: dict[str, type] = {
-    "id": int, "url": str, "canonical_url": str, "site": str, "language": str, "title": str,
-    "authors": str, "credit": str, "published": str, "modified": str, "date_source": str,
-    "categories": str, "dateline": str, "lead": str, "body": str, "images": str, "access": str,
-    "word_count": int, "parser": str, "parser_version": str, "warnings": str,
-    "fetched_at": str, "first_seen": str, "last_seen": str, "capture_id": int, "crawl_id": str,
-    "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
-}
+ARTICLE_FIELDS = (
+    "url", "canonical_url", "site", "language", "title", "authors", "credit", "published", "modified",
+    "date_source", "categories", "dateline", "lead", "body", "images", "access", "word_count", "parser",
+    "parser_version", "warnings",
+)
 
-CAPTURE_COLUMNS: dict[str, type] = {
-    "id": int, "url": str, "site": str, "status": int, "content_type": str, "fetched_at": str,
-    "payload_digest": str, "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
-    "crawl_id": str, "record_type": str, "revisit_of": str,
-}
-
-CRAWL_COLUMNS: dict[str, type] = {
-    "id": str, "sites": str, "args": str, "started": str, "ended": str, "status": str,
-    "pages": int, "articles": int, "errors": int, "warc_bytes": int, "warc_files": str,
-}
+# Why a URL produced no indexed page (fetch_errors.reason).
+ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", "duplicate", "too_large",
+                 "not_html", "archive", "other")
 
 
 @dataclass(frozen=True)
@@ -88,22 +81,7 @@ class Index:
     # -- schema --------------------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        db = self.db
-        if "crawls" not in db.table_names():
-            db["crawls"].create(CRAWL_COLUMNS, pk="id")
-        if "captures" not in db.table_names():
-            db["captures"].create(CAPTURE_COLUMNS, pk="id", foreign_keys=[("crawl_id", "crawls", "id")])
-            db["captures"].create_index(["url"])
-            db["captures"].create_index(["record_id"], unique=True)
-        if "articles" not in db.table_names():
-            db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"canonical_url", "site"},
-                                  foreign_keys=[("capture_id", "captures", "id")])
-            db["articles"].create_index(["canonical_url"], unique=True)
-            db["articles"].create_index(["site", "published"])
-            db["articles"].create_index(["published"])
-            db["articles"].enable_fts(["title", "lead", "body", "authors"], create_triggers=True,
-                                      tokenize="porter unicode61 remove_diacritics 2")
-        self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        migrate(self.conn)
 
     # -- transactions --------------------------------------------------------------------------------
 
@@ -123,19 +101,32 @@ class Index:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def start_crawl(self, crawl_id: str, sites: Iterable[str], args: dict[str, Any], started: str) -> None:
-        self.db["crawls"].insert({"id": crawl_id, "sites": ",".join(sites), "args": json.dumps(args),
-                                  "started": started, "status": "running"}, replace=True)
+    def start_crawl(self, crawl_id: str, sites: Iterable[str], args: dict[str, Any], started: str,
+                    schedule: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO crawls (id, sites, args, started, status, schedule) VALUES (?, ?, ?, ?, 'running', ?) "
+            "ON CONFLICT(id) DO UPDATE SET sites = excluded.sites, args = excluded.args",
+            [crawl_id, ",".join(sites), json.dumps(args), started, schedule])
 
     def finish_crawl(self, crawl_id: str, **fields: Any) -> None:
         if "warc_files" in fields and not isinstance(fields["warc_files"], str):
             fields["warc_files"] = json.dumps(fields["warc_files"])
-        self.db["crawls"].update(crawl_id, fields)
+        assignments = ", ".join(f"{key} = ?" for key in fields)
+        self.conn.execute(f"UPDATE crawls SET {assignments} WHERE id = ?", [*fields.values(), crawl_id])
+
+    def add_fetch_error(self, url: str, reason: str, site: str | None = None, crawl_id: str | None = None,
+                        status: int | None = None, detail: str | None = None, at: str | None = None) -> None:
+        self.begin()
+        self._insert("fetch_errors", {
+            "url": url, "site": site, "crawl_id": crawl_id, "reason": reason if reason in ERROR_REASONS else "other",
+            "status": status, "detail": detail,
+            "at": at or datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
     # sqlite-utils' insert/update commit on their own; inside a batch we keep plain SQL.
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
-        self.conn.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                          list(row.values()))
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        cursor = self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+        return cursor.lastrowid
 
     def _update(self, table: str, row_id: int, row: dict[str, Any]) -> None:
         assignments = ", ".join(f"{key} = ?" for key in row)
@@ -159,18 +150,21 @@ class Index:
 
     def upsert_article(self, article: dict[str, Any], capture_id: int, capture: Capture,
                        seen_at: str | None = None) -> str:
-        """Store an extracted article; returns "new", "updated" or "kept" (an older version had more text).
+        """Store an extracted article; returns "new", "updated", "edited" or "kept".
 
         `capture` is the record holding the page's bytes; `seen_at` the time it was seen (later than the
-        capture's own time when this sighting was a revisit of it).
+        capture's own time when this sighting was a revisit of it). Best-version rule: a gated or expired
+        capture never replaces text already held; among captures with as much text the newest wins.
+        Every distinct (title, body) seen with full text becomes an `article_versions` row.
         """
         self.begin()
         seen_at = seen_at or capture.fetched_at
-        row = {key: article.get(key) for key in ARTICLE_COLUMNS if key in article}
+        row = {key: article.get(key) for key in ARTICLE_FIELDS if key in article}
         for key in JSON_COLUMNS:
             if key in row:
                 row[key] = json.dumps(row[key], ensure_ascii=False)
         row["canonical_url"] = article.get("canonical_url") or article["url"]
+        row["published_utc"] = _utc(article.get("published"))
         row.update(capture_id=capture_id, crawl_id=capture.crawl_id, fetched_at=capture.fetched_at,
                    warc_file=capture.warc_file, warc_offset=capture.warc_offset,
                    warc_length=capture.warc_length, record_id=capture.record_id)
@@ -179,17 +173,51 @@ class Index:
             [row["canonical_url"]]).fetchone()
         if existing is None:
             row["first_seen"], row["last_seen"] = capture.fetched_at, seen_at
-            self._insert("articles", row)
+            article_id = self._insert("articles", row)
+            self._set_authors(article_id, article.get("authors") or [])
+            self._add_version(article_id, article, capture_id, capture)
             return "new"
+        article_id = existing["id"]
         first_seen = min(existing["first_seen"], capture.fetched_at)
         last_seen = max(existing["last_seen"], seen_at)
-        if _TEXT_RANK.get(article.get("access"), 0) < _TEXT_RANK.get(existing["access"], 0) \
-                or capture.fetched_at < existing["fetched_at"]:
-            self._update("articles", existing["id"], {"first_seen": first_seen, "last_seen": last_seen})
+        new_rank = _TEXT_RANK.get(article.get("access"), 0)
+        if new_rank < _TEXT_RANK.get(existing["access"], 0) or capture.fetched_at < existing["fetched_at"]:
+            self._update("articles", article_id, {"first_seen": first_seen, "last_seen": last_seen})
+            if new_rank == 2:  # an older full capture seen late (reindex order): still a version
+                self._add_version(article_id, article, capture_id, capture)
             return "kept"
         row.update(first_seen=first_seen, last_seen=last_seen)
-        self._update("articles", existing["id"], row)
-        return "updated"
+        self._update("articles", article_id, row)
+        self._set_authors(article_id, article.get("authors") or [])
+        edited = self._add_version(article_id, article, capture_id, capture)
+        return "edited" if edited else "updated"
+
+    def _add_version(self, article_id: int, article: dict[str, Any], capture_id: int, capture: Capture) -> bool:
+        """Record this extraction as a version if its title or body differs from every version held.
+        Returns True when it is an edit (the article already had a different version)."""
+        content_hash = hashlib.sha1(
+            json.dumps([article.get("title"), article.get("body")], ensure_ascii=False).encode()).hexdigest()
+        hashes = {r[0] for r in self.conn.execute(
+            "SELECT content_hash FROM article_versions WHERE article_id = ?", [article_id])}
+        if content_hash in hashes:
+            return False
+        if hashes and _TEXT_RANK.get(article.get("access"), 0) < 2:
+            return False  # a paywalled view of a known article is not an edit
+        self._insert("article_versions", {
+            "article_id": article_id, "capture_id": capture_id, "fetched_at": capture.fetched_at,
+            "title": article.get("title"), "lead": article.get("lead"), "body": article.get("body"),
+            "authors": json.dumps(article.get("authors") or [], ensure_ascii=False),
+            "modified": article.get("modified"), "access": article.get("access"), "content_hash": content_hash,
+            "parser": article.get("parser"), "parser_version": article.get("parser_version")})
+        return bool(hashes)
+
+    def _set_authors(self, article_id: int, names: list[str]) -> None:
+        self.conn.execute("DELETE FROM article_authors WHERE article_id = ?", [article_id])
+        for position, name in enumerate(dict.fromkeys(names)):
+            author_id = self.conn.execute(
+                "INSERT INTO authors (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name "
+                "RETURNING id", [name]).fetchone()[0]
+            self.conn.execute("INSERT INTO article_authors VALUES (?, ?, ?)", [article_id, author_id, position])
 
     # -- reads ---------------------------------------------------------------------------------------
 
@@ -208,6 +236,19 @@ class Index:
         sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "") + " ORDER BY id"
         for row in self.conn.execute(sql, [site] if site else []):
             yield decode_row(row)
+
+
+def _utc(value: str | None) -> str | None:
+    """An ISO timestamp as UTC `YYYY-MM-DDTHH:MM:SSZ`, so date filters compare correctly across offsets."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -127,5 +127,44 @@ def demo(articles, data_dir):
     sys.exit(run_demo(Path(data_dir), articles=articles))
 
 
+@main.command()
+@data_option
+def verify(data_dir):
+    """Check every WARC file (framing, digests, headers vs stored body, CDXJ) and every index row's link to
+    its record; exit 1 on any fault."""
+    from archive.verify import verify_archive
+
+    try:
+        report = verify_archive(data_dir)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.group()
+def export():
+    """Export the archive in another format."""
+
+
+@export.command("wacz")
+@click.option("--crawl", "crawl_id", default=None, help="Only this crawl (an id from the crawls table).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file to write.")
+@click.option("--title", default=None, help="Title of the package and its page list.")
+@data_option
+def export_wacz_command(crawl_id, output, title, data_dir):
+    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
+    from archive.wacz import ExportError, export_wacz
+
+    try:
+        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
+    except ExportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
+               f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
+
+
 if __name__ == "__main__":
     main()

@@ -58,6 +58,7 @@ class IndexPipeline:
         self.crawl_id = crawl_id_for(settings)
         self._owns_crawl_row = False
         crawler_obj.signals.connect(self.capture_written, signal=na_signals.capture_written)
+        crawler_obj.signals.connect(self.fetch_failed, signal=na_signals.fetch_failed)
         # After WarcCaptureMiddleware's own spider_closed (connected earlier), so WARC totals are final.
         crawler_obj.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -78,6 +79,11 @@ class IndexPipeline:
 
     def capture_written(self, capture: Capture, request, response, spider):
         self.writer.add_capture(capture)
+
+    def fetch_failed(self, url, reason, status, detail, spider):
+        site, crawl_id = spider.name, self.crawl_id
+        self.writer.call(lambda ix: ix.add_fetch_error(url, reason, site=site, crawl_id=crawl_id,
+                                                       status=status, detail=detail))
 
     def process_item(self, item):
         article = dict(item["article"], warnings=item.get("warnings", []))

@@ -10,6 +10,8 @@ from scrapy.http import Response
 from archive.index import Capture
 from archive.warc import warc_date_to_datetime
 from crawler.middlewares import CAPTURE_META_KEY
+from crawler import signals as na_signals
+from crawler.failures import classify_failure
 from crawler.parsers import Article, parse_page
 from crawler.sites import get_site
 from crawler.urls import canonicalize, same_origin
@@ -55,6 +57,20 @@ class ArchiveSpider(scrapy.Spider):
     def count_article_request(self) -> None:
         self.article_requests += 1
 
+    # -- failures --------------------------------------------------------------------------------------
+
+    def record_failure(self, url: str, reason: str, status: int | None = None, detail: str | None = None) -> None:
+        self.crawler.stats.inc_value(f"newsarchive/failed/{reason}")
+        self.crawler.signals.send_catch_log(na_signals.fetch_failed, url=url, reason=reason, status=status,
+                                            detail=detail, spider=self)
+
+    def on_error(self, failure):
+        """Errback for every request: why a URL could not be fetched, in words an archivist can act on."""
+        request = failure.request
+        reason, detail = classify_failure(failure)
+        logger.info("failed %s: %s (%s)", request.url, reason, detail)
+        self.record_failure(request.url, reason, detail=detail)
+
     # -- page -> item ----------------------------------------------------------------------------------
 
     def extract(self, response: Response):
@@ -65,6 +81,9 @@ class ArchiveSpider(scrapy.Spider):
         """
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")
+            if response.status >= 400:
+                self.record_failure(response.url, "http", status=response.status,
+                                    detail=f"HTTP {response.status}")
             return
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)

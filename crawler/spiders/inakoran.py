@@ -30,7 +30,7 @@ class InakoranSpider(ArchiveSpider):
 
     async def start(self):
         for path in START_PATHS:
-            yield scrapy.Request(self.url(path), callback=self.parse_page, cb_kwargs={"hops": 0})
+            yield scrapy.Request(self.url(path), callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 0})
 
     def parse_page(self, response, hops: int):
         items = list(self.extract(response))
@@ -49,6 +49,6 @@ class InakoranSpider(ArchiveSpider):
                 continue
             if not self.may_request_article():
                 return
-            yield scrapy.Request(url, callback=self.parse_page, cb_kwargs={"hops": next_hops},
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
                                  meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
                                                      "hops": next_hops}})

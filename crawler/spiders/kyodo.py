@@ -22,7 +22,7 @@ class KyodoSpider(ArchiveSpider):
 
     async def start(self):
         for path in LISTING_PATHS:
-            yield scrapy.Request(self.url(path), callback=self.parse_listing, cb_kwargs={"page": 1})
+            yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": 1})
 
     def parse_listing(self, response, page: int):
         found = 0
@@ -35,7 +35,7 @@ class KyodoSpider(ArchiveSpider):
             if not self.may_request_article():
                 return
             self.count_article_request()
-            yield scrapy.Request(url, callback=self.parse_article,
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                                  meta={"discovery": {"source": "listing", "listingPage": page}})
         # "--next" is not a valid CSS identifier, hence XPath.
         next_href = response.xpath('//ol[contains(@class, "m-pagination")]//a[contains(concat(" ", @class, " "),'
@@ -44,7 +44,7 @@ class KyodoSpider(ArchiveSpider):
             next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else None
             if not next_url or next_url == self.url(response.url):
                 next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
-            yield scrapy.Request(next_url, callback=self.parse_listing, cb_kwargs={"page": page + 1},
+            yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page + 1},
                                  meta={"discovery": {"source": "pagination"}})
 
     def parse_article(self, response):

@@ -1,0 +1,92 @@
+"""The index schema, created and migrated in code. `PRAGMA user_version` holds the schema version.
+
+Every table is derivable from the WARC files (`newsarchive reindex` rebuilds them), except `crawls`
+rows that describe runs and `fetch_errors` for fetches that produced no record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+SCHEMA_VERSION = 2
+
+TABLES = {
+    "crawls": """
+        CREATE TABLE crawls (
+            id TEXT PRIMARY KEY, sites TEXT, args TEXT, started TEXT, ended TEXT, status TEXT,
+            pages INTEGER, articles INTEGER, errors INTEGER, warc_bytes INTEGER, warc_files TEXT,
+            schedule TEXT)""",
+    "captures": """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, status INTEGER, content_type TEXT,
+            fetched_at TEXT NOT NULL, payload_digest TEXT, warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL,
+            warc_length INTEGER, record_id TEXT NOT NULL UNIQUE, crawl_id TEXT REFERENCES crawls(id),
+            record_type TEXT NOT NULL DEFAULT 'response', revisit_of TEXT)""",
+    "articles": """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, site TEXT NOT NULL,
+            language TEXT, title TEXT, authors TEXT, credit TEXT, published TEXT, modified TEXT,
+            date_source TEXT, categories TEXT, dateline TEXT, lead TEXT, body TEXT, images TEXT, access TEXT,
+            word_count INTEGER, parser TEXT, parser_version TEXT, warnings TEXT,
+            fetched_at TEXT, first_seen TEXT, last_seen TEXT, capture_id INTEGER REFERENCES captures(id),
+            crawl_id TEXT, warc_file TEXT, warc_offset INTEGER, warc_length INTEGER, record_id TEXT,
+            published_utc TEXT)""",
+    "article_versions": """
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
+            capture_id INTEGER REFERENCES captures(id), fetched_at TEXT NOT NULL, title TEXT, lead TEXT,
+            body TEXT, authors TEXT, modified TEXT, access TEXT, content_hash TEXT NOT NULL,
+            parser TEXT, parser_version TEXT)""",
+    "authors": """
+        CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)""",
+    "article_authors": """
+        CREATE TABLE article_authors (
+            article_id INTEGER NOT NULL REFERENCES articles(id), author_id INTEGER NOT NULL REFERENCES authors(id),
+            position INTEGER NOT NULL, PRIMARY KEY (article_id, author_id))""",
+    "fetch_errors": """
+        CREATE TABLE fetch_errors (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, crawl_id TEXT REFERENCES crawls(id),
+            reason TEXT NOT NULL, status INTEGER, detail TEXT, at TEXT NOT NULL)""",
+}
+
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS captures_url ON captures(url)",
+    "CREATE INDEX IF NOT EXISTS captures_crawl ON captures(crawl_id)",
+    "CREATE INDEX IF NOT EXISTS captures_digest ON captures(payload_digest)",
+    "CREATE INDEX IF NOT EXISTS articles_site_published ON articles(site, published_utc)",
+    "CREATE INDEX IF NOT EXISTS articles_published ON articles(published_utc)",
+    "CREATE INDEX IF NOT EXISTS articles_url ON articles(url)",
+    "CREATE INDEX IF NOT EXISTS article_versions_article ON article_versions(article_id)",
+    "CREATE INDEX IF NOT EXISTS article_authors_author ON article_authors(author_id)",
+    "CREATE INDEX IF NOT EXISTS fetch_errors_crawl ON fetch_errors(crawl_id, reason)",
+]
+
+# Columns each table gained after version 1, for in-place migration of older index files.
+ADDED_COLUMNS = {
+    "crawls": {"schedule": "TEXT"},
+    "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT"},
+    "articles": {"published_utc": "TEXT"},
+}
+
+FTS_COLUMNS = ["title", "lead", "body", "authors"]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Create missing tables, columns, indexes and the full-text index. Idempotent."""
+    existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for name, ddl in TABLES.items():
+        if name not in existing:
+            conn.execute(ddl)
+        else:
+            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
+            for column, decl in ADDED_COLUMNS.get(name, {}).items():
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE {name} ADD COLUMN {column} {decl}")
+    for ddl in INDEXES:
+        conn.execute(ddl)
+    if "articles_fts" not in existing:
+        sqlite_utils.Database(conn)["articles"].enable_fts(
+            FTS_COLUMNS, create_triggers=True, tokenize="porter unicode61 remove_diacritics 2")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
