@@ -42,15 +42,42 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL",
               help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
 @click.option("--max-articles", type=int, default=None, help="Stop after this many article pages per site.")
+@click.option("--max-pages", type=int, default=None, help="Stop after this many fetched pages per site.")
+@click.option("--since", default=None, metavar="DATE", help="Only articles dated on or after DATE (YYYY-MM-DD).")
+@click.option("--until", default=None, metavar="DATE", help="Only articles dated on or before DATE.")
+@click.option("--discover", default=None, metavar="MODES",
+              help="Kyodo discovery: comma-separated feed,listings,sitemap [default: feed,listings].")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
+@click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
+@click.option("--seed", "seeds", multiple=True, metavar="SITE=URL",
+              help="Also archive URL (and the same-site links on it) in SITE's crawl. Repeatable.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
 @data_option
-def crawl(sites, base_urls, max_articles, settings, data_dir):
-    """Crawl SITES (kyodo, inakoran) into the archive."""
+def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, seeds,
+          settings, data_dir):
+    """Crawl SITES (kyodo, inakoran) into the archive.
+
+    Incremental by default: articles the index already holds are not fetched again unless their feed or
+    sitemap says they changed, or --refresh is given. Listings, feeds and sitemaps are always fetched.
+    """
     from crawler.run import run_crawl
 
+    spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated}
+    if discover:
+        spider_args["discover"] = discover
+    seed_map: dict[str, list[str]] = {}
+    for pair in seeds:
+        site, _, url = pair.partition("=")
+        if not url:
+            raise click.BadParameter(f"expected SITE=URL, got {pair!r}", param_hint="--seed")
+        seed_map.setdefault(site.strip(), []).append(url.strip())
+    overrides = _parse_pairs(settings, "NAME")
+    if max_pages:
+        overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
     try:
         result = run_crawl(list(sites), data_dir, base_urls=_parse_pairs(base_urls, "SITE"),
-                           max_articles=max_articles, settings=_parse_pairs(settings, "NAME"))
+                           max_articles=max_articles, settings=overrides, spider_args=spider_args,
+                           seeds={site: ",".join(urls) for site, urls in seed_map.items()})
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(result.summary_table())

@@ -84,7 +84,8 @@ def spider_names() -> list[str]:
 
 def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] | None = None,
               max_articles: int | None = None, settings: dict[str, Any] | None = None,
-              crawl_id: str | None = None) -> CrawlResult:
+              crawl_id: str | None = None, spider_args: dict[str, Any] | None = None,
+              seeds: dict[str, str] | None = None, schedule: str | None = None) -> CrawlResult:
     """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db)."""
     known = spider_names()
     unknown = [s for s in sites if s not in known]
@@ -96,8 +97,10 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     index = Index(default_db_path(data_dir))
-    index.start_crawl(crawl_id, sites, {"sites": sites, "base_urls": base_urls or {},
-                                        "max_articles": max_articles, "settings": settings or {}}, started)
+    spider_args = {k: v for k, v in (spider_args or {}).items() if v not in (None, False, "")}
+    index.start_crawl(crawl_id, sites, {"sites": sites, "base_urls": base_urls or {}, "max_articles": max_articles,
+                                        "settings": settings or {}, "spider_args": spider_args,
+                                        "seeds": seeds or {}}, started, schedule=schedule)
     index.close()
 
     process = CrawlerProcess(project_settings(overrides))
@@ -105,7 +108,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     for site in sites:
         crawler = process.create_crawler(site)
         crawlers.append(crawler)
-        process.crawl(crawler, max_articles=max_articles)
+        process.crawl(crawler, max_articles=max_articles, seeds=(seeds or {}).get(site), **spider_args)
     process.start()
 
     summaries = [_summary(site, crawler.stats.get_stats()) for site, crawler in zip(sites, crawlers)]

@@ -64,7 +64,8 @@ def test_every_warc_record_reads_back_and_digests_verify(crawled):
     for path in files:
         report = verify_warc(path)
         assert report.problems == [], path.name
-        assert report.by_type.get("response") == report.by_type.get("request")
+        by_type = report.by_type
+        assert by_type.get("response", 0) + by_type.get("revisit", 0) == by_type["request"] == by_type["metadata"]
         total += report.records
     assert total > 80
 
@@ -83,7 +84,9 @@ def test_robots_archived_and_obeyed(crawled):
     data, _, _ = crawled
     index = Index(data / "index.db", readonly=True)
     urls = [r[0] for r in index.conn.execute("SELECT url FROM captures")]
-    assert sum(u.endswith("/robots.txt") for u in urls) == 2
+    robots = [u for u in urls if u.endswith("/robots.txt")]
+    # Kyodo: by the robots middleware; Inakoran: once more by the spider, which reads its Sitemap lines
+    assert len(robots) == 3 and len(set(robots)) == 2
     assert not [u for u in urls if "/articles/photo/" in u]
 
 

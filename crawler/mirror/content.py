@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timezone, datetime, timedelta
 
 from crawler.mirror import textgen as tg
 from crawler.mirror.timefmt import BULAN, DAY, JST, WIB, ap_date, iso
@@ -367,8 +367,10 @@ class Catalogue:
         with self.lock:
             story.edits += 1
             self.mutations += 1
-            floor = self.now - timedelta(seconds=59) + timedelta(seconds=min(self.mutations, 58))
-            story.modified = min(max(story.modified + timedelta(seconds=1), floor), self.now - timedelta(seconds=1))
+            # An edit happens now, on the wall clock, after any capture a crawler already made: that is
+            # what lets an incremental crawl see it changed (sitemap lastmod > its capture time).
+            wall = (datetime.now(timezone.utc) + timedelta(seconds=1)).replace(microsecond=0)  # rounded up
+            story.modified = max(story.modified + timedelta(seconds=1), wall)
             self._sorted.clear()
 
     def newest(self, key: str = "") -> list[Story]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+
 import scrapy
 from scrapy.http import Response
 
@@ -13,26 +14,42 @@ from crawler.middlewares import CAPTURE_META_KEY
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
 from crawler.parsers import Article, parse_page
+from archive.index import default_db_path
+from crawler.runinfo import data_dir
 from crawler.sites import get_site
+from crawler.spiders.state import TEXT_STATES, Held, Window, load_held
 from crawler.urls import canonicalize, same_origin
 
 logger = logging.getLogger(__name__)
 
 
 class ArchiveSpider(scrapy.Spider):
-    """Base for site spiders. Arguments (`-a`): base_url, max_articles.
+    """Base for site spiders. Arguments (`-a NAME=VALUE`, or `newsarchive crawl` options):
 
-    The base URL comes from `-a base_url=...`, else the NEWSARCHIVE_BASE_URLS setting, else the real
-    site (crawler/sites.py): the only way tests and the demo point a spider at the mirror.
+    base_url       crawl this origin instead of the real site (a mirror): the only way tests and the demo
+                   point a spider elsewhere. Else the NEWSARCHIVE_BASE_URLS setting, else crawler/sites.py.
+    max_articles   stop requesting articles after this many
+    since, until   only articles dated in this window (YYYY-MM-DD, inclusive); listings stop paginating
+                   once they are past it
+    refresh        fetch articles again even when the index holds them
+    retry_gated    fetch again articles held only as gated/expired (Kyodo paywall states)
+    seeds          extra URLs (comma-separated) to archive, with the same-site links they carry
     """
 
     site_name = ""
 
-    def __init__(self, *args, base_url: str | None = None, max_articles: int | str | None = None, **kwargs):
+    def __init__(self, *args, base_url: str | None = None, max_articles: int | str | None = None,
+                 since: str | None = None, until: str | None = None, refresh: str | bool = False,
+                 retry_gated: str | bool = False, seeds: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._base_url_arg = base_url
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0", 0) else None
+        self.window = Window.parse(since, until)
+        self.refresh = _truthy(refresh)
+        self.retry_gated = _truthy(retry_gated)
+        self.seeds = [u.strip() for u in (seeds or "").split(",") if u.strip()]
         self.article_requests = 0
+        self.held: dict[str, Held] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -41,6 +58,7 @@ class ArchiveSpider(scrapy.Spider):
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
         spider.allowed_domains = [spider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":")[0]]
+        spider.held = load_held(default_db_path(data_dir(crawler.settings)), cls.site_name)
         return spider
 
     # -- helpers for subclasses ------------------------------------------------------------------------
@@ -56,6 +74,35 @@ class ArchiveSpider(scrapy.Spider):
 
     def count_article_request(self) -> None:
         self.article_requests += 1
+
+    def wants_article(self, url: str, changed_at: datetime | None = None) -> bool:
+        """Incremental rule: fetch an article unless the index already holds it and nothing says it
+        changed since (a sitemap lastmod or feed date later than our capture), or we were asked to."""
+        held = self.held.get(url)
+        if held is None or self.refresh:
+            return True
+        if held.access not in TEXT_STATES:
+            if self.retry_gated:
+                return True
+        elif changed_at is not None and held.fetched_at is not None and changed_at > held.fetched_at:
+            return True
+        self.crawler.stats.inc_value("newsarchive/skipped_held")
+        return False
+
+    def seed_requests(self):
+        for url in self.seeds:
+            yield scrapy.Request(self.url(url), callback=self.parse_seed, errback=self.on_error,
+                                 meta={"discovery": {"source": "seed"}}, dont_filter=True)
+
+    def parse_seed(self, response, follow: bool = True):
+        yield from self.extract(response)
+        if not follow or not hasattr(response, "text"):
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = self.url(response.urljoin(href.strip()))
+            if self.is_same_site(url):
+                yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
+                                     cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
 
     # -- failures --------------------------------------------------------------------------------------
 
@@ -100,3 +147,7 @@ class ArchiveSpider(scrapy.Spider):
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
         yield {"article": result.to_dict(), "warnings": list(result.warnings), "capture": capture}
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

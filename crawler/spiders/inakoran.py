@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.spiders.base import ArchiveSpider
+from crawler.spiders.state import parse_time
 
 START_PATHS = ("/",)
 # Pages that are never articles nor lead to any (the admin/upload areas, assets).
@@ -29,8 +31,55 @@ class InakoranSpider(ArchiveSpider):
     link_extractor = LinkExtractor(unique=True)
 
     async def start(self):
+        for request in self.seed_requests():
+            yield request
+        # robots.txt is fetched (and archived) once more here: Scrapy's robots middleware keeps the Sitemap
+        # lines to itself, and they are how a site announces its sitemaps and feeds.
+        yield scrapy.Request(self.url("/robots.txt"), callback=self.parse_robots, errback=self.on_error,
+                             meta={"discovery": {"source": "robots"}}, dont_filter=True)
         for path in START_PATHS:
-            yield scrapy.Request(self.url(path), callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 0})
+            yield scrapy.Request(self.url(path), callback=self.parse_page, errback=self.on_error,
+                                 cb_kwargs={"hops": 0}, meta={"discovery": {"source": "home"}})
+
+    def parse_robots(self, response):
+        if response.status != 200:
+            return
+        for line in response.text.splitlines():
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "sitemap" and value.strip():
+                url = self.url(value.strip())
+                if self.is_same_site(url):
+                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                         meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+
+    def parse_sitemap(self, response):
+        if response.status != 200:
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
+            self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
+            return
+        for entry in sitemap:
+            url = self.url((entry.get("loc") or "").strip())
+            if not self.is_same_site(url):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                     meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+                continue
+            lastmod = parse_time(entry.get("lastmod"))
+            if self.window.older_than_window(lastmod) or not self.may_request_article():
+                continue
+            if url in self.held and not self.wants_article(url, changed_at=lastmod):
+                continue
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
+                                 meta={"discovery": {"source": "sitemap", "via": response.url,
+                                                     "sitemapLastmod": entry.get("lastmod")}})
+
+    def feed_links(self, response) -> list[str]:
+        return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
+                              '/@href').getall()
 
     def parse_page(self, response, hops: int):
         items = list(self.extract(response))
@@ -39,10 +88,18 @@ class InakoranSpider(ArchiveSpider):
         if items or not hasattr(response, "text"):
             return  # articles are leaves: their links are the sidebar's, found on listings too
         max_hops = self.crawler.settings.getint("INAKORAN_MAX_HOPS", 3)
+        for href in self.feed_links(response):
+            url = self.url(response.urljoin(href))
+            if self.is_same_site(url):
+                yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                     meta={"discovery": {"source": "feed-index", "via": response.url}})
         for link in self.link_extractor.extract_links(response):
             url = self.url(link.url)
             path = urlsplit(url).path
-            if not self.is_same_site(url) or SKIP_PATHS.match(path):
+            if not self.is_same_site(url):
+                self.crawler.stats.inc_value("newsarchive/offsite_links")
+                continue
+            if SKIP_PATHS.match(path) or (url in self.held and not self.wants_article(url)):
                 continue
             next_hops = hops if PAGINATION.search(url) else hops + 1
             if next_hops > max_hops:
@@ -52,3 +109,22 @@ class InakoranSpider(ArchiveSpider):
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
                                  meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
                                                      "hops": next_hops}})
+
+    def parse_feed(self, response):
+        if response.status != 200:
+            return
+        selector = scrapy.Selector(response, type="xml")
+        selector.remove_namespaces()
+        for item in selector.xpath("//item | //entry"):
+            href = item.xpath("link/@href").get() or item.xpath("link/text()").get() or ""
+            url = self.url(response.urljoin(href.strip()))
+            date_text = item.xpath("pubDate/text() | updated/text() | published/text()").get()
+            published = parse_time(date_text)
+            if not self.is_same_site(url) or not self.window.contains(published) or not self.may_request_article():
+                continue
+            if url in self.held and not self.wants_article(url):
+                continue
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
+                                 meta={"discovery": {"source": "feed", "via": response.url, "feedItemDate": date_text,
+                                                     "feedItemTitle": (item.xpath("title/text()").get() or "").strip(),
+                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()}})

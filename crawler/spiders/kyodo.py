@@ -1,4 +1,5 @@
-"""Kyodo News English ("Japan Wire by Kyodo News"): discovery through the paginated listings.
+"""Kyodo News English ("Japan Wire by Kyodo News"): discovery through the RSS feed, the paginated
+section and partner listings, and the yearly sitemaps (backfill).
 
 Site specifics for crawling live here; markup knowledge lives in crawler/parsers/kyodo.py.
 """
@@ -6,46 +7,170 @@ Site specifics for crawling live here; markup knowledge lives in crawler/parsers
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.spiders.base import ArchiveSpider
+from crawler.spiders.state import parse_time
 
+JST = ZoneInfo("Asia/Tokyo")
 ARTICLE_PATH = re.compile(r"^/articles/-/\d+$")
-LISTING_PATHS = ("/list/news",)  # "Latest": every story, newest first
+FEED_PATH = "/list/feed/rss4kyodonews-fzone"
+SITEMAP_PATH = "/sitemap.xml"
+SITEMAP_YEAR = re.compile(r"sitemap-(\d{4})\.xml$")
+LISTING_PATHS = (
+    "/list/news",  # "Latest": every story, newest first
+    *(f"/list/news/{section}" for section in
+      ("japan", "world", "travel-tourism", "asian-games", "sumo", "feature", "arts", "podcast")),
+    *(f"/list/partners/{partner}" for partner in
+      ("kyodo_news", "apnews", "reuters", "yonhap", "animate", "spotlightjapan")),
+)
+DISCOVERY_MODES = ("feed", "listings", "sitemap")
+
+
+def article_url(url: str) -> str | None:
+    """The article URL without query or fragment (feed links may carry utm_* tracking), or None."""
+    parts = urlsplit(url)
+    if not ARTICLE_PATH.match(parts.path):
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 class KyodoSpider(ArchiveSpider):
+    """Arguments beyond ArchiveSpider's: `discover` = comma-separated feed,listings,sitemap
+    (default feed,listings; add sitemap for backfill)."""
+
     name = "kyodo"
     site_name = "kyodo"
 
+    def __init__(self, *args, discover: str = "feed,listings", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.discover = [m.strip() for m in discover.split(",") if m.strip()]
+        unknown = set(self.discover) - set(DISCOVERY_MODES)
+        if unknown:
+            raise ValueError(f"unknown discovery mode(s) {sorted(unknown)}; choose from {', '.join(DISCOVERY_MODES)}")
+
     async def start(self):
-        for path in LISTING_PATHS:
-            yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": 1})
+        for request in self.seed_requests():
+            yield request
+        if "feed" in self.discover:
+            yield scrapy.Request(self.url(FEED_PATH), callback=self.parse_feed, errback=self.on_error,
+                                 meta={"discovery": {"source": "feed-index"}})
+        if "listings" in self.discover:
+            for path in LISTING_PATHS:
+                yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error,
+                                     cb_kwargs={"page": 1}, meta={"discovery": {"source": "listing-index"}})
+        if "sitemap" in self.discover:
+            yield scrapy.Request(self.url(SITEMAP_PATH), callback=self.parse_sitemap, errback=self.on_error,
+                                 meta={"discovery": {"source": "sitemap-index"}})
+
+    def article_request(self, url: str, discovery: dict, published: datetime | None = None,
+                        changed_at: datetime | None = None):
+        """A request for an article page, or None when the window, the bound or the index says no."""
+        if not self.window.contains(published or changed_at) or not self.may_request_article():
+            return None
+        if not self.wants_article(url, changed_at):
+            return None
+        self.count_article_request()
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              meta={"discovery": {k: v for k, v in discovery.items() if v}})
+
+    # -- discovery ---------------------------------------------------------------------------------------
+
+    def parse_feed(self, response):
+        if response.status != 200:
+            return
+        selector = scrapy.Selector(response, type="xml")
+        for item in selector.xpath("//item"):
+            url = article_url(self.url(item.xpath("link/text()").get("").strip()))
+            if not url:
+                continue
+            pub = item.xpath("pubDate/text()").get()
+            request = self.article_request(url, {
+                "source": "feed", "via": response.url, "feedItemDate": pub,
+                "feedItemTitle": (item.xpath("title/text()").get() or "").strip(),
+                "feedItemGuid": item.xpath("guid/text()").get()}, published=parse_time(pub))
+            if request is not None:
+                yield request
 
     def parse_listing(self, response, page: int):
-        found = 0
-        for href in response.css("article.m-article-item a.m-article-item-ttl__link::attr(href), "
-                                 "article.m-article-item a.m-article-item__link::attr(href)").getall():
-            url = self.url(response.urljoin(href.strip()))
-            if not ARTICLE_PATH.match(urlsplit(url).path):
+        if response.status != 200:
+            return
+        new, dated, older = 0, 0, 0
+        for item in response.css("article.m-article-item"):
+            href = item.css("a.m-article-item-ttl__link::attr(href), a.m-article-item__link::attr(href)").get()
+            url = article_url(self.url(response.urljoin(href.strip()))) if href else None
+            if not url:
                 continue
-            found += 1
-            if not self.may_request_article():
-                return
-            self.count_article_request()
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                 meta={"discovery": {"source": "listing", "listingPage": page}})
-        # "--next" is not a valid CSS identifier, hence XPath.
+            published = _jst(item.css("time::attr(datetime)").get())
+            dated += published is not None
+            if self.window.older_than_window(published):
+                older += 1
+                continue
+            request = self.article_request(url, {"source": "listing", "via": response.url, "listingPage": page,
+                                                 "listingDate": published.isoformat() if published else None},
+                                           published=published)
+            if request is not None:
+                new += 1
+                yield request
+        # Stop paginating once a page held nothing new (incremental runs), or is wholly past --since.
+        if new == 0 and not self.refresh:
+            return
+        if dated and older == dated:
+            return
         next_href = response.xpath('//ol[contains(@class, "m-pagination")]//a[contains(concat(" ", @class, " "),'
-                                   ' " --next ")]/@href').get()
-        if found and next_href is not None:
-            next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else None
-            if not next_url or next_url == self.url(response.url):
-                next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
-            yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page + 1},
-                                 meta={"discovery": {"source": "pagination"}})
+                                   ' " --next ")]/@href').get()  # "--next" is not a valid CSS identifier
+        if next_href is None or not self.may_request_article():
+            return
+        next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else ""
+        if not next_url or next_url == self.url(response.url):
+            next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
+        yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
+                             cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"}})
+
+    def parse_sitemap(self, response):
+        if response.status != 200:
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
+            self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
+            return
+        for entry in sitemap:
+            loc = (entry.get("loc") or "").strip()
+            lastmod = parse_time(entry.get("lastmod"))
+            if sitemap.type == "sitemapindex":
+                year = SITEMAP_YEAR.search(loc)
+                if year and not self._year_in_window(int(year.group(1))):
+                    continue
+                yield scrapy.Request(self.url(loc), callback=self.parse_sitemap, errback=self.on_error,
+                                     meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+                continue
+            url = article_url(self.url(loc))
+            if not url or self.window.older_than_window(lastmod):
+                continue
+            request = self.article_request(url, {"source": "sitemap", "via": response.url,
+                                                 "sitemapLastmod": entry.get("lastmod")}, changed_at=lastmod)
+            if request is not None:
+                yield request
+
+    def _year_in_window(self, year: int) -> bool:
+        since, until = self.window.since, self.window.until
+        return (since is None or year >= since.year) and (until is None or year <= until.year)
 
     def parse_article(self, response):
         yield from self.extract(response)
+
+
+def _jst(value: str | None) -> datetime | None:
+    moment = parse_time(value) if value and ("+" in value[10:] or value.endswith("Z")) else None
+    if moment is not None:
+        return moment
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=JST) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,86 @@
+"""What a spider knows before it starts: the articles already held (incremental crawls) and the date
+window it was asked for. Read from the index, so it survives a killed process (JOBDIR does not)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+TEXT_STATES = ("full", "open")
+
+
+@dataclass(frozen=True)
+class Held:
+    fetched_at: datetime
+    access: str | None
+
+
+def load_held(db_path: Path, site: str) -> dict[str, Held]:
+    """URL -> what the index holds for it (both the fetched URL and the canonical URL are keys)."""
+    if not db_path.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=60)
+    try:
+        rows = conn.execute("SELECT url, canonical_url, fetched_at, access FROM articles WHERE site = ?", [site])
+        held = {}
+        for url, canonical, fetched_at, access in rows:
+            entry = Held(parse_time(fetched_at), access)
+            held[url] = held[canonical] = entry
+        return held
+    except sqlite3.OperationalError:  # an index from before this table existed: nothing held
+        return {}
+    finally:
+        conn.close()
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            from email.utils import parsedate_to_datetime
+
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Window:
+    """--since / --until: inclusive calendar days, in UTC unless the value carries an offset."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def parse(cls, since: str | None, until: str | None) -> "Window":
+        return cls(_bound(since, start=True), _bound(until, start=False))
+
+    def contains(self, moment: datetime | None) -> bool:
+        if moment is None:
+            return True  # unknown dates are fetched: the parser will tell
+        return (self.since is None or moment >= self.since) and (self.until is None or moment <= self.until)
+
+    def older_than_window(self, moment: datetime | None) -> bool:
+        return moment is not None and self.since is not None and moment < self.since
+
+
+def _bound(value: str | None, start: bool) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        moment = parse_time(value)
+        if moment is None:
+            raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD or an ISO 8601 time)") from None
+        return moment
+    if start:
+        return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=timezone.utc) + timedelta(days=1) - timedelta(microseconds=1)
