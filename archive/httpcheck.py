@@ -87,6 +87,10 @@ def decode_strictly(data: bytes, coding: str) -> bytes:
             if not decompressor.is_finished():
                 raise ValueError("brotli stream ends before its end marker (truncated)")
             return out
+        if coding == "zstd":  # Scrapy offers zstd when a decoder is installed (backports.zstd here)
+            zstd = _zstd()
+            if zstd is not None:
+                return zstd.decompress(data)
     except zlib.error as exc:
         raise ValueError(str(exc)) from None
     except Exception as exc:  # brotli.error and friends
@@ -94,6 +98,17 @@ def decode_strictly(data: bytes, coding: str) -> bytes:
             raise
         raise ValueError(f"{type(exc).__name__}: {exc}") from None
     raise KeyError(coding)
+
+
+def _zstd():
+    try:
+        from compression import zstd  # Python 3.14+
+    except ImportError:
+        try:
+            from backports import zstd
+        except ImportError:
+            return None
+    return zstd
 
 
 def encoding_problems(headers: list[tuple[str, str]], payload: bytes | None) -> tuple[list[str], list[str]]:

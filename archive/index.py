@@ -32,7 +32,7 @@ ARTICLE_FIELDS = (
 
 # Why a URL produced no indexed page (fetch_errors.reason).
 ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", "duplicate", "too_large",
-                 "not_html", "archive", "other")
+                 "not_html", "archive", "circuit", "other")
 
 
 @dataclass(frozen=True)

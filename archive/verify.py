@@ -264,7 +264,12 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
         report.faults.append(f"{path.name}: left open ({path.stat().st_size:,} bytes) by a crawl that was killed "
                              "or is still running; the next crawl recovers it")
     for path in sorted(warc_dir.glob("*.warc.gz")):
-        warc = verify_warc(path, registry)
+        refs: dict[str, RecordRef] = {}
+        warc = verify_warc(path, refs)
+        for record_id in refs.keys() & registry.keys():
+            warc.problems.append(f"record {record_id} at {refs[record_id].offset} is also in "
+                                 f"{registry[record_id].warc_file} at {registry[record_id].offset}")
+        registry.update(refs)
         report.files.append(warc)
         report.bytes += path.stat().st_size
         for rec_type, count in warc.by_type.items():
@@ -276,9 +281,9 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
             report.warnings.append(f"{path.name}: no CDXJ index beside it (archive.cdxj.write_cdxj makes one)")
             continue
         report.cdxj_files += 1
-        expected = {(ref.offset, ref.length, ref.url) for ref in registry.values() if ref.warc_file == path.name
-                    and ref.rec_type in INDEXED_TYPES and not (ref.rec_type in ("resource", "metadata")
-                                                               and ref.content_type == SKIPPED_CONTENT_TYPE)}
+        expected = {(ref.offset, ref.length, ref.url) for ref in refs.values()
+                    if ref.rec_type in INDEXED_TYPES and not (ref.rec_type in ("resource", "metadata")
+                                                              and ref.content_type == SKIPPED_CONTENT_TYPE)}
         try:
             lines = {(f.get("offset"), f.get("length"), f.get("url")) for _, _, f in read_cdxj(cdxj)}
         except (ValueError, KeyError) as exc:

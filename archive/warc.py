@@ -277,8 +277,8 @@ def iter_responses(path: str | os.PathLike) -> Iterator[tuple[int, StoredRespons
         records = ArchiveIterator(fh)
         for record in records:
             if record.rec_type == "response":
-                offset = records.get_record_offset()
-                yield offset, _stored(record)
+                stored = _stored(record)  # before get_record_offset(), which reads the record to its end
+                yield records.get_record_offset(), stored
 
 
 def _stored(record) -> StoredResponse:
@@ -312,6 +312,10 @@ def _decode_content(raw: bytes, encoding: str | None) -> bytes:
             import brotli
 
             data = brotli.decompress(data)
+        elif coding == "zstd":
+            from backports import zstd
+
+            data = zstd.decompress(data)
         elif coding != "identity":
             raise ValueError(f"unknown Content-Encoding {coding!r}")
     return data

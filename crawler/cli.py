@@ -51,10 +51,11 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
 @click.option("--seed", "seeds", multiple=True, metavar="SITE=URL",
               help="Also archive URL (and the same-site links on it) in SITE's crawl. Repeatable.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line; warnings and the summary only.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
 @data_option
 def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, seeds,
-          settings, data_dir):
+          quiet, settings, data_dir):
     """Crawl SITES (kyodo, inakoran) into the archive.
 
     Incremental by default: articles the index already holds are not fetched again unless their feed or
@@ -71,7 +72,9 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
         if not url:
             raise click.BadParameter(f"expected SITE=URL, got {pair!r}", param_hint="--seed")
         seed_map.setdefault(site.strip(), []).append(url.strip())
-    overrides = _parse_pairs(settings, "NAME")
+    overrides = {"LOG_LEVEL": "WARNING"} if quiet or sys.stderr.isatty() else {}
+    overrides["NEWSARCHIVE_PROGRESS"] = sys.stderr.isatty() and not quiet
+    overrides.update(_parse_pairs(settings, "NAME"))
     if max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
     try:
@@ -82,7 +85,14 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
         raise click.UsageError(str(exc)) from None
     click.echo(result.summary_table())
     if not result.ok:
-        click.echo("crawl finished with faults (see the errors above); exit status 1", err=True)
+        for site in result.sites:
+            if not site.reachable:
+                click.echo(f"{site.site}: the site did not answer (no HTTP response other than 5xx); "
+                           "check the network or the --base-url", err=True)
+            if site.write_errors:
+                click.echo(f"{site.site}: {site.write_errors} records or index rows could not be written; "
+                           "see the errors above and run `newsarchive verify`", err=True)
+        click.echo("crawl finished with faults; exit status 1", err=True)
         sys.exit(1)
 
 
@@ -94,27 +104,6 @@ def mirror(articles, seed):
     from crawler.mirror import serve_forever
 
     serve_forever(articles=articles, seed=seed)
-
-
-@main.command()
-@click.argument("query")
-@click.option("--site", default=None, help="Only this site.")
-@click.option("--limit", type=int, default=10, show_default=True)
-@data_option
-def search(query, site, limit, data_dir):
-    """Full-text search (SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*)."""
-    from archive.index import default_db_path
-    from archive.search import SearchError, search as run_search
-
-    try:
-        hits = run_search(default_db_path(data_dir), query, site=site, limit=limit)
-    except (SearchError, FileNotFoundError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    if not hits:
-        click.echo("no matches")
-    for hit in hits:
-        click.echo(f"{hit.title}\n  {hit.site} | {hit.published} | {hit.url}\n  {hit.snippet}\n")
 
 
 @main.command()
@@ -170,9 +159,26 @@ def verify(data_dir):
     sys.exit(0 if report.ok else 1)
 
 
-@main.group()
-def export():
-    """Export the archive in another format."""
+@main.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="Articles as JSON lines, CSV (list fields as JSON) or Parquet (needs -o).")
+@click.option("--site", default=None, help="Only this site.")
+@click.option("--author", default=None, help="Only articles by this author: exact name, any case.")
+@click.option("--since", default=None, metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, UTC, or ISO).")
+@click.option("--until", default=None, metavar="DATE", help="Published on or before DATE (a day: inclusive).")
+@click.option("--access", default=None, help="Only this access state (full, open, gated, expired).")
+@click.option("--query", default=None, metavar="FTS", help="Only articles matching this full-text query.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (default: stdout).")
+@data_option
+@click.pass_context
+def export(ctx, **options):
+    """Export articles (streaming, any size) as JSON lines, CSV or Parquet; `export wacz` packages the
+    archive as a WACZ file."""
+    if ctx.invoked_subcommand is None:
+        from crawler.cli_research import export_articles_command
+
+        export_articles_command(**options)
 
 
 @export.command("wacz")
@@ -193,5 +199,12 @@ def export_wacz_command(crawl_id, output, title, data_dir):
                f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
 
 
+from crawler import cli_publish  # noqa: E402,F401  (reindex, report, serve)
+from crawler import cli_research  # noqa: E402,F401  (search, show, history, stats, export articles)
+
 if __name__ == "__main__":
-    main()
+    # `python -m crawler.cli` runs this file as __main__, a second module object: the commands the modules
+    # above registered live on crawler.cli.main, so run that one.
+    from crawler.cli import main as registered_main
+
+    registered_main()

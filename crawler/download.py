@@ -1,4 +1,5 @@
-"""An HTTP/1.1 download handler that keeps the status line's reason phrase, which Scrapy drops.
+"""An HTTP/1.1 download handler that keeps the status line's reason phrase, which Scrapy drops, and
+refuses requests to a host whose circuit breaker is open (crawler/politeness.py).
 
 WARC response records should carry the status line as received ("200 Fine Thanks", not a made-up
 phrase). Everything else is Scrapy's own HTTP11DownloadHandler.
@@ -28,6 +29,11 @@ class _ReasonKeepingAgent(_ScrapyAgent):
 
 class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
     async def download_request(self, request) -> Response:
+        from crawler.politeness import CircuitOpen, refusal
+
+        reason = refusal(self._crawler, request)
+        if reason:
+            raise CircuitOpen(reason)
         from scrapy.core.downloader.handlers.http11 import (ResponseDataLossError, get_dataloss_msg,
                                                             logger, wrap_twisted_exceptions)
 

@@ -11,6 +11,8 @@ def classify_failure(failure) -> tuple[str, str]:
     exc = failure.value
     text = str(exc) or type(exc).__name__
     if isinstance(exc, IgnoreRequest):
+        if "circuit open" in text:
+            return "circuit", text
         if "robots.txt" in text:
             return "robots", "forbidden by robots.txt"
         return "other", f"ignored: {text}"

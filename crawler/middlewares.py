@@ -14,6 +14,7 @@ from twisted.internet import threads
 from twisted.python.threadpool import ThreadPool
 
 import crawler
+from archive.cdxj import write_cdxj
 from archive.dedupe import DigestIndex
 from archive.index import Capture
 from archive.warc import HttpExchange, RecordLocation, WarcFileWriter, recover_open_files
@@ -91,7 +92,7 @@ class WarcCaptureMiddleware:
                            fixed.open_file, fixed.records_kept, fixed.bytes_cut, fixed.warc_file or "removed")
         writer = WarcFileWriter(
             warc_dir, prefix=f"{settings.get('WARC_PREFIX', 'newsarchive')}-{spider_name}",
-            max_bytes=settings.getint("WARC_MAX_BYTES"),
+            max_bytes=settings.getint("WARC_MAX_BYTES"), on_close=write_cdxj,
             warcinfo={
                 "software": f"newsarchive/{crawler.__version__} (Scrapy)",
                 "operator": settings.get("WARC_OPERATOR") or None,

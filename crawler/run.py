@@ -40,6 +40,7 @@ class SiteSummary:
     warc_files: list[str] = field(default_factory=list)
     warc_bytes: int = 0
     finish_reason: str = ""
+    reachable: bool = True  # False when no request got any HTTP answer other than 5xx
     write_errors: int = 0  # records or rows that could not be written: the run must not pass as good
 
 
@@ -51,7 +52,11 @@ class CrawlResult:
 
     @property
     def ok(self) -> bool:
-        return all(s.write_errors == 0 and s.finish_reason == "finished" for s in self.sites)
+        """Exit status 0 means every site answered and everything fetched was archived and indexed.
+        Individual page failures do not fail the run: they are in fetch_errors."""
+        return all(s.write_errors == 0 and s.reachable and s.finish_reason in ("finished", "closespider_pagecount",
+                                                                                 "closespider_itemcount")
+                   for s in self.sites)
 
     def summary_table(self) -> str:
         header = ("site", "pages", "articles", "errors", "warc files", "warc bytes")
@@ -124,13 +129,14 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
 
 
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
-    errors = sum(v for k, v in stats.items()
-                 if k.startswith("downloader/exception_type_count/") or k.startswith("newsarchive/http_"))
+    errors = sum(v for k, v in stats.items() if k.startswith("newsarchive/failed/"))
     errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
+    answered = sum(v for k, v in stats.items()
+                   if k.startswith("downloader/response_status_count/") and not k.rsplit("/", 1)[-1].startswith("5"))
     return SiteSummary(
         site=site, pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
         errors=errors, warc_files=list(stats.get("warc/file_names", [])), warc_bytes=stats.get("warc/bytes", 0),
-        finish_reason=str(stats.get("finish_reason", "")),
+        finish_reason=str(stats.get("finish_reason", "")), reachable=answered > 0,
         write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0))
 
 

@@ -34,6 +34,12 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
+# crawler/politeness.py: Crawl-delay from robots.txt, Retry-After, backoff and a per-host circuit breaker.
+ROBOTSTXT_CRAWL_DELAY_MAX = 60
+RETRY_AFTER_MAX = 300
+BACKOFF_MAX_DELAY = 60
+CIRCUIT_BREAKER_FAILURES = 10
+CIRCUIT_BREAKER_COOLDOWN = 300
 COOKIES_ENABLED = False
 
 # Scrapy's own HTTP/1.1 handler, keeping the status line's reason phrase for the WARC records.
@@ -42,18 +48,28 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.download.WireHTTP11DownloadHandler",
 }
 
+# zstd left out on purpose: replay tools (pywb 2.10) cannot rewrite zstd bodies for browsing.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Encoding": "gzip, deflate, br",
+}
+
 # -- pipeline wiring -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
     # and every response before redirects, retries or HTTP-error filtering act on it.
     "crawler.middlewares.WarcCaptureMiddleware": 950,
+    # Between RetryMiddleware (550) and RedirectMiddleware (600): sees 429/503 before a retry is scheduled.
+    "crawler.politeness.PolitenessMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.progress.ProgressLine": 500,
 }
+NEWSARCHIVE_PROGRESS = False  # live progress line on stderr (the CLI sets it on a terminal)
 # Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback's output (default 100); our
 # callbacks yield a handful of items and the pipeline is synchronous, so 100 workers per page are pure cost.
 CONCURRENT_ITEMS = 8

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from crawler.mirror.content import INA_SECTIONS, Catalogue, Story
 from crawler.mirror.timefmt import WIB, ina_dateline, ina_long_date, iso
-from crawler.mirror.inakoran_chrome import footer, header, sidebar
+from crawler.mirror.inakoran_chrome import ads_config, body_top, footer, head_extra, header, related, share, sidebar, ticker
 from crawler.mirror.pages import HTML, Page, attr, esc, json_ld, quirky
 
 
@@ -48,12 +48,6 @@ def _paragraphs(story: Story, template: str, base: str) -> str:
     return "\n".join(out)
 
 
-def _share(url: str, title: str) -> str:
-    return (f'<a class="share-fb" href="https://www.facebook.com/sharer/sharer.php?u={attr(url)}">Facebook</a> '
-            f'<a class="share-tw" href="https://twitter.com/intent/tweet?url={attr(url)}&amp;text={attr(title)}">Twitter</a> '
-            f'<a class="share-wa" href="https://api.whatsapp.com/send?text={attr(url)}">WhatsApp</a>')
-
-
 def render_a(cat: Catalogue, base: str, story: Story) -> Page:
     url = base + story.path
     section = story.sections[0]
@@ -74,10 +68,14 @@ def render_a(cat: Catalogue, base: str, story: Story) -> Page:
 <meta property="og:type" content="article" />{og_image}
 <link rel="stylesheet" type="text/css" href="/assets/css/style.css" />
 <script type="text/javascript" src="/assets/js/jquery.min.js"></script>
+{head_extra("a")}
+{ads_config("a", story.path)}
 </head>
 <body>
+{body_top("a")}
 <div id="wrapper">
 {header("a")}
+{ticker(cat)}
 <div id="content">
 <div id="kiri">
 <div class="breadcrumb"><a href="/">Home</a> &raquo; <a href="/kategori/{section}">{esc(name)}</a></div>
@@ -90,7 +88,9 @@ def render_a(cat: Catalogue, base: str, story: Story) -> Page:
 <div class="isi">
 {_paragraphs(story, "a", base)}
 </div>
-<div class="share">Bagikan: {_share(url, story.title)}</div>
+<div class="share">Bagikan: {share(url, story.title)}</div>
+<div class="iklan iklan-artikel"><ins class="adsbygoogle" style="display:block;text-align:center" data-ad-layout="in-article" data-ad-format="fluid" data-ad-client="ca-pub-0000000000000000" data-ad-slot="1000000005"></ins><script>(adsbygoogle = window.adsbygoogle || []).push({{}});</script></div>
+{related(cat, story, "a")}
 <div class="komentar">
 <h3>KOMENTAR</h3>
 <div class="fb-comments" data-href="{attr(url)}" data-width="100%" data-numposts="5"></div>
@@ -152,10 +152,14 @@ def render_b(cat: Catalogue, base: str, story: Story) -> Page:
 <meta name="twitter:card" content="summary_large_image" />
 <script type="application/ld+json" class="yoast-schema-graph">{json_ld(graph)}</script>
 <link rel='stylesheet' id='inakoran-style-css' href='/wp-content/themes/inakoran/style.css?ver=1.4' media='all' />
+{head_extra("b")}
+{ads_config("b", story.path)}
 </head>
 <body class="post-template-default single single-post postid-{story.id} single-format-standard">
+{body_top("b")}
 <div id="page" class="site">
 {header("b")}
+{ticker(cat)}
 <div id="content" class="site-content">
 <main id="primary" class="site-main">
 <article id="post-{story.id}" class="post-{story.id} post type-post status-publish format-standard has-post-thumbnail category-{section}">
@@ -170,10 +174,11 @@ def render_b(cat: Catalogue, base: str, story: Story) -> Page:
 </header>
 <div class="entry-content">
 {_paragraphs(story, "b", base)}
-<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social"><h3 class="sd-title">Bagikan ini:</h3><div class="sd-content"><ul><li>{_share(url, story.title)}</li></ul></div></div></div>
+<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social"><h3 class="sd-title">Bagikan ini:</h3><div class="sd-content"><ul><li>{share(url, story.title)}</li></ul></div></div></div>
 </div>
 <footer class="entry-footer"><span class="tags-links">Tag: <a href="/kategori/{section}" rel="tag">{esc(name)}</a></span></footer>
 </article>
+{related(cat, story, "b")}
 <div id="comments" class="comments-area">
 <h2 class="comments-title">KOMENTAR</h2>
 <div id="respond" class="comment-respond"><p class="must-log-in">Silakan masuk untuk berkomentar.</p></div>

@@ -9,22 +9,25 @@
   /sitemap.xml                 urlset: home, sections, every article with <lastmod> (+07:00)
   /robots.txt                  Disallow /ina/ (admin; also holds inline images) and /cari; Sitemap line
   /ina/login                   editor login (linked from the footer, disallowed by robots)
+  /redaksi, /pedoman-media-siber, /tentang-kami, /kontak, /kebijakan-privasi, /disclaimer
+                               static pages linked from the top bar and footer (no date: never articles)
   /uploads/..., /ina/userfiles/images/..., /assets/...   placeholder bytes
 Anything else: 404 in the site template. Article templates: see inakoran_article.
 """
 
 from __future__ import annotations
 
-from crawler.mirror.content import INA_SECTIONS, Catalogue
+from crawler.mirror.content import EDIT_ROOM, INA_SECTIONS, Catalogue
 from crawler.mirror.inakoran_article import render_article
-from crawler.mirror.inakoran_chrome import footer, header, item, path_pagination, query_pagination, sidebar
+from crawler.mirror.inakoran_chrome import INFO_PAGES, ads_config, body_top, footer, head_extra, header, item, \
+    path_pagination, query_pagination, sidebar, ticker
 from crawler.mirror.pages import HTML, TEXT, XML, Page, attr, esc, xml_text
 from crawler.mirror.timefmt import WIB, iso
 
 PER_PAGE = 20
 
 
-def _shell(title: str, content: str, cat: Catalogue | None, skin: str = "a", desc: str = "") -> str:
+def _shell(title: str, content: str, cat: Catalogue | None, skin: str = "a", desc: str = "", key: str = "") -> str:
     side = sidebar(cat, skin) if cat is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="id">
@@ -34,10 +37,14 @@ def _shell(title: str, content: str, cat: Catalogue | None, skin: str = "a", des
 <meta name="description" content="{attr(desc or 'Inakoran - portal berita Indonesia dan Tiongkok')}" />
 <meta property="og:site_name" content="Inakoran" />
 <link rel="stylesheet" type="text/css" href="/assets/css/style.css" />
+{head_extra(skin)}
+{ads_config(skin, key or title)}
 </head>
 <body>
+{body_top(skin)}
 <div id="wrapper">
 {header(skin)}
+{ticker(cat) if cat is not None else ""}
 <div id="content">
 <div id="kiri">
 {content}
@@ -104,6 +111,42 @@ def render_not_found(cat: Catalogue | None = None) -> Page:
     return Page(404, HTML, _shell("Halaman tidak ditemukan | Inakoran.com", content, cat))
 
 
+_INFO_TEXT = {
+    "redaksi": ["Pemimpin Redaksi: Binsar Hutapea", "Wakil Pemimpin Redaksi: Sarah Lim",
+                "Redaktur Pelaksana: Hendra Wijaya", "Redaktur: Putri Anggraini, Dimas Prasetyo, Lia Santoso",
+                "Reporter: Very Gunawan, Ricky Tan, Wulan Sari, Ferry Halim",
+                "Alamat redaksi: Jalan Mangga Dua Raya, Jakarta Utara. Surel: redaksi@inakoran.example"],
+    "pedoman-media-siber": [
+        "Kemerdekaan berpendapat, kemerdekaan berekspresi, dan kemerdekaan pers adalah hak asasi manusia yang dilindungi "
+        "oleh konstitusi. Keberadaan media siber di Indonesia juga merupakan bagian dari kemerdekaan pers.",
+        "Media siber memiliki karakter khusus sehingga memerlukan pedoman agar pengelolaannya dapat dilaksanakan secara "
+        "profesional, memenuhi fungsi, hak, dan kewajibannya sesuai peraturan yang berlaku.",
+        "Setiap berita harus melalui verifikasi. Berita yang dapat merugikan pihak lain memerlukan verifikasi pada "
+        "berita yang sama untuk memenuhi prinsip akurasi dan keberimbangan.",
+        "Ralat, koreksi, dan hak jawab mengacu pada Undang-Undang Pers, Kode Etik Jurnalistik, dan pedoman hak jawab "
+        "yang ditetapkan Dewan Pers. Ralat dapat diajukan melalui surel redaksi."],
+    "tentang-kami": [
+        "Inakoran adalah media daring yang menyajikan berita seputar Indonesia dan Tiongkok dalam bahasa Indonesia.",
+        "Kami meliput politik, ekonomi, budaya, olahraga dan gaya hidup, dengan perhatian khusus pada komunitas "
+        "Tionghoa di Indonesia serta hubungan kedua negara."],
+    "kontak": ["Redaksi: redaksi@inakoran.example", "Iklan dan kerja sama: iklan@inakoran.example",
+               "Telepon kantor tersedia pada hari kerja selama jam kantor."],
+    "kebijakan-privasi": [
+        "Kami menghormati privasi pembaca. Data yang kami kumpulkan melalui kuki digunakan untuk analitik dan iklan.",
+        "Pembaca dapat menonaktifkan kuki melalui pengaturan peramban. Kami tidak menjual data pribadi kepada pihak lain."],
+    "disclaimer": [
+        "Seluruh konten di situs ini disajikan untuk tujuan informasi. Redaksi berupaya menjaga akurasi setiap berita.",
+        "Komentar pembaca adalah tanggung jawab masing-masing penulis komentar dan tidak mewakili pandangan redaksi."],
+}
+
+
+def render_info(cat: Catalogue, slug: str) -> Page:
+    """A static page from the top bar / footer: heading and a few paragraphs, no date (never an article)."""
+    paras = "\n".join(f"<p>{esc(t)}</p>" for t in _INFO_TEXT[slug])
+    content = f'<div class="halaman-statis">\n<h1 class="judul-halaman">{esc(INFO_PAGES[slug])}</h1>\n{paras}\n</div>'
+    return Page(200, HTML, _shell(f"{INFO_PAGES[slug]} | Inakoran.com", content, cat), cat.now - EDIT_ROOM)
+
+
 def render_login() -> Page:
     content = ('<form class="login" method="post" action="/ina/login"><h1>Login Redaksi</h1>\n'
                '<input type="text" name="username" /><input type="password" name="password" />\n'
@@ -140,6 +183,8 @@ def route(cat: Catalogue, base: str, path: str, page: int) -> Page | None:
     if path == "/ina/login":
         return render_login()
     parts = path.strip("/").split("/")
+    if len(parts) == 1 and parts[0] in INFO_PAGES:
+        return render_info(cat, parts[0])
     if len(parts) == 2 and parts[0] == "kategori" and parts[1] in INA_SECTIONS:
         return render_section(cat, parts[1], page)
     if parts[0] == "indeks" and (len(parts) == 1 or (len(parts) == 3 and parts[1] == "page")):

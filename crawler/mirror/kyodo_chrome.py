@@ -1,4 +1,9 @@
-"""Kyodo page chrome shared by the list and article renderers: head, header nav, footer, list items."""
+"""Kyodo page chrome shared by the list and article renderers: head, header nav, footer, list items.
+
+The head carries the real page's weight (consent loader, resource hints, critical CSS, GPT slot definitions
+`JapanWire_PC_<skin>_*`, GTM, a Prebid-style `#mw-ad-config` JSON sized per path), the body an SVG sprite, a
+drawer menu and a big footer. Fixed parts are rendered once per process (`lru_cache` / module constants).
+None of it uses a class token the Kyodo parser keys on (article-*, login-signage, credit, m-article-item...)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ Responses: HTTP/1.1 keep-alive with Content-Length; gzip (deterministic, mtime 0
 allows it, with `Vary: Accept-Encoding`; ETag (hash of the identity body) and Last-Modified on every 200,
 answered with 304 on a matching If-None-Match (which takes precedence) or If-Modified-Since. Pages are
 rendered lazily on first request and kept in an LRU cache that is dropped on every catalogue change
-(`add_articles`, `edit_article`). `/_mirror/truth.json` returns the site's ground truth (never linked).
+(`add_articles`, `edit_article`). `/_mirror/truth.json` returns the site's ground truth and
+`/_mirror/faults.json` the fault plan and log (both never linked). `/_zoo/...` is answered by `zoo`
+(when enabled), and a `FaultPlan` (module `faults`) makes chosen article URLs fail on their first request.
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ from types import ModuleType
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler.mirror import inakoran_pages, kyodo_pages
+from crawler.mirror import zoo as _zoo
 from crawler.mirror.content import EDIT_ROOM, Catalogue, Story
+from crawler.mirror.faults import DEFAULT_KINDS, KINDS, FaultPlan, FaultState
 from crawler.mirror.pages import JPEG_1X1, JSON, PNG_1X1, SVG_ICON, Page
 
 SITES: dict[str, ModuleType] = {"kyodo": kyodo_pages, "inakoran": inakoran_pages}
 CACHE_BYTES = 48 * 1024 * 1024  # identity bytes per site (gzip copies add roughly a quarter)
 TRUTH_PATH = "/_mirror/truth.json"
-REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found"}
+FAULTS_PATH = "/_mirror/faults.json"
+REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found", 429: "Too Many Requests",
+           500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 class Entry:
@@ -70,11 +76,15 @@ def _static(path: str) -> Page | None:
 class SiteServer:
     """One site: its catalogue, its renderer module, its response cache and its HTTP server."""
 
-    def __init__(self, name: str, catalogue: Catalogue):
+    def __init__(self, name: str, catalogue: Catalogue, zoo_state: _zoo.ZooState | None = None,
+                 faults: FaultState | None = None, stop: threading.Event | None = None):
         self.name = name
         self.cat = catalogue
         self.module = SITES[name]
         self.base = ""
+        self.zoo_state = zoo_state  # None: /_zoo/ is not served (404 in the site template)
+        self.faults = faults or FaultState()
+        self.stop = stop or threading.Event()
         self._cache: OrderedDict[tuple[str, int], Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._cached_bytes = 0
@@ -124,25 +134,7 @@ class SiteServer:
 
 
 def _accepts_gzip(header: str | None) -> bool:
-    if not header:
-        return False
-    star = None
-    for part in header.split(","):
-        token, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        token = token.strip().lower()
-        if token in ("gzip", "x-gzip"):
-            return q > 0
-        if token == "*":
-            star = q > 0
-    return bool(star)
+    return _zoo.accepts(header, "gzip")
 
 
 def _not_modified(entry: Entry, headers) -> bool:
@@ -178,10 +170,47 @@ class Handler(BaseHTTPRequestHandler):
         self._serve(send_body=False)
 
     def _serve(self, send_body: bool) -> None:
-        entry = self.site.entry(self.path)
+        site = self.site
+        path = unquote(urlsplit(self.path).path) or "/"
+        if path.startswith(_zoo.PREFIX) and site.zoo_state is not None:
+            _zoo.serve(self, send_body, site.zoo_state, site.name, site.base, site.stop)
+            return
+        if path == FAULTS_PATH:
+            faults = site.faults
+            body = json.dumps({"plan": faults.plan.to_dict() if faults.plan else None, "log": list(faults.log)},
+                              indent=1).encode("utf-8")
+            _zoo.send(self, 200, body, [("Cache-Control", "no-store")], send_body, content_type=JSON)
+            return
+        fault = site.faults.take(site.name, site.base, path) if path in site.cat.by_path else None
+        if fault is not None:
+            self._inject(fault, send_body)
+            return
+        self.wfile.write(self._response(site.entry(self.path), send_body))
+
+    def _inject(self, kind: str, send_body: bool) -> None:
+        """Fail this request of an article page the way a FaultPlan asked (see faults.py)."""
+        if kind == "reset":
+            _zoo.reset(self)
+        elif kind == "timeout":
+            self.close_connection = True
+            self.site.stop.wait(self.site.faults.plan.hang_ms / 1000)
+        elif kind == "truncated":
+            self.close_connection = True
+            whole = self._response(self.site.entry(self.path), send_body, conditional=False)
+            head_end = whole.index(b"\r\n\r\n") + 4
+            self.wfile.write(whole[:head_end + (len(whole) - head_end) * 2 // 5])
+        else:
+            status = int(kind)
+            title = f"{status} {REASONS[status]}"
+            body = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+                    f"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n").encode("ascii")
+            extra = [("Retry-After", "1")] if status == 429 else []
+            _zoo.send(self, status, body, extra, send_body)
+
+    def _response(self, entry: Entry, send_body: bool, conditional: bool = True) -> bytes:
         headers = [("Server", "nginx"), ("Date", self.date_time_string()), ("Vary", "Accept-Encoding")]
         status, body = entry.status, b""
-        if _not_modified(entry, self.headers):
+        if conditional and _not_modified(entry, self.headers):
             status = 304
             headers += [("ETag", entry.etag), ("Last-Modified", entry.last_modified)]
         else:
@@ -201,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("Connection", "close"))
         head = f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in headers if value is not None) + "\r\n"
-        self.wfile.write(head.encode("latin-1") + (body if send_body else b""))
+        return head.encode("latin-1") + (body if send_body else b"")
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -218,17 +247,23 @@ class Mirror:
     """Two synthetic sites on loopback ports, with their ground truth. See the package docstring."""
 
     def __init__(self, articles: int = 30, seed: int = 1, now: datetime | None = None, host: str = "127.0.0.1",
-                 ports: dict[str, int] | None = None):
+                 ports: dict[str, int] | None = None, zoo: bool = True, faults: FaultPlan | None = None):
         if now is None:
             now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.now, self.seed, self.host = now, seed, host
         self.ports = dict(ports or {})
-        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles)) for name in SITES}
+        self.zoo = zoo
+        self.faults = FaultState(plan=faults)
+        self._stop = threading.Event()  # wakes slow/hanging handlers when the mirror stops
+        zoo_state = _zoo.ZooState() if zoo else None
+        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles), zoo_state, self.faults, self._stop)
+                      for name in SITES}
 
     # --- lifecycle ---
     def start(self) -> "Mirror":
+        self._stop.clear()
         for name, site in self.sites.items():
             if site.httpd is not None:
                 continue
@@ -237,11 +272,13 @@ class Mirror:
             site.httpd = httpd
             site.base = f"http://{self.host}:{httpd.server_address[1]}"
             site.invalidate()
-            site.thread = threading.Thread(target=httpd.serve_forever, name=f"mirror-{name}", daemon=True)
+            site.thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                           name=f"mirror-{name}", daemon=True)  # short poll: stop() is quick
             site.thread.start()
         return self
 
     def stop(self) -> None:
+        self._stop.set()
         for site in self.sites.values():
             if site.httpd is not None:
                 site.httpd.shutdown()
@@ -258,6 +295,30 @@ class Mirror:
     @property
     def base_urls(self) -> dict[str, str]:
         return {name: site.base for name, site in self.sites.items()}
+
+    def zoo_url(self, site: str = "kyodo", path: str = "index") -> str:
+        """Absolute URL of a zoo page on one site, e.g. zoo_url("inakoran", "huge?mb=1")."""
+        if not self.zoo:
+            raise RuntimeError("this mirror was made with zoo=False")
+        return self._site(site).base + _zoo.PREFIX + path
+
+    # --- faults ---
+    @property
+    def fault_log(self) -> list[dict]:
+        """Faults injected so far, in order: {"site", "url", "path", "kind", "attempt"}."""
+        return self.faults.log
+
+    def planned_faults(self, site: str | None = None) -> dict[str, str]:
+        """{article url: fault kind} for every current article the fault plan picks (empty without a plan)."""
+        plan = self.faults.plan
+        out: dict[str, str] = {}
+        for name in ([site] if site else list(self.sites)):
+            server = self._site(name)
+            for story in server.cat.stories:
+                kind = plan.pick(name, story.path) if plan else None
+                if kind:
+                    out[server.base + story.path] = kind
+        return out
 
     # --- content ---
     def _site(self, site: str) -> SiteServer:
@@ -304,10 +365,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--kyodo-port", type=int, default=0)
     parser.add_argument("--inakoran-port", type=int, default=0)
+    parser.add_argument("--no-zoo", action="store_true", help="do not serve /_zoo/ (test endpoints)")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="share of article URLs whose first request fails (default 0: no faults)")
+    parser.add_argument("--fault-seed", type=int, default=0)
+    parser.add_argument("--fault-kinds", default=",".join(DEFAULT_KINDS), help=f"comma-separated, of {','.join(KINDS)}")
+    parser.add_argument("--fault-times", type=int, default=1, help="failing requests per picked URL (default 1)")
+    parser.add_argument("--fault-hang-ms", type=int, default=40_000, help="how long a timeout fault holds a request")
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now) if args.now else None
+    plan = None
+    if args.fault_rate > 0:
+        plan = FaultPlan(rate=args.fault_rate, seed=args.fault_seed, kinds=tuple(args.fault_kinds.split(",")),
+                         times=args.fault_times, hang_ms=args.fault_hang_ms)
     mirror = Mirror(args.articles, args.seed, now, host=args.host,
-                    ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port})
+                    ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port}, zoo=not args.no_zoo,
+                    faults=plan)
     return _serve(mirror)
 
 

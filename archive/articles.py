@@ -1,0 +1,162 @@
+"""One article and where it came from: the Python twins of `newsarchive show` and `newsarchive history`.
+
+An article is named by its index id or by its URL (canonical or as fetched).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+from archive.index import Index, decode_row, default_db_path
+from archive.warc import read_response
+
+# Columns of `articles` that describe the capture rather than the text.
+PROVENANCE_COLUMNS = ("capture_id", "crawl_id", "fetched_at", "first_seen", "last_seen", "warc_file",
+                      "warc_offset", "warc_length", "record_id", "parser", "parser_version")
+
+
+class ArticleNotFound(LookupError):
+    """No article has this id or URL; the message is one line, fit for a terminal."""
+
+
+def _lookup(index: Index, key: str | int) -> dict[str, Any]:
+    row = index.article(str(key).strip() if not isinstance(key, int) else key)
+    if row is None:
+        raise ArticleNotFound(f"no article with id or URL {str(key)!r} in {index.path}")
+    return row
+
+
+def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
+    """The article (every field, list fields decoded) and its provenance: the capture it was extracted from
+    (WARC file, offset, length, record id, fetch time, crawl), first and last sighting, version count, parser."""
+    index = Index(db_path, readonly=True)
+    try:
+        row = _lookup(index, key)
+        capture = index.conn.execute(
+            "SELECT id, url, status, content_type, fetched_at, payload_digest, record_type, revisit_of, crawl_id "
+            "FROM captures WHERE id = ?", [row["capture_id"]]).fetchone()
+        versions = index.conn.execute("SELECT count(*) FROM article_versions WHERE article_id = ?",
+                                      [row["id"]]).fetchone()[0]
+        captures = index.conn.execute("SELECT count(*) FROM captures WHERE url IN (?, ?)",
+                                      [row["url"], row["canonical_url"]]).fetchone()[0]
+        crawl = None
+        if row["crawl_id"]:
+            crawl_row = index.conn.execute("SELECT id, started, ended, status FROM crawls WHERE id = ?",
+                                           [row["crawl_id"]]).fetchone()
+            crawl = dict(crawl_row) if crawl_row else None
+    finally:
+        index.close()
+    article = {k: v for k, v in row.items() if k not in PROVENANCE_COLUMNS}
+    provenance = {k: row[k] for k in PROVENANCE_COLUMNS}
+    provenance.update(
+        capture=dict(capture) if capture else None, crawl=crawl, versions=versions, captures_of_url=captures)
+    return {"article": article, "provenance": provenance}
+
+
+def original_html(data_dir: str | Path, key: str | int) -> bytes:
+    """The page as archived: the response payload (Content-Encoding removed) of the WARC record the
+    article was extracted from, read at the offset the index stores."""
+    data_dir = Path(data_dir)
+    index = Index(default_db_path(data_dir), readonly=True)
+    try:
+        row = _lookup(index, key)
+    finally:
+        index.close()
+    if not row["warc_file"] or row["warc_offset"] is None:
+        raise ArticleNotFound(f"article {row['id']} has no WARC record in the index")
+    path = data_dir / "warc" / row["warc_file"]
+    if not path.exists():
+        raise FileNotFoundError(f"WARC file {path} (of article {row['id']}) is missing")
+    stored = read_response(path, row["warc_offset"])
+    if stored.record_id != row["record_id"]:
+        raise ValueError(f"{path.name} at offset {row['warc_offset']} holds {stored.record_id}, "
+                         f"not {row['record_id']}: the index is out of date (run `newsarchive reindex`)")
+    return stored.body
+
+
+def history(db_path: str | Path, key: str | int, context: int = 1) -> dict[str, Any]:
+    """Every distinct version of the article, oldest first, and a unified diff (title, then body with one
+    paragraph per line) between each consecutive pair."""
+    index = Index(db_path, readonly=True)
+    try:
+        row = _lookup(index, key)
+        versions = [decode_row(v) for v in index.conn.execute(
+            "SELECT v.id, v.capture_id, v.fetched_at, v.access, v.title, v.lead, v.body, v.authors, v.modified, "
+            "v.content_hash, v.parser, v.parser_version, c.warc_file, c.record_id "
+            "FROM article_versions v LEFT JOIN captures c ON c.id = v.capture_id "
+            "WHERE v.article_id = ? ORDER BY v.fetched_at, v.id", [row["id"]])]
+    finally:
+        index.close()
+    for number, version in enumerate(versions, 1):
+        version["number"] = number
+    diffs = []
+    for old, new in zip(versions, versions[1:]):
+        label_old = f"version {old['number']} ({old['fetched_at']})"
+        label_new = f"version {new['number']} ({new['fetched_at']})"
+        diffs.append({
+            "from": old["number"], "to": new["number"],
+            "title": _diff([old["title"] or ""], [new["title"] or ""], label_old, label_new, context),
+            "body": _diff(_paragraphs(old["body"]), _paragraphs(new["body"]), label_old, label_new, context),
+        })
+    return {"id": row["id"], "url": row["canonical_url"], "title": row["title"], "versions": versions,
+            "diffs": diffs}
+
+
+def _paragraphs(body: str | None) -> list[str]:
+    return [p for p in (body or "").split("\n\n") if p.strip()]
+
+
+def _diff(old: list[str], new: list[str], label_old: str, label_new: str, context: int) -> list[str]:
+    return list(difflib.unified_diff(old, new, fromfile=label_old, tofile=label_new, n=context, lineterm=""))
+
+
+def format_show(result: dict[str, Any]) -> str:
+    """`show` as text: the provenance block, then the fields, then the body."""
+    art, prov = result["article"], result["provenance"]
+    capture = prov["capture"] or {}
+    lines = [art["title"] or "(no title)", "=" * min(len(art["title"] or "(no title)"), 100)]
+    for key in ("id", "url", "canonical_url", "site", "language", "published", "published_utc", "modified",
+                "authors", "credit", "dateline", "categories", "access", "word_count", "date_source"):
+        value = art.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key + ':':<15}{'' if value is None else value}")
+    if art.get("images"):
+        lines.append(f"{'images:':<15}{len(art['images'])}")
+        lines.extend(f"  {img.get('src')}" + (f"  ({img['caption']})" if img.get("caption") else "")
+                     for img in art["images"])
+    if art.get("warnings"):
+        lines.append(f"{'warnings:':<15}{'; '.join(art['warnings'])}")
+    lines += ["", "provenance", "----------",
+              f"{'warc file:':<15}{prov['warc_file']}",
+              f"{'offset:':<15}{prov['warc_offset']}  length {prov['warc_length']}",
+              f"{'record id:':<15}{prov['record_id']}",
+              f"{'fetched at:':<15}{prov['fetched_at']}  (HTTP {capture.get('status')}, "
+              f"{capture.get('content_type')})",
+              f"{'crawl:':<15}{prov['crawl_id']}",
+              f"{'first seen:':<15}{prov['first_seen']}",
+              f"{'last seen:':<15}{prov['last_seen']}",
+              f"{'versions:':<15}{prov['versions']}  (captures of this URL: {prov['captures_of_url']})",
+              f"{'parser:':<15}{prov['parser']} {prov['parser_version']}",
+              "", art.get("body") or "(no body text)"]
+    return "\n".join(lines)
+
+
+def format_history(result: dict[str, Any]) -> str:
+    lines = [f"{result['title']}", f"{result['url']} (id {result['id']}): {len(result['versions'])} version(s)", ""]
+    for v in result["versions"]:
+        lines.append(f"  {v['number']:>3}  {v['fetched_at']}  {v['access'] or '-':<8} {v['title']}")
+    for diff in result["diffs"]:
+        lines += ["", f"--- changes from version {diff['from']} to {diff['to']} ---"]
+        if not diff["title"] and not diff["body"]:
+            lines.append("(title and body unchanged)")
+        if diff["title"]:
+            lines += ["title:", *diff["title"]]
+        if diff["body"]:
+            lines += ["body:", *diff["body"]]
+    return "\n".join(lines)

@@ -1,0 +1,412 @@
+"""Rebuild the whole index from the WARC files alone, re-running the parsers (`newsarchive reindex`).
+
+The parser is passed in as a callable, so this module never imports `crawler/`:
+`parse(body, url, fetched_at, site) -> article dict (with "warnings") | None for a page that is not an article`.
+
+Replay follows the live pipeline (crawler/middlewares.py, crawler/spiders/base.py, archive/writer.py):
+
+- WARC files in the order they were written (timestamp17 in the name, then serial), records in file order,
+  so first_seen / last_seen / versions and the best-version rule come out as the live crawl left them.
+- Every `response` and `revisit` record becomes a capture; `site` is the spider named in the warcinfo
+  description (else the file-name prefix `newsarchive-<site>-…`), `crawl_id` is warcinfo `isPartOf`.
+- Only status-200 pages are parsed. A revisit is parsed from its original's bytes (WARC-Refers-To) with the
+  revisit's own date, and its article keeps pointing at the original response record, as live.
+- `crawls` rows describe runs (arguments, status) that the WARC files only partly record: rows of the old
+  index are kept as they are; a crawl id found only in warcinfo gets a row rebuilt from its WARC files
+  (status `reindexed`: sites, first/last record date, pages, articles, files, bytes). `fetch_errors`
+  (fetches that left no record) cannot be derived at all: they are copied from the old index.
+- The new index is built in a temporary file beside the old one and moved over it with one rename, so a
+  failed or interrupted rebuild leaves the old index untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import sqlite3
+import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.index import Capture, Index
+from archive.warc import OPEN_SUFFIX, _decode_content, read_response, recover_open_files, warc_date_to_datetime
+
+ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
+
+_NAME = re.compile(r"^(?P<prefix>.+)-(?P<site>[^-]+)-(?P<stamp>\d{17})-(?P<serial>\d+)-\d+~.+\.warc(\.gz)?$")
+_DESCRIPTION_SITE = re.compile(r"\bof site (\S+)\s*$")
+_BATCH = 32  # pages per parser job
+
+
+class ReindexError(RuntimeError):
+    """The rebuild cannot run (a crawl is writing, the index is locked); the old index is untouched."""
+
+
+@dataclass
+class ReindexReport:
+    db_path: Path
+    files: int = 0
+    records: int = 0
+    captures: int = 0
+    revisits: int = 0
+    parsed: int = 0  # status-200 pages handed to the parser
+    articles: int = 0  # rows in the new articles table
+    versions: int = 0  # rows in the new article_versions table
+    crawls_kept: int = 0  # crawls rows copied from the old index
+    crawls_rebuilt: int = 0  # crawls rows recreated from warcinfo only
+    fetch_errors_kept: int = 0
+    old_index: bool = False  # whether there was an index to carry crawls and fetch_errors over from
+    elapsed: float = 0.0
+    recovered: list[str] = field(default_factory=list)  # `.open` files of killed crawls closed first
+    problems: list[str] = field(default_factory=list)  # revisits whose original is missing, parser errors
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.captures / self.elapsed if self.elapsed else 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"reindexed {self.files:,} WARC file(s), {self.records:,} records in {self.elapsed:.1f} s "
+            f"({self.pages_per_second:,.0f} pages/s)",
+            f"  captures {self.captures:,} ({self.revisits:,} revisits), pages parsed {self.parsed:,}, "
+            f"articles {self.articles:,}, versions {self.versions:,}",
+        ]
+        if self.old_index:
+            lines.append(f"  kept from the old index: {self.crawls_kept:,} crawl row(s), "
+                         f"{self.fetch_errors_kept:,} fetch error(s) (not derivable from WARC)")
+        else:
+            lines.append("  no old index: fetch_errors is empty (fetch errors leave no WARC record)")
+        if self.crawls_rebuilt:
+            lines.append(f"  {self.crawls_rebuilt:,} crawl row(s) rebuilt from warcinfo (status 'reindexed')")
+        lines.extend(f"  recovered {name}" for name in self.recovered)
+        lines.extend(f"  problem: {p}" for p in self.problems[:20])
+        if len(self.problems) > 20:
+            lines.append(f"  … and {len(self.problems) - 20} more problems")
+        lines.append(f"  index {self.db_path}")
+        return "\n".join(lines)
+
+
+def warc_files_in_order(warc_dir: str | os.PathLike) -> list[Path]:
+    """Finished WARC files, oldest first: by the timestamp17 and serial in the name (else the warcinfo date)."""
+    paths = [p for p in Path(warc_dir).iterdir() if p.name.endswith((".warc.gz", ".warc"))]
+
+    def key(path: Path):
+        match = _NAME.match(path.name)
+        if match:
+            return match["stamp"], int(match["serial"]), path.name
+        return _first_date_stamp(path), 0, path.name
+
+    return sorted(paths, key=key)
+
+
+def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: ParseFn,
+            workers: int | None = None, progress: Callable[[str], None] | None = None) -> ReindexReport:
+    """Rebuild `db_path` from the WARC files in `warc_dir`; returns what was done.
+
+    `workers`: processes running the parser (default: one per CPU; 1 parses inline). `parse` must then be
+    a module-level function (it is pickled by reference); anything else is run inline.
+    """
+    started = time.perf_counter()
+    warc_dir, db_path = Path(warc_dir), Path(db_path)
+    if not warc_dir.is_dir():
+        raise ReindexError(f"no WARC directory at {warc_dir}")
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    if workers > 1 and not _picklable(parse):
+        workers = 1
+    report = ReindexReport(db_path=db_path, old_index=db_path.exists())
+    report.recovered = [f"{r.open_file} -> {r.warc_file or 'removed'}" for r in recover_open_files(warc_dir)]
+    still_open = sorted(p.name for p in warc_dir.glob(f"*{OPEN_SUFFIX}"))
+    if still_open:
+        raise ReindexError(f"a crawl is writing {still_open[0]}: reindex when it has finished")
+    tmp = db_path.with_name(f"{db_path.name}.reindex-{os.getpid()}.tmp")
+    _remove_db(tmp)
+    builder = index = None
+    try:
+        index = Index(tmp)
+        index.conn.execute("PRAGMA synchronous=OFF")
+        builder = _Builder(index, warc_dir, parse, report, workers)
+        if report.old_index:
+            builder.carry_over(db_path)
+        for path in warc_files_in_order(warc_dir):
+            builder.add_file(path)
+            if progress:
+                progress(f"{path.name}: {report.captures:,} captures, {report.parsed:,} pages parsed")
+        builder.drain()
+        builder.finish()
+        report.articles = index.count("articles")
+        report.versions = index.count("article_versions")
+        index.commit()
+        index.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to move into place
+        index.conn.execute("PRAGMA optimize")
+        index.close()
+        _replace(tmp, db_path)
+    except BaseException:
+        if builder is not None:
+            builder.close()
+        if index is not None:
+            index.conn.close()
+        _remove_db(tmp)
+        raise
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+class _Builder:
+    """Reads records in order, parses pages (in worker processes when `workers` > 1) and applies captures
+    and articles to the index strictly in record order."""
+
+    def __init__(self, index: Index, warc_dir: Path, parse: ParseFn, report: ReindexReport, workers: int):
+        self.index, self.warc_dir, self.parse, self.report = index, warc_dir, parse, report
+        self.known_crawls: set[str] = set()
+        self.rebuilt: dict[str, dict] = {}  # crawl id -> stats of a crawl known from warcinfo only
+        self.pending: dict[str, Capture] = {}  # record id -> response read but not yet in the index
+        self.batch: list[tuple[Capture, tuple | None]] = []  # (capture, parse task) in record order
+        self.in_flight: deque = deque()  # (batch, future) submitted to the pool, oldest first
+        self.pool = ProcessPoolExecutor(workers) if workers > 1 else None
+        self.workers = workers
+
+    # -- the old index ------------------------------------------------------------------------------
+
+    def carry_over(self, old_path: Path) -> None:
+        old = sqlite3.connect(f"file:{old_path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            for table, counter in (("crawls", "crawls_kept"), ("fetch_errors", "fetch_errors_kept")):
+                if table not in tables:
+                    continue
+                old_cols = [r[1] for r in old.execute(f"PRAGMA table_info({table})")]
+                new_cols = {r[1] for r in self.index.conn.execute(f"PRAGMA table_info({table})")}
+                cols = [c for c in old_cols if c in new_cols]
+                rows = old.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid").fetchall()
+                if table == "crawls":
+                    self.known_crawls.update(r[cols.index("id")] for r in rows)
+                else:  # a fetch error's crawl must exist (foreign key), even if its row was lost
+                    for crawl_id in {r[cols.index("crawl_id")] for r in rows} - self.known_crawls - {None}:
+                        self._new_crawl(crawl_id, status="unknown")
+                self.index.begin()
+                self.index.conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+                setattr(self.report, counter, getattr(self.report, counter) + len(rows))
+        finally:
+            old.close()
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def add_file(self, path: Path) -> None:
+        self.report.files += 1
+        name_match = _NAME.match(path.name)
+        site = name_match["site"] if name_match else None
+        crawl_id = None
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            for record in records:
+                self.report.records += 1
+                rec_type = record.rec_type
+                if rec_type == "warcinfo":
+                    info = _warc_fields(record.content_stream().read())
+                    described = _DESCRIPTION_SITE.search(info.get("description", ""))
+                    site = described.group(1) if described else site
+                    crawl_id = info.get("isPartOf") or None
+                    if crawl_id and crawl_id not in self.known_crawls:
+                        self._new_crawl(crawl_id)
+                    continue
+                if rec_type not in ("response", "revisit"):
+                    continue
+                raw = record.raw_stream.read()  # before asking for the offset, which reads to the end
+                offset, length = records.get_record_offset(), records.get_record_length()
+                self._read_record(record, raw, path.name, offset, length, site, crawl_id)
+        stats = self.rebuilt.get(crawl_id) if crawl_id else None
+        if stats is not None:
+            stats["warc_files"].append(path.name)
+            stats["warc_bytes"] += path.stat().st_size
+            stats["sites"].setdefault(site, None)
+
+    def _read_record(self, record, raw: bytes, warc_file: str, offset: int, length: int,
+                     site: str | None, crawl_id: str | None) -> None:
+        headers = record.rec_headers
+        http = record.http_headers
+        status = http.get_statuscode() if http else None
+        status = int(status) if status and str(status).isdigit() else None
+        content_types = [v for k, v in (http.headers if http else []) if k.lower() == "content-type"]
+        capture = Capture(
+            url=headers.get_header("WARC-Target-URI"), site=site, status=status,
+            content_type=content_types[-1] if content_types else None,  # Scrapy's headers.get(): the last
+            fetched_at=headers.get_header("WARC-Date"), payload_digest=headers.get_header("WARC-Payload-Digest"),
+            warc_file=warc_file, warc_offset=offset, warc_length=length,
+            record_id=headers.get_header("WARC-Record-ID"), crawl_id=crawl_id, record_type=record.rec_type,
+            revisit_of=headers.get_header("WARC-Refers-To") if record.rec_type == "revisit" else None)
+        self.report.captures += 1
+        stats = self.rebuilt.get(crawl_id) if crawl_id else None
+        if stats is not None:
+            stats["pages"] += 1
+            stats["started"] = min(stats["started"] or capture.fetched_at, capture.fetched_at)
+            stats["ended"] = max(stats["ended"] or capture.fetched_at, capture.fetched_at)
+        task = None
+        if capture.record_type == "response":
+            self.pending[capture.record_id] = capture
+            if status == 200:
+                body = _decode_content(raw, http.get_header("Content-Encoding") if http else None)
+                task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
+        else:
+            self.report.revisits += 1
+            original = self._original(capture.revisit_of)
+            if original is None and status == 200:
+                self.report.problems.append(
+                    f"revisit {capture.record_id} of {capture.url}: original {capture.revisit_of} is not in "
+                    "these WARC files, page not parsed")
+            elif status == 200:  # parsed from the original's bytes, with the revisit's own date, as live
+                body = read_response(self.warc_dir / original[0], original[1]).body
+                task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
+        if task is not None:  # the spiders parse only status-200 pages (crawler/spiders/base.py)
+            self.report.parsed += 1
+        self.batch.append((capture, task))
+        if len(self.batch) >= _BATCH:
+            self._submit()
+
+    def _original(self, record_id: str | None) -> tuple[str, int] | None:
+        """(WARC file, offset) of the response a revisit refers to: read earlier, in the index or pending."""
+        if record_id in self.pending:
+            return self.pending[record_id].warc_file, self.pending[record_id].warc_offset
+        row = self.index.conn.execute("SELECT warc_file, warc_offset FROM captures WHERE record_id = ? "
+                                      "AND record_type = 'response'", [record_id or ""]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # -- parsing and applying -----------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        batch, self.batch = self.batch, []
+        tasks = [task for _, task in batch if task is not None]
+        if self.pool is None:
+            self._apply(batch, _parse_many(self.parse, tasks))
+            return
+        self.in_flight.append((batch, self.pool.submit(_parse_many, self.parse, tasks)))
+        while len(self.in_flight) > 2 * self.workers:
+            done, future = self.in_flight.popleft()
+            self._apply(done, future.result())
+
+    def drain(self) -> None:
+        if self.batch:
+            self._submit()
+        while self.in_flight:
+            done, future = self.in_flight.popleft()
+            self._apply(done, future.result())
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _apply(self, batch: list[tuple[Capture, tuple | None]], results: list) -> None:
+        self.index.begin()
+        results = iter(results)
+        for capture, task in batch:
+            capture_id = self.index.add_capture(capture)
+            self.pending.pop(capture.record_id, None)
+            if task is None:
+                continue
+            outcome, value = next(results)
+            if outcome == "error":  # live, the spider callback would have failed: no item
+                self.report.problems.append(f"parser failed on {capture.url}: {value}")
+                continue
+            if value is None:
+                continue
+            content_id, content = capture_id, capture
+            if capture.record_type == "revisit":  # the article keeps pointing at the bytes' record, as live
+                content_id, content = self.index.capture_by_record_id(capture.revisit_of)
+            self.index.upsert_article(value, content_id, content, seen_at=capture.fetched_at)
+            stats = self.rebuilt.get(capture.crawl_id) if capture.crawl_id else None
+            if stats is not None:
+                stats["articles"] += 1
+        self.index.commit()
+
+    # -- crawls -------------------------------------------------------------------------------------
+
+    def _new_crawl(self, crawl_id: str, status: str = "reindexed") -> None:
+        self.index.begin()
+        self.index.conn.execute("INSERT INTO crawls (id, status) VALUES (?, ?)", [crawl_id, status])
+        self.known_crawls.add(crawl_id)
+        self.report.crawls_rebuilt += 1
+        if status == "reindexed":
+            self.rebuilt[crawl_id] = {"sites": {}, "started": None, "ended": None, "pages": 0, "articles": 0,
+                                      "warc_files": [], "warc_bytes": 0}
+
+    def finish(self) -> None:
+        self.index.begin()
+        for crawl_id, stats in self.rebuilt.items():
+            self.index.finish_crawl(
+                crawl_id, sites=",".join(s for s in stats["sites"] if s), started=stats["started"],
+                ended=stats["ended"], pages=stats["pages"], articles=stats["articles"],
+                warc_bytes=stats["warc_bytes"], warc_files=json.dumps(stats["warc_files"]),
+                args=json.dumps({"rebuilt_from": "warcinfo"}))
+
+
+def _parse_many(parse: ParseFn, tasks: list[tuple]) -> list[tuple[str, dict | None | str]]:
+    """Run the parser on a batch of pages (in a worker process, or inline)."""
+    results = []
+    for body, url, fetched_at, site in tasks:
+        try:
+            results.append(("ok", parse(body, url, fetched_at, site)))
+        except Exception as exc:
+            results.append(("error", f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def _picklable(fn) -> bool:
+    try:
+        pickle.dumps(fn)
+    except Exception:
+        return False
+    return True
+
+
+def _warc_fields(payload: bytes) -> dict[str, str]:
+    fields = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def _first_date_stamp(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                date = record.rec_headers.get_header("WARC-Date") or ""
+                return re.sub(r"\D", "", date)[:17].ljust(17, "0")
+    except Exception:  # unreadable: sorted first, reported when it is read
+        pass
+    return ""
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Move the finished index over the old one. The old one's WAL is checkpointed and emptied first, so
+    no stale write-ahead log is left beside the new file; a writer holding it (a crawl) stops the swap."""
+    if target.exists():
+        conn = sqlite3.connect(target, timeout=10)
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise ReindexError(f"cannot take over {target}: {exc}") from None
+        finally:
+            conn.close()
+        if busy:
+            raise ReindexError(f"{target} is in use by another process (a crawl?): the old index is kept")
+    os.replace(new, target)
+    wal = Path(f"{target}-wal")  # left (empty) when a reader still had the old file open
+    if wal.exists() and wal.stat().st_size == 0:
+        wal.unlink(missing_ok=True)

@@ -1,0 +1,193 @@
+"""Package the archive (or one crawl of it) as a WACZ file: the Python twin of `newsarchive export wacz`.
+
+py-wacz builds the package (its CDXJ index, datapackage.json and digests); we write `pages.jsonl`, because
+its page detection finds nothing in a crawl that was not made by a browser. One page per article: `url`,
+`title`, `ts` (the capture's WARC-Date), `authors` and `published` from the index, and `id` (the UUID of
+the WARC record holding the page). The WARC files are copied into the package, never moved or deleted,
+and checked before (`wacz validate` does not look inside them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TextIO
+
+from archive.index import Index, default_db_path
+from archive.verify import verify_warc
+
+
+class ExportError(Exception):
+    """The export cannot be made (unknown crawl, missing or damaged WARC file, nothing to export)."""
+
+
+@dataclass
+class WaczResult:
+    path: Path
+    warc_files: list[str]
+    pages: int
+    crawl_id: str | None
+    log: str  # what py-wacz printed
+
+
+def _columns(index: Index, table: str) -> set[str]:
+    return {row[1] for row in index.conn.execute(f"PRAGMA table_info({table})")}
+
+
+def select_warc_files(index: Index, warc_dir: Path, crawl_id: str | None) -> list[str]:
+    """Every closed WARC file of the archive, or those of one crawl: the files it wrote (crawls.warc_files
+    and its captures) plus the files holding the originals its revisit records refer to."""
+    if crawl_id is None:
+        return sorted(path.name for path in warc_dir.glob("*.warc.gz"))
+    row = index.conn.execute("SELECT warc_files FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    if row is None:
+        known = [r[0] for r in index.conn.execute("SELECT id FROM crawls ORDER BY started DESC LIMIT 5")]
+        raise ExportError(f"no crawl {crawl_id!r} in the index (latest: {', '.join(known) or 'none'})")
+    names = set(json.loads(row[0]) if row[0] else [])
+    names.update(r[0] for r in index.conn.execute(
+        "SELECT DISTINCT warc_file FROM captures WHERE crawl_id = ?", [crawl_id]))
+    if "revisit_of" in _columns(index, "captures"):
+        names.update(r[0] for r in index.conn.execute(
+            "SELECT DISTINCT o.warc_file FROM captures c JOIN captures o ON o.record_id = c.revisit_of "
+            "WHERE c.crawl_id = ?", [crawl_id]))
+    return sorted(names)
+
+
+def page_entries(index: Index, crawl_id: str | None = None) -> list[dict]:
+    """pages.jsonl lines (header excluded) with the WARC file holding each page's record.
+
+    Without `crawl_id`: each article at the capture of its best version. With it: each article captured
+    with status 200 in that crawl (a revisit included), at its latest such capture.
+    """
+    if crawl_id is None:
+        sql = ("SELECT a.id, a.url, a.title, a.authors, a.published, "
+               "COALESCE(c.fetched_at, a.fetched_at), COALESCE(c.record_id, a.record_id), "
+               "COALESCE(c.warc_file, a.warc_file) "
+               "FROM articles a LEFT JOIN captures c ON c.id = a.capture_id ORDER BY a.id")
+        rows = index.conn.execute(sql).fetchall()
+    else:
+        sql = ("SELECT a.id, a.url, a.title, a.authors, a.published, c.fetched_at, c.record_id, c.warc_file "
+               "FROM articles a JOIN captures c ON c.url = a.url "
+               "WHERE c.crawl_id = ? AND c.status = 200 ORDER BY a.id, c.fetched_at DESC")
+        rows = index.conn.execute(sql, [crawl_id]).fetchall()
+    pages, seen = [], set()
+    for article_id, url, title, authors, published, ts, record_id, warc_file in rows:
+        if article_id in seen:
+            continue
+        seen.add(article_id)
+        pages.append({
+            "id": (record_id or "").strip("<>").removeprefix("urn:uuid:") or f"article-{article_id}",
+            "url": url, "title": title or url, "ts": ts,
+            "authors": json.loads(authors) if authors else [], "published": published,
+            "warc_file": warc_file,
+        })
+    return pages
+
+
+def write_pages_jsonl(fh: TextIO, pages: list[dict], title: str) -> None:
+    fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}, ensure_ascii=False) + "\n")
+    for page in pages:
+        line = {key: value for key, value in page.items() if key != "warc_file"}
+        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id: str | None = None,
+                title: str | None = None, check_warcs: bool = True) -> WaczResult:
+    """Write `output` (.wacz) from DATA/warc and DATA/index.db; raises ExportError when it cannot."""
+    data_dir = Path(data_dir)
+    warc_dir = data_dir / "warc"
+    output = Path(output)
+    db_path = default_db_path(data_dir)
+    if not db_path.exists():
+        raise ExportError(f"no index at {db_path}: nothing to export")
+    index = Index(db_path, readonly=True)
+    try:
+        names = select_warc_files(index, warc_dir, crawl_id)
+        pages = page_entries(index, crawl_id)
+    finally:
+        index.conn.close()
+    if not names:
+        raise ExportError(f"no WARC files to export in {warc_dir}")
+    missing = [name for name in names if not (warc_dir / name).exists()]
+    if missing:
+        raise ExportError(f"WARC file(s) missing from {warc_dir}: {', '.join(missing)}")
+    outside = sorted({p["warc_file"] for p in pages} - set(names))
+    if outside:
+        raise ExportError(f"pages point at WARC files not exported: {', '.join(outside)}")
+    if check_warcs:
+        damaged = [f"{name}: {problem}" for name in names for problem in verify_warc(warc_dir / name).problems]
+        if damaged:
+            raise ExportError("WARC files fail verification (run `newsarchive verify`):\n  " + "\n  ".join(damaged))
+    title = title or (f"newsarchive crawl {crawl_id}" if crawl_id else f"newsarchive {data_dir.resolve().name}")
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log):
+            _build(partial, [warc_dir / name for name in names], pages, title)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        raise ExportError(f"py-wacz failed: {type(exc).__name__}: {exc}\n{log.getvalue()}") from exc
+    os.replace(partial, output)
+    return WaczResult(output, names, len(pages), crawl_id, log.getvalue())
+
+
+def resource_name(name: str) -> str:
+    """A Data Package resource name (lowercase letters, digits, `-._/`): py-wacz names each resource after
+    its file, and `~` (the `{pid}~{host}` part of our WARC names) makes `wacz validate` reject the package.
+    Only the name changes; the path inside the package keeps the WARC's real file name."""
+    return re.sub(r"[^-a-z0-9._/]", "-", name.lower())
+
+
+def _build(target: Path, warcs: list[Path], pages: list[dict], title: str) -> None:
+    """What `wacz create --copy-pages` does, through py-wacz's classes, with conforming resource names."""
+    # Imported here: importing py-wacz appends "warcinfo" to cdxj-indexer's default record types.
+    from wacz.main import DEFAULT_NUM_LINES, PAGE_INDEX
+    from wacz.util import now
+    from wacz.waczindexer import WACZIndexer
+
+    pages_jsonl = io.StringIO()
+    write_pages_jsonl(pages_jsonl, pages, title)
+    with zipfile.ZipFile(target, "w") as package:
+        pages_entry = zipfile.ZipInfo(PAGE_INDEX, now())
+        pages_entry.compress_type = zipfile.ZIP_DEFLATED
+        package.writestr(pages_entry, pages_jsonl.getvalue().encode("utf-8"))
+
+        index_buffer = io.BytesIO()
+        index_text = io.TextIOWrapper(index_buffer, "utf-8", write_through=True)
+        with package.open(zipfile.ZipInfo("indexes/index.cdx.gz", now()), "w") as data:
+            indexer = WACZIndexer(index_text, [str(path) for path in warcs], sort=True, post_append=True,
+                                  compress=data, lines=DEFAULT_NUM_LINES, digest_records=True,
+                                  fields="referrer,req.http:cookie", data_out_name="index.cdx.gz",
+                                  hash_type="sha256", main_url="", main_ts=None, detect_pages=False,
+                                  passed_pages_dict={}, extract_text=False, signing_url=None,
+                                  signing_token=None, split_seeds=False)
+            indexer.process_all()
+        index_entry = zipfile.ZipInfo("indexes/index.idx", now())
+        index_entry.compress_type = zipfile.ZIP_DEFLATED
+        package.writestr(index_entry, index_buffer.getvalue())
+
+        for path in warcs:  # stored, not deflated: replay tools seek into them
+            with open(path, "rb") as source, \
+                    package.open(zipfile.ZipInfo.from_file(path, "archive/" + path.name), "w") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+
+        options = SimpleNamespace(title=title, desc=None, date=None)
+        datapackage = json.loads(indexer.generate_datapackage(options, package))
+        for resource in datapackage["resources"]:
+            resource["name"] = resource_name(resource["name"])
+        datapackage_bytes = json.dumps(datapackage, indent=2).encode("utf-8")
+        for name, data in (("datapackage.json", datapackage_bytes),
+                           ("datapackage-digest.json", indexer.generate_datapackage_digest(datapackage_bytes))):
+            entry = zipfile.ZipInfo(name, now())
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            package.writestr(entry, data)

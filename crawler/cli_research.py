@@ -1,0 +1,198 @@
+"""`newsarchive search`, `show`, `history`, `stats` and `export` (articles): reading the archive. Thin shells
+over `archive.search.search`, `archive.articles.show` / `original_html` / `history`, `archive.stats.stats`
+and `archive.export.export_articles`."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+
+import click
+
+from archive.search import CANDIDATES
+from crawler import cli
+
+FILTER_HELP = {
+    "site": "Only this site (kyodo, inakoran).",
+    "author": "Only articles by this author: exact name, any case.",
+    "since": "Published on or after DATE: YYYY-MM-DD (a UTC day) or an ISO 8601 time.",
+    "until": "Published on or before DATE: YYYY-MM-DD includes that whole UTC day.",
+    "access": "Only this access state (full, open, gated, expired).",
+}
+
+
+def _groups() -> list[click.Group]:
+    """The `newsarchive` group, and under `python -m crawler.cli` also the running copy of it (`__main__`)."""
+    groups = [cli.main]
+    entry = sys.modules.get("__main__")
+    if getattr(getattr(entry, "__spec__", None), "name", None) == "crawler.cli" and hasattr(entry, "main"):
+        groups.append(entry.main)
+    return groups
+
+
+def _register(command: click.Command) -> click.Command:
+    for group in _groups():
+        if command.name not in group.commands:
+            group.add_command(command)
+    return command
+
+
+def _fail(message: object, status: int) -> None:
+    click.echo(f"error: {' '.join(str(message).split())}", err=True)  # always one line
+    sys.exit(status)
+
+
+def filter_options(fn):
+    for name in ("access", "until", "since", "author", "site"):
+        fn = click.option(f"--{name}", default=None, metavar="DATE" if name in ("since", "until") else None,
+                          help=FILTER_HELP[name])(fn)
+    return fn
+
+
+# -- search ------------------------------------------------------------------------------------------
+
+SEARCH_HELP = f"""Full-text search, best match first, with snippets.
+
+    QUERY is SQLite FTS5 syntax: words (all must occur; English stemming: "elections" finds "election"),
+    "quoted phrases", OR, NOT, NEAR(a b), prefix*, title:word.
+
+    Ranking: bm25 over title, lead, body and authors (a title match weighs 4x a body match; the score
+    printed by --format json/csv is bm25, lower is better). When more than {CANDIDATES:,} articles match
+    (after the filters), only the {CANDIDATES:,} most recently indexed of them (highest article id) are
+    ranked, and older matches are left out; a note on stderr says so. Narrow the search (--since, --site,
+    more words) or pass --rank-all to rank every match (slower: ~0.2 s for a word found in 200,000 articles).
+    """
+
+
+@click.command(help=SEARCH_HELP)
+@click.argument("query")
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--rank-all", is_flag=True, help="Rank every match by bm25, however many.")
+@cli.data_option
+def search(query, site, author, since, until, access, limit, fmt, rank_all, data_dir):
+    from archive.index import default_db_path
+    from archive.search import Filters, SearchError, search_result
+
+    try:
+        result = search_result(default_db_path(data_dir), query, Filters(site, author, since, until, access),
+                               limit=limit, exhaustive=rank_all)
+    except (SearchError, FileNotFoundError) as exc:
+        _fail(exc, 2)
+    if result.ranked_among:
+        click.echo(f"note: more than {CANDIDATES:,} articles match; ranked the {CANDIDATES:,} most recently "
+                   "indexed (narrow the search or use --rank-all)", err=True)
+    hits = [dataclasses.asdict(hit) for hit in result.hits]
+    if fmt == "json":
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["rank", "id", "url", "site", "published", "title", "authors", "access", "score", "snippet"])
+        for rank, hit in enumerate(hits, 1):
+            writer.writerow([rank, hit["id"], hit["url"], hit["site"], hit["published"], hit["title"],
+                             json.dumps(hit["authors"], ensure_ascii=False), hit["access"], f"{hit['score']:.6g}",
+                             hit["snippet"]])
+    elif not hits:
+        click.echo("no matches")
+    else:
+        for rank, hit in enumerate(hits, 1):
+            authors = f" | {', '.join(hit['authors'])}" if hit["authors"] else ""
+            click.echo(f"{rank:>2}. {hit['title']}\n    {hit['site']} | {hit['published']}{authors} | id {hit['id']}"
+                       f"\n    {hit['url']}\n    {' '.join(hit['snippet'].split())}\n")
+
+
+# -- show, history -----------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("key", metavar="URL|ID")
+@click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cli.data_option
+def show(key, html, fmt, data_dir):
+    """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions)."""
+    from archive.articles import ArticleNotFound, format_show, original_html, show as show_article
+    from archive.index import default_db_path
+
+    try:
+        if html:
+            page = original_html(data_dir, key)
+            stream = click.get_binary_stream("stdout")
+            stream.write(page)
+            stream.flush()
+            return
+        result = show_article(default_db_path(data_dir), key)
+    except ArticleNotFound as exc:
+        _fail(exc, 1)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(exc, 2)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_show(result))
+
+
+@click.command()
+@click.argument("key", metavar="URL|ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cli.data_option
+def history(key, fmt, data_dir):
+    """Every version of an article seen (capture time, access, title) and what changed between them: a
+    unified diff of the title and of the body, one paragraph per line."""
+    from archive.articles import ArticleNotFound, format_history, history as article_history
+    from archive.index import default_db_path
+
+    try:
+        result = article_history(default_db_path(data_dir), key)
+    except ArticleNotFound as exc:
+        _fail(exc, 1)
+    except FileNotFoundError as exc:
+        _fail(exc, 2)
+    if fmt == "json":
+        for version in result["versions"]:
+            version.pop("body", None), version.pop("lead", None)
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_history(result))
+
+
+# -- stats -------------------------------------------------------------------------------------------
+
+@click.command()
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Days of per-day counts, ending today (UTC).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@cli.data_option
+def stats(days, fmt, data_dir):
+    """Articles per site per day, access states, coverage gaps, the last crawls and fetch errors by reason."""
+    from archive.index import default_db_path
+    from archive.stats import format_stats, stats as archive_stats
+
+    try:
+        result = archive_stats(default_db_path(data_dir), days=days)
+    except FileNotFoundError as exc:
+        _fail(exc, 2)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_stats(result))
+
+
+# -- export (articles) -------------------------------------------------------------------------------
+
+def export_articles_command(fmt, site, author, since, until, access, query, output, data_dir):
+    """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli.py)."""
+    from archive.export import ExportError, export_articles
+    from archive.index import default_db_path
+    from archive.search import SearchError
+
+    try:
+        written = export_articles(default_db_path(data_dir), fmt, output or "-", query=query, site=site,
+                                  author=author, since=since, until=until, access=access)
+    except (ExportError, SearchError, FileNotFoundError) as exc:
+        _fail(exc, 2)
+    except BrokenPipeError:  # `| head`
+        sys.stderr.close()
+        sys.exit(0)
+    if output and output != "-":
+        click.echo(f"wrote {written:,} articles to {output}", err=True)
+
+
+for _command in (search, show, history, stats):
+    _register(_command)

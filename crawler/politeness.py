@@ -1,0 +1,197 @@
+"""Politeness Scrapy does not do by itself: robots.txt Crawl-delay, Retry-After, backoff, circuit breaker.
+
+All per host (Scrapy's download slot), all configured by settings:
+  ROBOTSTXT_CRAWL_DELAY_MAX  cap on a site's Crawl-delay, seconds (default 60)
+  RETRY_AFTER_MAX            cap on a Retry-After pause, seconds (default 300)
+  BACKOFF_MAX_DELAY          cap on the exponential backoff delay after failures (default 60)
+  CIRCUIT_BREAKER_FAILURES   consecutive failures that open a host's circuit (default 10; 0 = never)
+  CIRCUIT_BREAKER_COOLDOWN   seconds an open circuit refuses requests before one trial (default 300)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_STATUSES = {429, 500, 502, 503, 504, 522, 524}
+
+
+_BY_CRAWLER = weakref.WeakKeyDictionary()
+
+
+class CircuitOpen(IgnoreRequest):
+    """A request refused because its host kept failing (see CIRCUIT_BREAKER_* settings)."""
+
+
+@dataclass
+class HostState:
+    base_delay: float | None = None  # the slot's delay before any backoff
+    crawl_delay: float = 0.0
+    failures: int = 0
+    open_until: float = 0.0
+    trial_in_flight: bool = False
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP-date. None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def refusal(crawler, request: Request) -> str | None:
+    """Why a request must not go out now (its host's circuit is open), or None. Checked again by the
+    download handler, so requests already queued behind a failing host are refused at once too."""
+    middleware = _BY_CRAWLER.get(crawler)
+    return middleware.refusal(request) if middleware is not None else None
+
+
+class PolitenessMiddleware:
+    def __init__(self, crawler):
+        _BY_CRAWLER[crawler] = self
+        self.crawler = crawler
+        settings = crawler.settings
+        self.crawl_delay_max = settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX", 60)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
+        self.backoff_max = settings.getfloat("BACKOFF_MAX_DELAY", 60)
+        self.breaker_failures = settings.getint("CIRCUIT_BREAKER_FAILURES", 10)
+        self.breaker_cooldown = settings.getfloat("CIRCUIT_BREAKER_COOLDOWN", 300)
+        self.user_agent = settings.get("USER_AGENT", "")
+        self.hosts: dict[str, HostState] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    def _slot(self, request: Request):
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        return key, downloader.slots.get(key)
+
+    def _state(self, request: Request) -> tuple[str, HostState]:
+        host = urlparse_cached(request).netloc
+        return host, self.hosts.setdefault(host, HostState())
+
+    def _robots_delay(self, host: str) -> float | None:
+        for mw in self.crawler.engine.downloader.middleware.middlewares:
+            parsers = getattr(mw, "_parsers", None)
+            if parsers is not None:
+                parser = parsers.get(host)
+                if parser is not None and hasattr(parser, "crawl_delay"):
+                    return parser.crawl_delay(self.user_agent)
+        return None
+
+    def _set_delay(self, request: Request, state: HostState, delay: float) -> None:
+        _, slot = self._slot(request)
+        if slot is None:
+            return
+        if state.base_delay is None:
+            state.base_delay = slot.delay
+        slot.delay = max(delay, state.crawl_delay)
+
+    def _restore_delay(self, request: Request, state: HostState) -> None:
+        _, slot = self._slot(request)
+        if slot is not None and state.base_delay is not None:
+            slot.delay = max(state.base_delay, state.crawl_delay)
+            state.base_delay = None
+
+    # -- middleware --------------------------------------------------------------------------------------
+
+    def refusal(self, request: Request) -> str | None:
+        host, state = self._state(request)
+        if state.open_until and (time.monotonic() < state.open_until or state.trial_in_flight) \
+                and not request.meta.get("circuit_trial"):
+            return (f"circuit open for {host}: {state.failures} consecutive failures; "
+                    f"next trial in {max(0, state.open_until - time.monotonic()):.0f}s")
+        return None
+
+    def process_request(self, request: Request):
+        host, state = self._state(request)
+        reason = self.refusal(request)
+        if reason:
+            self.crawler.stats.inc_value("politeness/circuit_refused")
+            raise CircuitOpen(reason)
+        if state.open_until:
+            state.trial_in_flight = True  # half-open: this request decides
+            request.meta["circuit_trial"] = True
+        if not state.crawl_delay:
+            delay = self._robots_delay(host)
+            if delay:
+                state.crawl_delay = min(float(delay), self.crawl_delay_max)
+                logger.info("robots.txt of %s asks Crawl-delay %.1fs; obeying", host, state.crawl_delay)
+                self.crawler.stats.set_value(f"politeness/crawl_delay/{host}", state.crawl_delay)
+        _, slot = self._slot(request)
+        if slot is not None and state.crawl_delay and slot.delay < state.crawl_delay:
+            slot.delay = state.crawl_delay  # AutoThrottle may have lowered it: never below Crawl-delay
+        return None
+
+    def process_response(self, request: Request, response: Response):
+        host, state = self._state(request)
+        if response.status in BACKOFF_STATUSES:
+            pause = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if pause is not None:
+                pause = min(pause, self.retry_after_max)
+                self.crawler.stats.inc_value("politeness/retry_after")
+                logger.info("%s answered %d with Retry-After %.0fs: pausing that host", host, response.status, pause)
+            self._failure(request, state, pause)
+        else:
+            self._success(request, state)
+        return response
+
+    def process_exception(self, request: Request, exception):
+        if isinstance(exception, IgnoreRequest):
+            return None
+        _, state = self._state(request)
+        # A host that refuses or resets connections is down, not overloaded: no backoff delay (which would
+        # hold every queued request), only the circuit breaker's count. Timeouts do back off.
+        slow = "timeout" in type(exception).__name__.lower() or "took longer" in str(exception)
+        self._failure(request, state, None, back_off=slow)
+        reason = self.refusal(request)
+        if reason:  # raising here keeps RetryMiddleware (later in the chain) from rescheduling it
+            self.crawler.stats.inc_value("politeness/circuit_refused")
+            raise CircuitOpen(f"{reason} (last error: {type(exception).__name__}: {exception})")
+        return None
+
+    def _failure(self, request: Request, state: HostState, pause: float | None, back_off: bool = True) -> None:
+        state.failures += 1
+        if back_off or pause:
+            _, slot = self._slot(request)
+            current = slot.delay if slot is not None else 0.0
+            backoff = min(max(current * 2, 0.5), self.backoff_max) if back_off else 0.0
+            self._set_delay(request, state, max(backoff, pause or 0.0))
+        if state.trial_in_flight or (self.breaker_failures and state.failures >= self.breaker_failures):
+            state.trial_in_flight = False
+            state.open_until = time.monotonic() + self.breaker_cooldown
+            self._restore_delay(request, state)  # let queued requests drain (and be refused) at once
+            self.crawler.stats.inc_value("politeness/circuit_opened")
+            logger.warning("%s failed %d times in a row: not requesting it for %.0fs (circuit breaker)",
+                           urlparse_cached(request).netloc, state.failures, self.breaker_cooldown)
+
+    def _success(self, request: Request, state: HostState) -> None:
+        if state.failures or state.open_until:
+            state.failures = 0
+            state.open_until = 0.0
+            state.trial_in_flight = False
+            self._restore_delay(request, state)

@@ -1,0 +1,26 @@
+"""The parser `archive.reindex.rebuild` runs on every archived page: the same call the spiders make."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from archive.index import default_db_path
+from archive.reindex import ReindexReport, rebuild
+from crawler.parsers import Article, parse_page
+
+
+def parse_for_index(body: bytes, url: str, fetched_at: datetime, site: str | None) -> dict | None:
+    """What `ArchiveSpider.extract` turns into an item: the article's fields plus its warnings, or None."""
+    result = parse_page(body, url, fetched_at, site=site)
+    if not isinstance(result, Article):
+        return None
+    return dict(result.to_dict(), warnings=list(result.warnings))
+
+
+def reindex(data_dir: str | Path, warc_dir: str | Path | None = None, workers: int | None = None,
+            progress=None) -> ReindexReport:
+    """Rebuild DATA/index.db from the WARC files (DATA/warc unless `warc_dir` is given)."""
+    data_dir = Path(data_dir)
+    return rebuild(Path(warc_dir) if warc_dir else data_dir / "warc", default_db_path(data_dir),
+                   parse_for_index, workers=workers, progress=progress)
