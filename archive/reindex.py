@@ -200,7 +200,8 @@ class _Builder:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def add_file(self, path: Path) -> None:
+    def add_file(self, path: Path, skip_ids: set[str] | None = None) -> None:
+        """Read one WARC file; records whose id is in `skip_ids` are already indexed (a catch-up run)."""
         self.report.files += 1
         name_match = _NAME.match(path.name)
         site = name_match["site"] if name_match else None
@@ -219,6 +220,8 @@ class _Builder:
                         self._new_crawl(crawl_id)
                     continue
                 if rec_type not in ("response", "revisit"):
+                    continue
+                if skip_ids and record.rec_headers.get_header("WARC-Record-ID") in skip_ids:
                     continue
                 raw = record.raw_stream.read()  # before asking for the offset, which reads to the end
                 offset, length = records.get_record_offset(), records.get_record_length()

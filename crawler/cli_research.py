@@ -83,8 +83,8 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
     except (SearchError, FileNotFoundError) as exc:
         _fail(exc, 2)
     if result.ranked_among:
-        click.echo(f"note: more than {CANDIDATES:,} articles match; ranked the {CANDIDATES:,} most recently "
-                   "indexed (narrow the search or use --rank-all)", err=True)
+        click.echo(f"note: more than {result.ranked_among:,} articles match; ranked the {result.ranked_among:,} "
+                   "most recently indexed (narrow the search or use --rank-all)", err=True)
     hits = [dataclasses.asdict(hit) for hit in result.hits]
     if fmt == "json":
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))

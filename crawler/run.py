@@ -17,8 +17,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from archive.catchup import catch_up
 from archive.index import Index, default_db_path
+from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
+
+logger = logging.getLogger(__name__)
 
 # Politeness off: only for the loopback mirror (demo, tests, benchmarks).
 MIRROR_SETTINGS = {
@@ -100,6 +104,9 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
+    caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index)
+    if caught_up.files_read or caught_up.recovered:
+        logger.warning("%s", caught_up.summary())
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     index = Index(default_db_path(data_dir))
     spider_args = {k: v for k, v in (spider_args or {}).items() if v not in (None, False, "")}

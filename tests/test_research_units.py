@@ -99,6 +99,24 @@ def test_many_matches_rank_only_the_most_recent_candidates(corpus, monkeypatch):
     kyodo = search_result(corpus, "alpha", archive.search.Filters(site="kyodo"), limit=100)
     assert [h.id for h in kyodo.hits] == bm25_order(corpus, "alpha", "AND a.site = 'kyodo' AND a.id > 24")
     assert search_result(corpus, "alpha", limit=3).hits == result.hits[:3]
+    monkeypatch.setattr(archive.search, "CANDIDATES", 40)  # exactly as many as match: all ranked
+    assert search_result(corpus, "alpha", limit=100).ranked_among is None
+    monkeypatch.setattr(archive.search, "CANDIDATES", 39)
+    assert search_result(corpus, "alpha", limit=100).ranked_among == 39
+
+
+def test_cli_notes_a_bounded_ranking(corpus, monkeypatch):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    monkeypatch.setattr(archive.search, "CANDIDATES", 8)
+    out = CliRunner().invoke(main, ["search", "alpha", "--format", "json", "--data", str(corpus.parent)])
+    assert out.exit_code == 0 and len(json.loads(out.stdout)) == 8
+    assert "note: more than 8 articles match; ranked the 8 most recently indexed" in out.stderr
+    out = CliRunner().invoke(main, ["search", "alpha", "--rank-all", "--limit", "50", "--data", str(corpus.parent)])
+    assert out.exit_code == 0 and out.stdout.count("\n 1. ") + out.stdout.startswith(" 1. ") == 1
+    assert out.stdout.count(" | id ") == 40 and "note:" not in out.stderr
 
 
 @pytest.mark.parametrize("ratio", [0, 10**9], ids=["per-match-lookup", "id-set"])
