@@ -11,20 +11,9 @@ import click
 from crawler import cli
 
 
-def _groups() -> list[click.Group]:
-    """The `newsarchive` group, and under `python -m crawler.cli` also the copy of it that is running:
-    that module is `__main__`, a second instance of crawler/cli.py."""
-    groups = [cli.main]
-    entry = sys.modules.get("__main__")
-    if getattr(getattr(entry, "__spec__", None), "name", None) == "crawler.cli" and hasattr(entry, "main"):
-        groups.append(entry.main)
-    return groups
-
-
 def _register(command: click.Command) -> click.Command:
-    for group in _groups():
-        if command.name not in group.commands:
-            group.add_command(command)
+    if command.name not in cli.main.commands:
+        cli.main.add_command(command)
     return command
 
 

@@ -23,19 +23,9 @@ FILTER_HELP = {
 }
 
 
-def _groups() -> list[click.Group]:
-    """The `newsarchive` group, and under `python -m crawler.cli` also the running copy of it (`__main__`)."""
-    groups = [cli.main]
-    entry = sys.modules.get("__main__")
-    if getattr(getattr(entry, "__spec__", None), "name", None) == "crawler.cli" and hasattr(entry, "main"):
-        groups.append(entry.main)
-    return groups
-
-
 def _register(command: click.Command) -> click.Command:
-    for group in _groups():
-        if command.name not in group.commands:
-            group.add_command(command)
+    if command.name not in cli.main.commands:
+        cli.main.add_command(command)
     return command
 
 

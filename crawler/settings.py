@@ -6,6 +6,7 @@ AutoThrottle). The mirror, demo and tests switch delays off through settings, ne
 
 import os
 
+from crawler.parsepool import default_processes
 from crawler.runinfo import new_crawl_id
 
 BOT_NAME = "newsarchive"
@@ -13,7 +14,13 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # -- where the archive lives -----------------------------------------------------------------------
-NEWSARCHIVE_DATA = os.environ.get("NEWSARCHIVE_DATA", "data")  # WARC files in DATA/warc, index in DATA/index.db
+# WARC files in DATA/warc, index in DATA/index.db. `-s NEWSARCHIVE_DATA=DIR` (the CLI's --data; for scrapyd,
+# `setting=NEWSARCHIVE_DATA=DIR` in schedule.json) wins; else $NEWSARCHIVE_DATA, else ./data, made absolute
+# against the working directory. Under scrapyd (1.6) a job inherits scrapyd's environment and working directory
+# (it adds only SCRAPY_PROJECT, SCRAPYD_EGG_VERSION and, with a [settings] section, SCRAPY_SETTINGS_MODULE;
+# the job id comes as the spider argument `_job`, the log file and items feed as the LOG_FILE and FEEDS
+# settings): so every job of one scrapyd writes to the same archive, $NEWSARCHIVE_DATA or <its dir>/data.
+NEWSARCHIVE_DATA = os.path.abspath(os.path.expanduser(os.environ.get("NEWSARCHIVE_DATA") or "data"))
 NEWSARCHIVE_BASE_URLS = {}  # {"kyodo": "http://127.0.0.1:8001"}: point a spider at a mirror
 NEWSARCHIVE_CRAWL_ID = new_crawl_id()  # one per process (a run); the CLI passes its own
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
@@ -22,6 +29,7 @@ WARC_MAX_BYTES = 1_000_000_000
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 WARC_DEDUPE = True  # unchanged payloads of a URL already archived become revisit records (DATA/digests.db)
 INDEX_COMMIT_EVERY = 200  # items per index transaction
+PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)
 
 # -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -34,6 +42,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
+# A body cut short (connection closed before Content-Length bytes) arrives flagged "dataloss" instead of as an
+# error: crawler/middlewares.py archives what came with WARC-Truncated: length, then retries it (RETRY_TIMES).
+DOWNLOAD_FAIL_ON_DATALOSS = False
 # crawler/politeness.py: Crawl-delay from robots.txt, Retry-After, backoff and a per-host circuit breaker.
 ROBOTSTXT_CRAWL_DELAY_MAX = 60
 RETRY_AFTER_MAX = 300

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timezone
+from urllib.parse import urldefrag, urljoin
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 
 from archive.index import Capture
 from archive.warc import warc_date_to_datetime
-from crawler.middlewares import CAPTURE_META_KEY
+from crawler.download import MAXSIZE_FLAG
+from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
-from crawler.parsers import Article, parse_page
+from crawler.parsepool import parse_async
+from crawler.parsers import Article
 from archive.index import default_db_path
 from crawler.runinfo import data_dir
 from crawler.sites import get_site
@@ -59,6 +64,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.base_url = base.rstrip("/")
         spider.allowed_domains = [spider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":")[0]]
         spider.held = load_held(default_db_path(data_dir(crawler.settings)), cls.site_name)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
 
     # -- helpers for subclasses ------------------------------------------------------------------------
@@ -91,18 +97,21 @@ class ArchiveSpider(scrapy.Spider):
 
     def seed_requests(self):
         for url in self.seeds:
-            yield scrapy.Request(self.url(url), callback=self.parse_seed, errback=self.on_error,
-                                 meta={"discovery": {"source": "seed"}}, dont_filter=True)
+            yield scrapy.Request(_as_linked(url, self.base_url + "/"), callback=self.parse_seed,
+                                 errback=self.on_error, meta={"discovery": {"source": "seed"}}, dont_filter=True)
 
-    def parse_seed(self, response, follow: bool = True):
-        yield from self.extract(response)
+    async def parse_seed(self, response, follow: bool = True):
+        async for item in self.extract(response):
+            yield item
         if not follow or not hasattr(response, "text"):
             return
         for href in response.css("a::attr(href)").getall():
-            url = self.url(response.urljoin(href.strip()))
+            url = _as_linked(href, response.url)
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
                                      cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
+            elif url.startswith(("http://", "https://")):
+                self.crawler.stats.inc_value("newsarchive/offsite_links")
 
     # -- failures --------------------------------------------------------------------------------------
 
@@ -118,13 +127,21 @@ class ArchiveSpider(scrapy.Spider):
         logger.info("failed %s: %s (%s)", request.url, reason, detail)
         self.record_failure(request.url, reason, detail=detail)
 
+    def on_request_dropped(self, request, spider):
+        """A redirect that leads back to a URL of its own chain is a loop: Scrapy's duplicate filter drops it
+        without a word, so record it against the URL first asked for."""
+        chain = request.meta.get("redirect_urls") or []
+        if spider is self and request.url in chain:
+            self.record_failure(chain[0], "other", detail="redirect loop: " + " -> ".join([*chain, request.url]))
+
     # -- page -> item ----------------------------------------------------------------------------------
 
-    def extract(self, response: Response):
+    async def extract(self, response: Response):
         """Run the site parser on a fetched page; yields one item when it is an archived article.
 
         Only archived pages are indexed (an index row must point at its WARC record). With capture off
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
+        Parsing runs in PARSER_PROCESSES worker processes (crawler/parsepool.py).
         """
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")
@@ -132,9 +149,19 @@ class ArchiveSpider(scrapy.Spider):
                 self.record_failure(response.url, "http", status=response.status,
                                     detail=f"HTTP {response.status}")
             return
+        if truncated(response):  # archived with WARC-Truncated, never indexed as if it were whole
+            if MAXSIZE_FLAG in response.flags:
+                self.record_failure(response.url, "too_large",
+                                    detail=f"body cut at {len(response.body):,} bytes (DOWNLOAD_MAXSIZE)")
+            else:
+                self.record_failure(response.url, "connection", detail=(
+                    f"connection closed after {len(response.body):,} bytes of a body of "
+                    f"{(response.headers.get(b'Content-Length') or b'?').decode('latin-1')}"))
+            return
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
-        result = parse_page(response.body, response.url, fetched_at, site=self.site_name)
+        processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
+        result = await parse_async(response.body, response.url, fetched_at, self.site_name, processes)
         if not isinstance(result, Article):
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
@@ -147,6 +174,12 @@ class ArchiveSpider(scrapy.Spider):
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
         yield {"article": result.to_dict(), "warnings": list(result.warnings), "capture": capture}
+
+
+def _as_linked(href: str, base: str) -> str:
+    """An absolute link as the page wrote it, whitespace and fragment removed. Seeds archive what they link:
+    canonicalize() re-encodes query strings (`b=x%20y` would be requested as `b=x+y`)."""
+    return urldefrag(urljoin(base, re.sub(r"\s+", "", href or "")))[0]
 
 
 def _truthy(value) -> bool:

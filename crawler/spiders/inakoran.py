@@ -81,9 +81,10 @@ class InakoranSpider(ArchiveSpider):
         return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
                               '/@href').getall()
 
-    def parse_page(self, response, hops: int):
-        items = list(self.extract(response))
-        yield from items
+    async def parse_page(self, response, hops: int):
+        items = [item async for item in self.extract(response)]
+        for item in items:
+            yield item
         self.article_requests += len(items)
         if items or not hasattr(response, "text"):
             return  # articles are leaves: their links are the sidebar's, found on listings too

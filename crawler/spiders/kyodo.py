@@ -162,8 +162,9 @@ class KyodoSpider(ArchiveSpider):
         since, until = self.window.since, self.window.until
         return (since is None or year >= since.year) and (until is None or year <= until.year)
 
-    def parse_article(self, response):
-        yield from self.extract(response)
+    async def parse_article(self, response):
+        async for item in self.extract(response):
+            yield item
 
 
 def _jst(value: str | None) -> datetime | None:
