@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-quick lock clean
+.PHONY: demo test bench bench-quick soak lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsarchive needs Python 3.11 or newer")'
@@ -25,6 +25,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
+
+# Not part of `make test`: 10,000 mirror articles, faults, two SIGKILLs, an exactly-once audit.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 # Regenerate the lock after editing dependencies in pyproject.toml (needs `uv` on PATH).
 lock:
