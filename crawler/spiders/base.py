@@ -22,7 +22,7 @@ from crawler.parsers import Article
 from archive.index import default_db_path
 from crawler.runinfo import data_dir
 from crawler.sites import get_site
-from crawler.spiders.state import TEXT_STATES, Held, Window, load_held
+from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
 from crawler.urls import canonicalize, same_origin
 
 logger = logging.getLogger(__name__)
@@ -39,19 +39,23 @@ class ArchiveSpider(scrapy.Spider):
     refresh        fetch articles again even when the index holds them
     retry_gated    fetch again articles held only as gated/expired (Kyodo paywall states)
     seeds          extra URLs (comma-separated) to archive, with the same-site links they carry
+    walk_all       paginate every listing to its end (fetching only articles not held); automatic when
+                   the site's previous crawl did not finish, so a killed run's unvisited pages are reached
     """
 
     site_name = ""
 
     def __init__(self, *args, base_url: str | None = None, max_articles: int | str | None = None,
                  since: str | None = None, until: str | None = None, refresh: str | bool = False,
-                 retry_gated: str | bool = False, seeds: str | None = None, **kwargs):
+                 retry_gated: str | bool = False, seeds: str | None = None, walk_all: str | bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self._base_url_arg = base_url
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0", 0) else None
         self.window = Window.parse(since, until)
         self.refresh = _truthy(refresh)
         self.retry_gated = _truthy(retry_gated)
+        self.walk_all = _truthy(walk_all)
         self.seeds = [u.strip() for u in (seeds or "").split(",") if u.strip()]
         self.article_requests = 0
         self.held: dict[str, Held] = {}
@@ -63,7 +67,13 @@ class ArchiveSpider(scrapy.Spider):
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
         spider.allowed_domains = [spider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":")[0]]
-        spider.held = load_held(default_db_path(data_dir(crawler.settings)), cls.site_name)
+        db_path = default_db_path(data_dir(crawler.settings))
+        spider.held = load_held(db_path, cls.site_name)
+        previous = previous_crawl_status(db_path, cls.site_name, crawler.settings.get("NEWSARCHIVE_CRAWL_ID"))
+        if previous and previous[1] != "finished" and spider.held and not spider.walk_all:
+            spider.walk_all = True
+            logger.warning("%s: the previous crawl %s did not finish (%s): walking every listing to its end "
+                           "to reach what it missed", cls.site_name, *previous)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
 

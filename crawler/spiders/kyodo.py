@@ -118,7 +118,7 @@ class KyodoSpider(ArchiveSpider):
                 new += 1
                 yield request
         # Stop paginating once a page held nothing new (incremental runs), or is wholly past --since.
-        if new == 0 and not self.refresh:
+        if new == 0 and not (self.refresh or self.walk_all):
             return
         if dated and older == dated:
             return

@@ -84,3 +84,21 @@ def _bound(value: str | None, start: bool) -> datetime | None:
     if start:
         return datetime.combine(day, time.min, tzinfo=timezone.utc)
     return datetime.combine(day, time.min, tzinfo=timezone.utc) + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def previous_crawl_status(db_path: Path, site: str, current_crawl: str | None) -> tuple[str, str] | None:
+    """(id, status) of the latest earlier crawl that included `site`, or None."""
+    if not db_path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=60)
+    try:
+        for crawl_id, sites, status in conn.execute(
+                "SELECT id, sites, status FROM crawls WHERE id != ? ORDER BY started DESC, rowid DESC",
+                [current_crawl or ""]):
+            if site in (sites or "").split(","):
+                return crawl_id, status or "unknown"
+        return None
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
