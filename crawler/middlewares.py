@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -26,6 +27,14 @@ logger = logging.getLogger(__name__)
 
 CAPTURE_META_KEY = "warc_capture"  # the Capture of this response, for the spider
 DISCOVERY_META_KEY = "discovery"  # how a spider found the URL: {"via": ..., "source": "feed", ...}
+# Response flags of a body cut short: Scrapy's "dataloss" (connection closed before Content-Length bytes, with
+# DOWNLOAD_FAIL_ON_DATALOSS=False) and "download_stopped" (crawler/download.py stopped it at DOWNLOAD_MAXSIZE).
+TRUNCATED_FLAGS = ("dataloss", "download_stopped")
+
+
+def truncated(response: Response) -> bool:
+    """Whether the body is not the whole body the server meant to send (archived with WARC-Truncated)."""
+    return any(flag in response.flags for flag in TRUNCATED_FLAGS)
 
 
 def _latin1_items(headers) -> list[tuple[str, str]]:
@@ -64,7 +73,9 @@ class WarcCaptureMiddleware:
     release the GIL, so archiving overlaps with the reactor instead of stalling it. The capture (WARC
     file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
-    (`warc/write_errors`) and logged as an error; the crawl then exits non-zero.
+    (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. A body cut short (flags in
+    TRUNCATED_FLAGS) is archived as far as it came with `WARC-Truncated: length`, never deduplicated; one that
+    lost its connection ("dataloss") is then retried like a failed download.
     """
 
     def __init__(self, crawler_obj, writer: WarcFileWriter, crawl_id: str, dedupe: DigestIndex | None):
@@ -85,6 +96,15 @@ class WarcCaptureMiddleware:
         crawl_id = crawl_id_for(settings)
         archive_dir = Path(data_dir(settings))
         warc_dir = archive_dir / "warc"
+        try:
+            return cls._open(crawler_obj, settings, spider_name, crawl_id, archive_dir, warc_dir)
+        except OSError as exc:  # nothing could be archived: stop the crawl at once, loudly, without a traceback
+            why = "it exists and is not a directory" if warc_dir.exists() and not warc_dir.is_dir() else \
+                f"{type(exc).__name__}: {exc}"
+            return _ArchiveUnavailable(crawler_obj, f"cannot archive to {warc_dir}: {why}")
+
+    @classmethod
+    def _open(cls, crawler_obj, settings, spider_name: str, crawl_id: str, archive_dir: Path, warc_dir: Path):
         warc_dir.mkdir(parents=True, exist_ok=True)
         for fixed in recover_open_files(warc_dir):
             crawler_obj.stats.inc_value("warc/recovered_files")
@@ -117,15 +137,21 @@ class WarcCaptureMiddleware:
     async def process_response(self, request: Request, response: Response):
         if "cached" in response.flags:
             return response
+        cut = truncated(response)
         try:
             exchange = self._exchange(request, response, datetime.now(timezone.utc))
+            if cut:  # what arrived is archived, marked as less than the server sent (WARC 1.1 §5.13)
+                exchange.extra_warc_headers["WARC-Truncated"] = "length"
             metadata = provenance(request, response)
             location: RecordLocation = await maybe_deferred_to_future(threads.deferToThreadPool(
-                _reactor(), self.pool, self.writer.write_exchange, exchange, metadata, self.dedupe))
+                _reactor(), self.pool, self.writer.write_exchange, exchange, metadata,
+                None if cut else self.dedupe))  # a cut payload must never stand in for a later full one
         except Exception as exc:  # archiving must never fail silently, nor kill the crawl
             self.stats.inc_value("warc/write_errors")
             logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
             return response
+        if cut:
+            self.stats.inc_value("warc/truncated_records")
         self.stats.inc_value("warc/responses")
         self.stats.inc_value(f"warc/{location.record_type}_records")
         capture = Capture(
@@ -138,6 +164,12 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(na_signals.capture_written, capture=capture, request=request,
                                             response=response, spider=self.crawler.spider)
+        if "dataloss" in response.flags and not request.meta.get("dont_retry"):
+            # The connection closed before Content-Length bytes: archived above, then retried like a failed
+            # download (RETRY_TIMES). Out of retries, the cut response goes on and the spider records it.
+            retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")
+            if retry is not None:
+                return retry
         return response
 
     def _exchange(self, request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
@@ -158,6 +190,25 @@ class WarcCaptureMiddleware:
         self.stats.set_value("warc/bytes", self.writer.bytes_written)
         self.stats.set_value("warc/files", len(self.writer.closed_files))
         self.stats.set_value("warc/file_names", list(self.writer.closed_files))
+
+
+class _ArchiveUnavailable:
+    """Stands in for WarcCaptureMiddleware when the WARC directory cannot be used (a file in its place, no
+    permission, disk full): one clear error, `warc/write_errors` set, the spider closed before any request
+    goes out (finish reason `warc_unwritable`), so the crawl exits non-zero instead of fetching for nothing."""
+
+    def __init__(self, crawler_obj, message: str):
+        self.crawler = crawler_obj
+        self.message = message
+        crawler_obj.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    def spider_opened(self, spider):
+        self.crawler.stats.inc_value("warc/write_errors")
+        logger.error("%s; stopping the crawl", self.message)
+        raise CloseSpider("warc_unwritable")
+
+    def process_request(self, request: Request):
+        raise IgnoreRequest(self.message)
 
 
 def _reactor():

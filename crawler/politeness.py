@@ -19,7 +19,9 @@ from datetime import datetime, timezone
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.task import deferLater
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class HostState:
     failures: int = 0
     open_until: float = 0.0
     trial_in_flight: bool = False
+    pause_until: float = 0.0  # monotonic time before which Retry-After forbids requests to this host
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -127,8 +130,9 @@ class PolitenessMiddleware:
                     f"next trial in {max(0, state.open_until - time.monotonic()):.0f}s")
         return None
 
-    def process_request(self, request: Request):
+    async def process_request(self, request: Request):
         host, state = self._state(request)
+        await self._wait_for_pause(state)
         reason = self.refusal(request)
         if reason:
             self.crawler.stats.inc_value("politeness/circuit_refused")
@@ -153,12 +157,24 @@ class PolitenessMiddleware:
             pause = retry_after_seconds(response.headers.get(b"Retry-After"))
             if pause is not None:
                 pause = min(pause, self.retry_after_max)
+                state.pause_until = max(state.pause_until, time.monotonic() + pause)
                 self.crawler.stats.inc_value("politeness/retry_after")
                 logger.info("%s answered %d with Retry-After %.0fs: pausing that host", host, response.status, pause)
             self._failure(request, state, pause)
         else:
             self._success(request, state)
         return response
+
+    async def _wait_for_pause(self, state: HostState) -> None:
+        """Hold a request until its host's Retry-After pause is over. The slot delay set with the pause is
+        not enough on its own: Scrapy randomises it (0.5-1.5 x) and a success of a request already in flight
+        would restore it early."""
+        waited = False
+        while (wait := state.pause_until - time.monotonic()) > 0:
+            if not waited:
+                self.crawler.stats.inc_value("politeness/retry_after_waits")
+                waited = True
+            await maybe_deferred_to_future(deferLater(_reactor(), wait, lambda: None))
 
     def process_exception(self, request: Request, exception):
         if isinstance(exception, IgnoreRequest):
@@ -181,7 +197,9 @@ class PolitenessMiddleware:
             current = slot.delay if slot is not None else 0.0
             backoff = min(max(current * 2, 0.5), self.backoff_max) if back_off else 0.0
             self._set_delay(request, state, max(backoff, pause or 0.0))
-        if state.trial_in_flight or (self.breaker_failures and state.failures >= self.breaker_failures):
+        already_open = state.open_until > time.monotonic()  # requests in flight when it opened fail too
+        if state.trial_in_flight or (self.breaker_failures and state.failures >= self.breaker_failures
+                                     and not already_open):
             state.trial_in_flight = False
             state.open_until = time.monotonic() + self.breaker_cooldown
             self._restore_delay(request, state)  # let queued requests drain (and be refused) at once
@@ -195,3 +213,9 @@ class PolitenessMiddleware:
             state.open_until = 0.0
             state.trial_in_flight = False
             self._restore_delay(request, state)
+
+
+def _reactor():
+    from twisted.internet import reactor
+
+    return reactor
