@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import hashlib
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -75,7 +76,10 @@ class Index:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            # Two processes creating a fresh index at once would both try CREATE TABLE: one at a time.
+            # flock on the database file itself: independent of SQLite's own (fcntl) locks on Linux.
+            with _exclusive(self.path):
+                self._migrate()
         self._in_tx = False
 
     # -- schema --------------------------------------------------------------------------------------
@@ -236,6 +240,18 @@ class Index:
         sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "") + " ORDER BY id"
         for row in self.conn.execute(sql, [site] if site else []):
             yield decode_row(row)
+
+
+@contextmanager
+def _exclusive(lock_path: Path):
+    import fcntl
+
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _utc(value: str | None) -> str | None:

@@ -255,7 +255,7 @@ class _Builder:
         task = None
         if capture.record_type == "response":
             self.pending[capture.record_id] = capture
-            if status == 200:
+            if status == 200 and not headers.get_header("WARC-Truncated"):  # live: partial pages aren't parsed
                 body = _decode_content(raw, http.get_header("Content-Encoding") if http else None)
                 task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 _WHITESPACE = re.compile(r"\s+")
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src)$", re.I)
@@ -16,8 +16,9 @@ def canonicalize(url: str, base: str | None = None) -> str:
     if base:
         url = urljoin(base, url)
     parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not TRACKING_PARAMS.match(k)])
+    # Filter on the raw pairs: re-encoding would change the URL (`%20` -> `+`), and the server sees bytes.
+    query = "&".join(pair for pair in parts.query.split("&")
+                     if pair and not TRACKING_PARAMS.match(unquote_plus(pair.partition("=")[0])))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
