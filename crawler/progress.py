@@ -19,7 +19,7 @@ _started = 0.0
 
 
 def _errors(stats: dict) -> int:
-    return sum(v for k, v in stats.items() if k.startswith("newsarchive/failed/")) + \
+    return sum(v for k, v in stats.items() if k.startswith("newsarchive/failed/") and not k.endswith("/offsite")) + \
         stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
 
 

@@ -136,7 +136,9 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
 
 
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
-    errors = sum(v for k, v in stats.items() if k.startswith("newsarchive/failed/"))
+    # Off-site links are recorded (fetch_errors, reason offsite) but were never meant to be fetched.
+    errors = sum(v for k, v in stats.items()
+                 if k.startswith("newsarchive/failed/") and k != "newsarchive/failed/offsite")
     errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
     answered = sum(v for k, v in stats.items()
                    if k.startswith("downloader/response_status_count/") and not k.rsplit("/", 1)[-1].startswith("5"))

@@ -124,10 +124,11 @@ def test_reindex_after_recrawls_with_revisits_and_edits_is_identical(two_crawls,
     assert conn.execute("SELECT count(*) FROM captures WHERE record_type = 'revisit'").fetchone()[0] > 20
     assert conn.execute("SELECT count(*) FROM article_versions av JOIN articles a ON a.id = av.article_id "
                         "WHERE a.url = ?", [edited["url"]]).fetchone()[0] == 2
+    errors_held = conn.execute("SELECT count(*) FROM fetch_errors").fetchone()[0]  # off-site links + one added
     conn.close()
     report = rebuild(copy / "warc", copy / "index.db", parse_for_index, workers=2)
     assert report.files == 6 and report.revisits > 20 and report.problems == []
-    assert report.crawls_kept == 3 and report.fetch_errors_kept == 1
+    assert report.crawls_kept == 3 and report.fetch_errors_kept == errors_held >= 1
     rebuilt = dump(copy / "index.db")
     assert_same(live, rebuilt)
     assert not [p for p in copy.iterdir() if ".reindex-" in p.name]

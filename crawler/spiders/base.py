@@ -121,9 +121,17 @@ class ArchiveSpider(scrapy.Spider):
                 yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
                                      cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
             elif url.startswith(("http://", "https://")):
-                self.crawler.stats.inc_value("newsarchive/offsite_links")
+                self.record_offsite(url, response.url)
 
     # -- failures --------------------------------------------------------------------------------------
+
+    def record_offsite(self, url: str, found_on: str) -> None:
+        """An off-site link is not followed; each one is recorded once per crawl, for the record."""
+        self.crawler.stats.inc_value("newsarchive/offsite_links")
+        seen = self.__dict__.setdefault("_offsite_seen", set())
+        if url not in seen:
+            seen.add(url)
+            self.record_failure(url, "offsite", detail=f"linked from {found_on}; not fetched")
 
     def record_failure(self, url: str, reason: str, status: int | None = None, detail: str | None = None) -> None:
         self.crawler.stats.inc_value(f"newsarchive/failed/{reason}")
@@ -171,10 +179,16 @@ class ArchiveSpider(scrapy.Spider):
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
-        result = await parse_async(response.body, response.url, fetched_at, self.site_name, processes)
+        try:
+            result = await parse_async(response.body, response.url, fetched_at, self.site_name, processes)
+        except Exception as exc:  # a parser worker died: the page stays archived, the reason is recorded
+            self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
+            return
         if not isinstance(result, Article):
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
+            if response.meta.get("expect_article"):  # a URL the site's own article pattern promised
+                self.record_failure(response.url, "parse", detail=f"not an article: {result.reason}")
             return
         if capture is None:
             self.crawler.stats.inc_value("newsarchive/unarchived_articles")

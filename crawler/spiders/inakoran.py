@@ -98,7 +98,7 @@ class InakoranSpider(ArchiveSpider):
             url = self.url(link.url)
             path = urlsplit(url).path
             if not self.is_same_site(url):
-                self.crawler.stats.inc_value("newsarchive/offsite_links")
+                self.record_offsite(url, response.url)
                 continue
             if SKIP_PATHS.match(path) or (url in self.held and not self.wants_article(url)):
                 continue

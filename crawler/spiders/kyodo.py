@@ -77,7 +77,7 @@ class KyodoSpider(ArchiveSpider):
             return None
         self.count_article_request()
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={"discovery": {k: v for k, v in discovery.items() if v}})
+                              meta={"discovery": {k: v for k, v in discovery.items() if v}, "expect_article": True})
 
     # -- discovery ---------------------------------------------------------------------------------------
 
