@@ -3,11 +3,6 @@ mirror's ground truth."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,18 +10,10 @@ from archive.index import Index
 from archive.verify import verify_index_links, verify_warc
 from archive.warc import read_response
 from crawler.mirror import Mirror
+from support import NO_DELAY, newsarchive
 
 COMPARED_FIELDS = ("title", "authors", "published", "modified", "body", "lead", "dateline", "credit",
                    "categories", "access", "images")
-ROOT = Path(__file__).resolve().parent.parent
-NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-
-
-def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,16 +14,7 @@ from archive.index import Index
 from archive.reindex import ReindexError, rebuild, warc_files_in_order
 from crawler.mirror import Mirror
 from crawler.reindex import parse_for_index
-
-ROOT = Path(__file__).resolve().parent.parent
-NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-
-
-def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+from support import NO_DELAY, newsarchive
 
 
 def crawl(mirror: Mirror, data: Path, *extra: str) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,18 +13,10 @@ import pytest
 
 from archive.report import articles_per_day, write_report
 from crawler.mirror import Mirror
+from support import NO_DELAY, newsarchive
 
-ROOT = Path(__file__).resolve().parent.parent
-NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
 BAR = re.compile(r"<rect class=bar data-site='([^']+)' data-day='([\d-]+)' data-count=(\d+)")
 GAP = re.compile(r"<rect class=gap data-site='([^']+)' data-day='([\d-]+)'")
-
-
-def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,16 +17,7 @@ from archive.cdxj import cdxj_path, write_cdxj
 from archive.verify import verify_archive, verify_warc
 from archive.warc import HttpExchange, WarcFileWriter
 from crawler.mirror import Mirror
-
-ROOT = Path(__file__).resolve().parent.parent
-NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
-
-
-def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+from support import NO_DELAY, newsarchive
 
 
 def crawl_mirror(data: Path, articles: int = 5, times: int = 1) -> None:

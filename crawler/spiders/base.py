@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import urldefrag, urljoin
 
 import scrapy
+from scrapy.utils.sitemap import Sitemap
 from scrapy import signals
 from scrapy.http import Response
 
@@ -122,6 +123,16 @@ class ArchiveSpider(scrapy.Spider):
                                      cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
             elif url.startswith(("http://", "https://")):
                 self.record_offsite(url, response.url)
+
+    def read_sitemap(self, response) -> "Sitemap | None":
+        """The sitemap (urlset or sitemapindex) in a 200 response, or None (recorded when unreadable)."""
+        if response.status != 200:
+            return None
+        try:
+            return Sitemap(response.body)
+        except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
+            self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
+            return None
 
     # -- failures --------------------------------------------------------------------------------------
 

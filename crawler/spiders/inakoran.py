@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.linkextractors import LinkExtractor
-from scrapy.utils.sitemap import Sitemap
 
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
@@ -53,12 +52,8 @@ class InakoranSpider(ArchiveSpider):
                                          meta={"discovery": {"source": "sitemap-index", "via": response.url}})
 
     def parse_sitemap(self, response):
-        if response.status != 200:
-            return
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
-            self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
+        sitemap = self.read_sitemap(response)
+        if sitemap is None:
             return
         for entry in sitemap:
             url = self.url((entry.get("loc") or "").strip())

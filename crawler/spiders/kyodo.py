@@ -12,7 +12,6 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
-from scrapy.utils.sitemap import Sitemap
 
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
@@ -133,12 +132,8 @@ class KyodoSpider(ArchiveSpider):
                              cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"}})
 
     def parse_sitemap(self, response):
-        if response.status != 200:
-            return
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
-            self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
+        sitemap = self.read_sitemap(response)
+        if sitemap is None:
             return
         for entry in sitemap:
             loc = (entry.get("loc") or "").strip()
