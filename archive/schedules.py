@@ -71,10 +71,8 @@ def to_text(moment: datetime | None) -> str | None:
 
 
 def from_text(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(text) if text else None
+    return moment.replace(tzinfo=moment.tzinfo or UTC) if moment else None
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -92,15 +90,14 @@ def parse_every(text: str) -> int:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = int(round(abs(seconds)))
-    if seconds < 60:
-        return f"{seconds}s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts[:2])
+    """'45s', '59m57s', '1h30m', '9h', '2d3h': the largest unit and, when not zero, the next one."""
+    seconds, units = int(round(abs(seconds))), list(_UNITS.items())
+    for i, (unit, size) in enumerate(units):
+        if seconds >= size or unit == "s":
+            rest = "" if unit == "s" or not (seconds % size) // units[i + 1][1] else \
+                f"{(seconds % size) // units[i + 1][1]}{units[i + 1][0]}"
+            return f"{seconds // size}{unit}{rest}"
+    return "0s"
 
 
 def validate_cron(expr: str, tz: str = "UTC") -> None:
@@ -344,19 +341,15 @@ class ScheduleStore:
         return _run(self.conn.execute("SELECT * FROM schedule_runs WHERE id = ?", [run_id]).fetchone())
 
     def runs(self, name: str | None = None, limit: int | None = 20) -> list[Run]:
-        sql = "SELECT * FROM schedule_runs" + (" WHERE schedule = ?" if name else "") + " ORDER BY id DESC"
-        params: list[Any] = [name] if name else []
-        if limit:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return [_run(row) for row in self.conn.execute(sql, params)]
+        """Newest first; all schedules' when `name` is None; all runs when `limit` is None."""
+        sql = "SELECT * FROM schedule_runs WHERE ? IS NULL OR schedule = ? ORDER BY id DESC LIMIT ?"
+        return [_run(row) for row in self.conn.execute(sql, [name, name, limit or -1])]
 
     def running(self) -> list[Run]:
         return [_run(row) for row in self.conn.execute("SELECT * FROM schedule_runs WHERE outcome = 'running'")]
 
     def last_run(self, name: str) -> Run | None:
-        runs = self.runs(name, limit=1)
-        return runs[0] if runs else None
+        return next(iter(self.runs(name, limit=1)), None)
 
     def consecutive_failures(self, name: str) -> int:
         """Failed runs since the last good one; interrupted and lost runs neither count nor reset."""

@@ -49,13 +49,16 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
               help="Kyodo discovery: comma-separated feed,listings,sitemap [default: feed,listings].")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
 @click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
+@click.option("--walk-all", is_flag=True,
+              help="Paginate every listing to its end (only articles not held are fetched). Automatic after a "
+                   "crawl that did not finish.")
 @click.option("--seed", "seeds", multiple=True, metavar="SITE=URL",
               help="Also archive URL (and the same-site links on it) in SITE's crawl. Repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line; warnings and the summary only.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
 @data_option
-def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, seeds,
-          quiet, settings, data_dir):
+def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, walk_all,
+          seeds, quiet, settings, data_dir):
     """Crawl SITES (kyodo, inakoran) into the archive.
 
     Incremental by default: articles the index already holds are not fetched again unless their feed or
@@ -63,7 +66,8 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     """
     from crawler.run import run_crawl
 
-    spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated}
+    spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated,
+                   "walk_all": walk_all}
     if discover:
         spider_args["discover"] = discover
     seed_map: dict[str, list[str]] = {}
@@ -77,10 +81,18 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides.update(_parse_pairs(settings, "NAME"))
     if max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
+    from crawler.locks import SiteBusy, site_locks
+
     try:
-        result = run_crawl(list(sites), data_dir, base_urls=_parse_pairs(base_urls, "SITE"),
-                           max_articles=max_articles, settings=overrides, spider_args=spider_args,
-                           seeds={site: ",".join(urls) for site, urls in seed_map.items()})
+        # One crawl per site at a time, across processes (the scheduler hands its locks down to its crawls).
+        with site_locks(data_dir, sites, owner="newsarchive crawl"):
+            result = run_crawl(list(sites), data_dir, base_urls=_parse_pairs(base_urls, "SITE"),
+                               max_articles=max_articles, settings=overrides, spider_args=spider_args,
+                               seeds={site: ",".join(urls) for site, urls in seed_map.items()},
+                               schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
+    except SiteBusy as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(75)  # EX_TEMPFAIL: try again later
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(result.summary_table())
@@ -201,6 +213,7 @@ def export_wacz_command(crawl_id, output, title, data_dir):
 
 from crawler import cli_publish  # noqa: E402,F401  (reindex, report, serve)
 from crawler import cli_research  # noqa: E402,F401  (search, show, history, stats, export articles)
+from crawler import cli_schedule  # noqa: E402,F401  (schedule ..., scheduler)
 
 if __name__ == "__main__":
     # `python -m crawler.cli` runs this file as __main__, a second module object: the commands the modules

@@ -1,0 +1,301 @@
+"""`newsarchive schedule ...` and `newsarchive scheduler`: scheduled crawls (registered on crawler.cli.main).
+
+Python twins: archive.schedules (ScheduleStore, Schedule, problems) and crawler.scheduler.Scheduler.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from crawler.cli import _parse_pairs, data_option, main
+
+# name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
+# last week for what those missed; Inakoran (home page, sitemaps, feeds) every four hours.
+DEFAULTS = [
+    ("kyodo-feed", ["kyodo"], {"every": "1h"}, {"discover": "feed,listings"}),
+    ("kyodo-sitemap", ["kyodo"], {"cron": "17 3 * * *"}, {"discover": "sitemap", "since_days": 7}),
+    ("inakoran", ["inakoran"], {"every": "4h"}, {}),
+]
+jitter_options = [
+    click.option("--jitter", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+                 help="Start each run up to this fraction of its interval late (spreads load; 0: none)."),
+    click.option("--max-jitter", type=click.FloatRange(0), default=300, show_default=True,
+                 help="...but at most this many seconds late."),
+]
+
+
+def _with(options):
+    def decorate(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return decorate
+
+
+def _store(data_dir: str, create: bool = True):
+    from archive.schedules import ScheduleStore
+
+    return ScheduleStore(data_dir, create=create)
+
+
+def _fail(message: str, status: int = 2):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def _moment(when: datetime | None, now: datetime) -> str:
+    from archive.schedules import format_duration
+
+    if when is None:
+        return "-"
+    delta = (when - now).total_seconds()
+    relative = "now" if abs(delta) < 1 else f"in {format_duration(delta)}" if delta > 0 else f"{format_duration(delta)} ago"
+    return f"{when.strftime('%Y-%m-%d %H:%MZ')} ({relative})"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    cells = [header] + [tuple("-" if v is None else str(v) for v in row) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+
+
+@main.group()
+def schedule():
+    """Crawl schedules: add, list, pause, check them; `newsarchive scheduler` runs them.
+
+    Stored in DATA/schedules.db (a reindex never touches it); every run is a `crawls` row whose `schedule`
+    column names the schedule.
+    """
+
+
+@schedule.command("add")
+@click.argument("name", required=False)
+@click.option("--sites", default=None, metavar="SITE[,SITE]", help="Sites to crawl (kyodo, inakoran).")
+@click.option("--cron", default=None, metavar="EXPR", help='Cron expression, e.g. "0 * * * *" (5 fields, or @daily).')
+@click.option("--every", default=None, metavar="INTERVAL", help="Interval: 30m, 1h, 6h, 1d, 1h30m.")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone the cron expression is read in.")
+@click.option("--discover", default=None, metavar="MODES", help="Kyodo discovery: feed,listings,sitemap.")
+@click.option("--since-days", type=click.IntRange(0), default=None,
+              help="Only articles dated in the last N days (--since computed at each run).")
+@click.option("--max-articles", type=click.IntRange(1), default=None, help="Stop after this many articles per site.")
+@click.option("--max-pages", type=click.IntRange(1), default=None, help="Stop after this many pages per site.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", help="Crawl SITE at URL (a mirror).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
+@click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
+@click.option("--paused", is_flag=True, help="Add it paused (`schedule resume` starts it).")
+@click.option("--replace", is_flag=True, help="Replace a schedule of the same name.")
+@click.option("--defaults", is_flag=True,
+              help="Add the recommended schedules: kyodo-feed (hourly), kyodo-sitemap (daily), inakoran (every 4h).")
+@data_option
+def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pages, base_urls, settings,
+        refresh, retry_gated, paused, replace, defaults, data_dir):
+    """Add schedule NAME: crawl --sites on a --cron expression or --every interval.
+
+    A new --every schedule is due at once, a --cron one at its next time. However long the scheduler was
+    down, a schedule catches up with one run.
+    """
+    from archive.schedules import Schedule, ScheduleError, parse_every
+    from crawler.sites import SITES
+
+    options = {"discover": discover, "since_days": since_days, "max_articles": max_articles,
+               "max_pages": max_pages, "base_urls": _parse_pairs(base_urls, "SITE"),
+               "settings": _parse_pairs(settings, "NAME"), "refresh": refresh, "retry_gated": retry_gated}
+    if defaults:
+        if name or sites or cron or every:
+            raise click.UsageError("--defaults takes no NAME, --sites, --cron or --every")
+        todo = [(n, s, when, {**{k: v for k, v in options.items() if v}, **opts}) for n, s, when, opts in DEFAULTS]
+    else:
+        if not name or not sites or not (cron or every):
+            raise click.UsageError("give NAME, --sites and one of --cron/--every (or --defaults)")
+        todo = [(name, [s.strip() for s in sites.split(",") if s.strip()], {"cron": cron, "every": every},
+                 {k: v for k, v in options.items() if v or (k == "since_days" and v is not None)})]
+    store = _store(data_dir)
+    now = None
+    for sched_name, site_list, when, opts in todo:
+        unknown = [s for s in site_list + list(opts.get("base_urls", {})) if s not in SITES]
+        if unknown:
+            _fail(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(SITES))}")
+        if opts.get("base_urls"):  # --defaults: each schedule takes the base URLs of its own sites
+            stray = [s for s in opts["base_urls"] if s not in site_list]
+            if stray and not defaults:
+                _fail(f"--base-url for {', '.join(stray)}, which schedule {sched_name} does not crawl")
+            opts = {**opts, "base_urls": {s: u for s, u in opts["base_urls"].items() if s in site_list}}
+        if opts.get("discover"):
+            from crawler.spiders.kyodo import DISCOVERY_MODES
+
+            bad = [m for m in opts["discover"].split(",") if m.strip() not in DISCOVERY_MODES]
+            if bad:
+                _fail(f"unknown discovery mode(s) {', '.join(bad)}; choose from {', '.join(DISCOVERY_MODES)}")
+        if defaults and store.get(sched_name) and not replace:
+            click.echo(f"{sched_name}: exists, kept")
+            continue
+        try:
+            item = Schedule(sched_name, site_list, cron=when.get("cron"), tz=tz, paused=paused, options=opts,
+                            every=parse_every(when["every"]) if when.get("every") else None)
+            store.add(item, replace=replace)
+        except ScheduleError as exc:
+            _fail(str(exc))
+        from archive.schedules import utcnow
+
+        now = now or utcnow()
+        extra = item.options_text()
+        click.echo(f"{item.name}: {','.join(item.sites)} {item.when}{(' ' + extra) if extra else ''}; "
+                   f"{'paused' if paused else 'next run ' + _moment(item.next_run, now)}")
+
+
+@schedule.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@data_option
+def list_(fmt, data_dir):
+    """Schedules with their next run, last run and its outcome, and failures in a row."""
+    from archive.schedules import utcnow
+
+    store, now = _store(data_dir, create=False), utcnow()
+    found = [(item, store.last_run(item.name), store.consecutive_failures(item.name)) for item in store.all()]
+    if fmt == "json":
+        click.echo(json.dumps([{**item.to_dict(), "failures": failures, "last_run": last.to_dict() if last else None}
+                               for item, last, failures in found], indent=2))
+        return
+    if not found:
+        click.echo("no schedules (add some: newsarchive schedule add --defaults)")
+        return
+    rows = []
+    for item, last, failures in found:
+        outcome = last and {"running": f"running (pid {last.pid})",
+                            "failed": f"failed (exit {last.exit_code})"}.get(last.outcome, last.outcome)
+        rows.append((item.name, ",".join(item.sites), item.when, "-" if item.paused else _moment(item.next_run, now),
+                     _moment(last.started, now) if last else None, outcome, failures,
+                     "paused" if item.paused else "active"))
+    click.echo(_table(("name", "sites", "when", "next run", "last run", "outcome", "failures", "state"), rows))
+
+
+@schedule.command("remove")
+@click.argument("name")
+@data_option
+def remove(name, data_dir):
+    """Remove schedule NAME (its run history stays)."""
+    if not _store(data_dir, create=False).remove(name):
+        _fail(f"no schedule {name!r}")
+    click.echo(f"removed {name}")
+
+
+@schedule.command("pause")
+@click.argument("name")
+@data_option
+def pause(name, data_dir):
+    """Pause schedule NAME: no runs until `schedule resume` (a running crawl is left to finish)."""
+    if not _store(data_dir, create=False).set_paused(name, True):
+        _fail(f"no schedule {name!r}")
+    click.echo(f"paused {name}")
+
+
+@schedule.command("resume")
+@click.argument("name")
+@data_option
+def resume(name, data_dir):
+    """Resume schedule NAME; if runs were missed meanwhile, one run catches up at once."""
+    store = _store(data_dir, create=False)
+    if not store.set_paused(name, False):
+        _fail(f"no schedule {name!r}")
+    from archive.schedules import utcnow
+
+    click.echo(f"resumed {name}; next run {_moment(store.get(name).next_run, utcnow())}")
+
+
+@schedule.command("history")
+@click.argument("name", required=False)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@data_option
+def history(name, limit, fmt, data_dir):
+    """Runs of schedule NAME (default: all), newest first, with their crawl's statistics."""
+    from archive.schedules import crawl_rows, format_duration
+
+    runs = _store(data_dir, create=False).runs(name, limit)
+    crawls = crawl_rows(data_dir, [r.crawl_id for r in runs])
+    if fmt == "json":
+        click.echo(json.dumps([{**r.to_dict(), "crawl": crawls.get(r.crawl_id)} for r in runs], indent=2))
+        return
+    if not runs:
+        click.echo("no runs yet")
+        return
+    rows = []
+    for run in runs:
+        crawl = crawls.get(run.crawl_id) or {}
+        took = format_duration((run.ended - run.started).total_seconds()) if run.ended else None
+        rows.append((run.started.strftime("%Y-%m-%d %H:%M:%SZ"), run.schedule, run.outcome, run.exit_code, took,
+                     crawl.get("pages"), crawl.get("articles"), crawl.get("errors"), run.crawl_id,
+                     (run.reason or "").split(" (")[0]))
+    click.echo(_table(("started", "schedule", "outcome", "exit", "took", "pages", "articles", "errors", "crawl",
+                       "reason"), rows))
+
+
+@schedule.command("check")
+@click.option("--overdue-factor", type=click.FloatRange(0, min_open=True), default=2.0, show_default=True,
+              help="A run is overdue when it is later than this many times its interval.")
+@click.option("-v", "--verbose", is_flag=True, help="Say so when all is well (default: silent, for cron mail).")
+@data_option
+def check(overdue_factor, verbose, data_dir):
+    """Exit 1 and print one line per problem when a schedule's last run failed or a run is overdue (for cron
+    mail, systemd timers, Nagios). Silent with exit 0 when all is well."""
+    from archive.schedules import problems, utcnow
+
+    store = _store(data_dir, create=False)
+    found = problems(store, utcnow(), overdue_factor)
+    for line in found:
+        click.echo(line)
+    if found:
+        sys.exit(1)
+    if verbose:
+        click.echo(f"ok: {len(store.all())} schedule(s), none failed or overdue")
+
+
+@schedule.command("run-due")
+@_with(jitter_options)
+@data_option
+def run_due(jitter, max_jitter, data_dir):
+    """One pass: run every due schedule (sites in parallel, one crawl per site at a time) and wait for them;
+    for system cron. Exit 1 when a run failed."""
+    from crawler.scheduler import Scheduler
+
+    scheduler = Scheduler(data_dir, jitter=jitter, max_jitter=max_jitter)
+    sys.exit(scheduler.run_due())
+
+
+@main.command("scheduler")
+@_with(jitter_options)
+@data_option
+def scheduler_command(jitter, max_jitter, data_dir):
+    """Run scheduled crawls until SIGTERM/Ctrl-C; then let running crawls close cleanly and exit."""
+    from crawler.scheduler import Scheduler
+
+    Scheduler(data_dir, jitter=jitter, max_jitter=max_jitter).run_forever()
+
+
+@schedule.command("install")
+@click.option("--print", "kind", type=click.Choice(["cron", "systemd", "systemd-timer"]), required=True,
+              help="cron: crontab lines for `run-due` and `check`; systemd: a service for the long-running "
+                   "scheduler and a timer for `check`; systemd-timer: a timer for `run-due` instead.")
+@click.option("--every-minutes", type=click.IntRange(1, 59), default=5, show_default=True,
+              help="How often cron/the timer starts `run-due`.")
+@data_option
+def install(kind, every_minutes, data_dir):
+    """Print ready-to-use crontab lines or systemd units (absolute paths of this installation)."""
+    from crawler.schedule_install import cron_lines, systemd_units
+
+    exe = Path(sys.executable).absolute().parent / "newsarchive"
+    command = [str(exe)] if exe.exists() else [str(Path(sys.executable).absolute()), "-m", "crawler.cli"]
+    data = Path(data_dir).absolute()
+    if kind == "cron":
+        click.echo(cron_lines(command, data, every_minutes))
+    else:
+        click.echo(systemd_units(command, data, timer=kind == "systemd-timer", every_minutes=every_minutes,
+                                 user=getpass.getuser(), workdir=Path(os.getcwd())))

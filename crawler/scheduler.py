@@ -1,0 +1,312 @@
+"""The scheduler: runs due crawl schedules as `newsarchive crawl` subprocesses (`newsarchive scheduler`,
+`newsarchive schedule run-due`).
+
+- Schedules, due times and run history live in DATA/schedules.db (archive/schedules.py); every process
+  reads them afresh on each pass, so `schedule add/pause/resume` reach a running scheduler within a minute.
+- A run starts only when the per-site locks of all its sites are free (crawler/locks.py); the scheduler
+  holds them for the run's duration and hands them to the crawl process, so no second scheduler, `run-due`
+  or manual `newsarchive crawl` crawls the same site meanwhile. Schedules of different sites run side by
+  side. A due schedule whose site is busy waits (it is not counted as failed).
+- Catch-up: a run moves the schedule's next slot past *now*, so a scheduler back after downtime makes one
+  run per schedule, not one per missed slot.
+- Stop (SIGTERM or SIGINT): no new runs; one SIGTERM goes to each running crawl (Scrapy then closes
+  gracefully: in-flight requests finish, the WARC file and the index are closed consistently) and the
+  scheduler waits for them. A second signal sends a second SIGTERM, which makes Scrapy stop at once.
+- Every run is a `crawls` row linked to its schedule (`crawls.schedule`): the crawl's own row, or one the
+  scheduler writes when the crawl process left none (it failed before starting).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
+
+from archive.schedules import Schedule, ScheduleStore, format_duration, to_text, utcnow
+from crawler import locks
+
+CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
+DEFAULT_JITTER = 0.05  # of the interval
+DEFAULT_MAX_JITTER = 300.0  # seconds
+IDLE_WAKE = 60.0  # seconds: re-read the schedules at least this often
+POLL = 1.0  # seconds between looks at running crawls
+LOGS_KEPT = 100  # crawl logs kept per schedule
+_SUMMARY = re.compile(r"^crawl (\S+): WARC files in ", re.M)
+
+
+@dataclass
+class Job:
+    schedule: Schedule
+    run_id: int
+    process: subprocess.Popen
+    held: locks.SiteLocks
+    started: datetime
+    log: Path
+    crawls_before: set[str]
+    signalled: int = 0
+
+
+class Scheduler:
+    """Runs due schedules. `now` and `sleep` are injectable (tests drive the clock); `crawl_command` is the
+    program a run executes, followed by the schedule's `crawl` arguments."""
+
+    def __init__(self, data_dir: str | os.PathLike, *, now: Callable[[], datetime] = utcnow,
+                 sleep: Callable[[float], object] | None = None, jitter: float = DEFAULT_JITTER,
+                 max_jitter: float = DEFAULT_MAX_JITTER, crawl_command: tuple[str, ...] | list[str] = CRAWL_COMMAND,
+                 poll: float = POLL, out: TextIO | None = None):
+        self.data_dir = Path(data_dir).absolute()
+        self.store = ScheduleStore(self.data_dir)
+        self.now, self.jitter, self.max_jitter, self.poll = now, jitter, max_jitter, poll
+        self._wake = threading.Event()
+        self.sleep = sleep or self._wake.wait
+        self.crawl_command = list(crawl_command)
+        self.out = out or sys.stderr
+        self.jobs: dict[str, Job] = {}  # schedule name -> its running crawl
+        self.finished: list[tuple[str, str, int | None]] = []  # (schedule, outcome, exit code) of reaped runs
+        self.stopping = 0  # signals received
+        self._waiting: dict[str, str] = {}  # schedule -> why it waits (said once)
+        self._blocked = False  # a due schedule waited for a busy site in the last tick
+
+    # -- the loop ------------------------------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        """Run due schedules until stopped by SIGTERM/SIGINT (or `stop()`); waits for running crawls."""
+        with self._signals():
+            jitter = (f"jitter up to {self.jitter:.0%} of the interval, at most {format_duration(self.max_jitter)}"
+                      if self.jitter and self.max_jitter else "no jitter")
+            self.say(f"scheduler started: data {self.data_dir}, {len(self.store.all())} schedule(s), {jitter}; "
+                     "SIGTERM or Ctrl-C stops it once running crawls have closed cleanly")
+            while True:
+                wait = self.tick()
+                if self.stopping and not self.jobs:
+                    break
+                self.sleep(wait)
+                self._wake.clear()
+            self.say("scheduler stopped")
+
+    def run_due(self) -> int:
+        """One pass: start every due schedule (each at most once), wait for all of them. Exit status 1 when a
+        run of this pass failed, else 0."""
+        launched: set[str] = set()
+        with self._signals():
+            while True:
+                self.tick(once=launched)
+                if not self.jobs:
+                    break
+                self.sleep(self.poll)
+                self._wake.clear()
+        return 1 if any(outcome == "failed" for _, outcome, _ in self.finished) else 0
+
+    def tick(self, once: set[str] | None = None) -> float:
+        """Reap finished crawls, start due ones; returns the seconds until something may need doing."""
+        now = self.now()
+        self._reap(now)
+        self._blocked = False
+        if not self.stopping:
+            self._mark_lost(now)
+            due = [s for s in self.store.all() if not s.paused and s.name not in self.jobs
+                   and (once is None or s.name not in once) and now >= s.due_at(self.jitter, self.max_jitter)]
+            for name in set(self._waiting) - {s.name for s in due}:
+                del self._waiting[name]
+            # longest-waiting first: a schedule that keeps coming due cannot starve another of the same site
+            for schedule in sorted(due, key=lambda s: s.due_at(self.jitter, self.max_jitter)):
+                if self._launch(schedule, now) and once is not None:
+                    once.add(schedule.name)
+        return self._next_wait(self.now())
+
+    def stop(self) -> None:
+        """Start a clean stop: one SIGTERM to every running crawl; a second call sends another."""
+        self.stopping += 1
+        for job in self.jobs.values():
+            self._signal(job, signal.SIGTERM)
+        self._wake.set()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- starting a run ----------------------------------------------------------------------------------
+
+    def _launch(self, schedule: Schedule, now: datetime) -> bool:
+        busy = [s for s in schedule.sites if any(s in job.schedule.sites for job in self.jobs.values())]
+        if busy:
+            return self._wait(schedule, f"{busy[0]} is being crawled by this scheduler")
+        try:
+            held = locks.acquire(self.data_dir, schedule.sites, owner=f"schedule {schedule.name}")
+        except locks.SiteBusy as exc:
+            return self._wait(schedule, f"{exc.site} is busy ({exc.holder})")
+        try:
+            current = self.store.get(schedule.name)  # another process may have run it since we looked
+            if current is None or current.paused or current.next_run != schedule.next_run:
+                held.release()
+                return False
+            missed = schedule.missed_slots(now)
+            reason = f"catch-up ({missed} missed slot(s) skipped)" if missed else "due"
+            args = schedule.crawl_args(self.data_dir, now)
+            log = self._log_path(schedule.name, now)
+            command = [*self.crawl_command, *args]
+            run_id = self.store.claim(schedule, now, reason, command, str(log))
+            if run_id is None:
+                held.release()
+                return False
+            before = _crawl_ids(self.data_dir)
+            env = {**os.environ, **held.env(), "NEWSARCHIVE_SCHEDULE": schedule.name, "PYTHONUNBUFFERED": "1"}
+            with open(log, "ab") as log_file:
+                try:
+                    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
+                                               stderr=subprocess.STDOUT, env=env, pass_fds=held.pass_fds,
+                                               start_new_session=True)  # a terminal's Ctrl-C reaches us only
+                except OSError as exc:
+                    log_file.write(f"cannot start {command[0]}: {exc}\n".encode())
+                    self.store.finish(run_id, self.now(), "failed", None, self._link(schedule, None, now, before, 127))
+                    self.finished.append((schedule.name, "failed", None))
+                    held.release()
+                    return True
+        except BaseException:
+            held.release()
+            raise
+        self.store.set_pid(run_id, process.pid)
+        self.jobs[schedule.name] = Job(schedule, run_id, process, held, now, log, before)
+        self._waiting.pop(schedule.name, None)
+        self.say(f"{schedule.name}: started crawl of {','.join(schedule.sites)} ({reason}, slot "
+                 f"{to_text(schedule.next_run)}; pid {process.pid}; log {log})")
+        return True
+
+    def _wait(self, schedule: Schedule, why: str) -> bool:
+        self._blocked = True
+        if self._waiting.get(schedule.name) != why:
+            self._waiting[schedule.name] = why
+            self.say(f"{schedule.name}: due, waiting: {why}")
+        return False
+
+    def _log_path(self, name: str, now: datetime) -> Path:
+        folder = self.data_dir / "logs" / "schedules" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in sorted(folder.glob("*.log"))[:-LOGS_KEPT]:
+            old.unlink(missing_ok=True)
+        return folder / f"{now.strftime('%Y%m%dT%H%M%SZ')}.log"
+
+    # -- finishing a run ---------------------------------------------------------------------------------
+
+    def _reap(self, now: datetime) -> None:
+        for name, job in list(self.jobs.items()):
+            code = job.process.poll()
+            if code is None:
+                continue
+            del self.jobs[name]
+            outcome = "ok" if code == 0 else "interrupted" if job.signalled else "failed"
+            try:
+                try:
+                    crawl_id = self._link(job.schedule, job, now, job.crawls_before, code)
+                except Exception as exc:  # the index is busy or broken: the run is still recorded
+                    crawl_id = None
+                    self.say(f"{name}: could not link the run to its crawls row: {type(exc).__name__}: {exc}")
+                self.store.finish(job.run_id, now, outcome, code, crawl_id)
+            finally:
+                job.held.release()  # after the run is closed: a 'running' row never outlives its locks
+            self.finished.append((name, outcome, code))
+            self.say(f"{name}: crawl {crawl_id} {outcome} (exit {code}) after "
+                     f"{format_duration((now - job.started).total_seconds())}"
+                     + ("" if code == 0 else f"; log {job.log}"))
+
+    def _link(self, schedule: Schedule, job: Job | None, now: datetime, before: set[str], code: int) -> str:
+        """Find the crawl's `crawls` row, mark it as this schedule's; write one if the crawl left none."""
+        from archive.index import Index, default_db_path
+        from crawler.runinfo import new_crawl_id
+
+        crawl_id = None
+        if job is not None:
+            found = _SUMMARY.findall(job.log.read_text("utf-8", "replace")) if job.log.exists() else []
+            new = sorted(_crawl_ids(self.data_dir, schedule.sites) - before)
+            crawl_id = found[-1] if found else new[-1] if new else None
+        index = Index(default_db_path(self.data_dir))
+        try:
+            if crawl_id and index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone():
+                index.conn.execute("UPDATE crawls SET schedule = ? WHERE id = ?", [schedule.name, crawl_id])
+                return crawl_id
+            crawl_id = new_crawl_id()
+            started = job.started if job else now
+            index.start_crawl(crawl_id, schedule.sites, {"schedule": schedule.name, "exit_code": code,
+                                                         "note": "the crawl process left no crawl row"},
+                              to_text(started), schedule=schedule.name)
+            index.finish_crawl(crawl_id, ended=to_text(now), status="finished" if code == 0 else "failed",
+                               pages=0, articles=0, errors=0, warc_bytes=0)
+            return crawl_id
+        finally:
+            index.close()
+
+    def _mark_lost(self, now: datetime) -> None:
+        """Runs left 'running' by a scheduler that died: once nobody holds their sites, they are over."""
+        for run in self.store.running():
+            if run.schedule in self.jobs and self.jobs[run.schedule].run_id == run.id:
+                continue
+            schedule = self.store.get(run.schedule)
+            sites = schedule.sites if schedule else []
+            if any(s in job.schedule.sites for job in self.jobs.values() for s in sites):
+                continue
+            try:
+                with locks.site_locks(self.data_dir, sites, owner="scheduler check"):
+                    self.store.finish(run.id, now, "lost")
+                    self.say(f"{run.schedule}: run started {to_text(run.started)} (pid {run.pid}) ended unseen; "
+                             "marked lost, the schedule is due again")
+            except locks.SiteBusy:
+                continue
+
+    # -- signals and waiting ---------------------------------------------------------------------------
+
+    def _signal(self, job: Job, signum: int) -> None:
+        job.signalled += 1
+        try:
+            os.kill(job.process.pid, signum)
+            self.say(f"{job.schedule.name}: sent SIGTERM to the crawl (pid {job.process.pid})"
+                     + ("; waiting for it to close its WARC file and index" if job.signalled == 1 else ", again: "
+                        "Scrapy stops at once"))
+        except ProcessLookupError:
+            pass
+
+    @contextmanager
+    def _signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        for sig in previous:
+            signal.signal(sig, lambda signum, frame: self.stop())
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _next_wait(self, now: datetime) -> float:
+        if self.jobs or self._blocked:
+            return self.poll
+        waits = [(s.due_at(self.jitter, self.max_jitter) - now).total_seconds()
+                 for s in self.store.all() if not s.paused]
+        return max(0.0, min([IDLE_WAKE, *waits]))
+
+    def say(self, message: str) -> None:
+        print(f"{to_text(self.now())} {message}", file=self.out, flush=True)
+
+
+def _crawl_ids(data_dir: Path, sites: list[str] | None = None) -> set[str]:
+    import sqlite3
+
+    db = data_dir / "index.db"
+    if not db.exists():
+        return set()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute("SELECT id, sites FROM crawls").fetchall()
+    except sqlite3.OperationalError:
+        return set()
+    finally:
+        conn.close()
+    return {cid for cid, s in rows if sites is None or (s or "") == ",".join(sites)}
