@@ -29,11 +29,26 @@ def _get_pool(processes: int) -> ProcessPoolExecutor:
     if _pool is None or _pool_size != processes:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
-        # forkserver/spawn would re-import Scrapy per worker; fork is cheap and the parsers hold no locks.
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        _pool = ProcessPoolExecutor(processes, mp_context=context)
+        # spawn, not fork: a forked worker would inherit the crawl's open files, among them the per-site lock,
+        # and keep it held after the crawl itself is killed (the next run would find the site "busy").
+        context = multiprocessing.get_context("spawn")
+        _pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_exit_with_parent,
+                                    initargs=(os.getpid(),))
         _pool_size = processes
     return _pool
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In a worker: leave when the crawl process is gone (a SIGKILLed crawl cannot shut its pool down)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def shutdown() -> None:
