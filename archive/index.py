@@ -76,9 +76,9 @@ class Index:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            # Two processes creating a fresh index at once would both try CREATE TABLE: one at a time.
-            # flock on the database file itself: independent of SQLite's own (fcntl) locks on Linux.
-            with _exclusive(self.path):
+            # Two processes creating a fresh index at once would both try CREATE TABLE: one at a time. A lock
+            # file of its own: opening and closing the database file itself would drop SQLite's POSIX locks.
+            with _exclusive(Path(f"{self.path}.lock")):
                 self._migrate()
         self._in_tx = False
 

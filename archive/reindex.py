@@ -148,6 +148,7 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
         index.conn.execute("PRAGMA optimize")
         index.close()
         _replace(tmp, db_path)
+        Path(f"{tmp}.lock").unlink(missing_ok=True)
     except BaseException:
         if builder is not None:
             builder.close()
@@ -392,7 +393,7 @@ def _first_date_stamp(path: Path) -> str:
 
 
 def _remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

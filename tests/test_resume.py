@@ -30,7 +30,7 @@ def indexed_articles(data: Path) -> int:
     try:
         with sqlite3.connect(data / "index.db", timeout=30) as db:
             return db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.OperationalError:
+    except sqlite3.Error:  # not created yet, or its tables not yet
         return 0
 
 
