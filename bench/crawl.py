@@ -65,12 +65,26 @@ def run(quick: bool) -> list[Row]:
                         "same pipeline, capture off", rate(best["nocapture"]), "ratio >= 0.75"))
         rows.append(Row(f"crawl {pages} pages (full pipeline)", "peak RSS", best["pipeline"]["peak_rss_mb"], "MB",
                         "bare Scrapy, same URLs", best["bare"]["peak_rss_mb"], ""))
+        rows.append(Row(f"reindex {pages} pages from WARC", "throughput", _reindex_rate(tmp / "pipeline-0"),
+                        "pages/s", "the crawl that wrote them", rate(best["pipeline"]), ""))
     if not quick:
         small = _peak_rss(1000)
         large = _peak_rss(10000)
         rows.append(Row(f"crawl {large['pages']} pages (10k articles)", "peak RSS", large["peak_rss_mb"], "MB",
                         f"crawl {small['pages']} pages (1k articles)", small["peak_rss_mb"], "ratio ~1 (flat)"))
     return rows
+
+
+def _reindex_rate(data: Path) -> float:
+    """Pages per second of `newsarchive reindex` over a crawl's archive (parsers in worker processes)."""
+    import re
+
+    out = subprocess.run([sys.executable, "-m", "crawler.cli", "reindex", "--data", str(data)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=1800)
+    match = re.search(r"\(([\d,.]+) pages/s\)", out.stdout)
+    if out.returncode != 0 or not match:
+        raise RuntimeError(f"reindex failed: {out.stdout[-1000:]} {out.stderr[-1000:]}")
+    return float(match.group(1).replace(",", ""))
 
 
 def _peak_rss(articles: int) -> dict:
