@@ -81,6 +81,7 @@ class Index:
             with _exclusive(Path(f"{self.path}.lock")):
                 self._migrate()
         self._in_tx = False
+        self._author_ids: dict[str, int] = {}
 
     # -- schema --------------------------------------------------------------------------------------
 
@@ -178,8 +179,8 @@ class Index:
         if existing is None:
             row["first_seen"], row["last_seen"] = capture.fetched_at, seen_at
             article_id = self._insert("articles", row)
-            self._set_authors(article_id, article.get("authors") or [])
-            self._add_version(article_id, article, capture_id, capture)
+            self._set_authors(article_id, article.get("authors") or [], new=True)
+            self._add_version(article_id, article, capture_id, capture, new=True)
             return "new"
         article_id = existing["id"]
         first_seen = min(existing["first_seen"], capture.fetched_at)
@@ -196,12 +197,13 @@ class Index:
         edited = self._add_version(article_id, article, capture_id, capture)
         return "edited" if edited else "updated"
 
-    def _add_version(self, article_id: int, article: dict[str, Any], capture_id: int, capture: Capture) -> bool:
+    def _add_version(self, article_id: int, article: dict[str, Any], capture_id: int, capture: Capture,
+                     new: bool = False) -> bool:
         """Record this extraction as a version if its title or body differs from every version held.
         Returns True when it is an edit (the article already had a different version)."""
         content_hash = hashlib.sha1(
             json.dumps([article.get("title"), article.get("body")], ensure_ascii=False).encode()).hexdigest()
-        hashes = {r[0] for r in self.conn.execute(
+        hashes = set() if new else {r[0] for r in self.conn.execute(
             "SELECT content_hash FROM article_versions WHERE article_id = ?", [article_id])}
         if content_hash in hashes:
             return False
@@ -215,13 +217,20 @@ class Index:
             "parser": article.get("parser"), "parser_version": article.get("parser_version")})
         return bool(hashes)
 
-    def _set_authors(self, article_id: int, names: list[str]) -> None:
-        self.conn.execute("DELETE FROM article_authors WHERE article_id = ?", [article_id])
+    def _set_authors(self, article_id: int, names: list[str], new: bool = False) -> None:
+        if not new:
+            self.conn.execute("DELETE FROM article_authors WHERE article_id = ?", [article_id])
+        links = []
         for position, name in enumerate(dict.fromkeys(names)):
-            author_id = self.conn.execute(
-                "INSERT INTO authors (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name "
-                "RETURNING id", [name]).fetchone()[0]
-            self.conn.execute("INSERT INTO article_authors VALUES (?, ?, ?)", [article_id, author_id, position])
+            author_id = self._author_ids.get(name)
+            if author_id is None:  # bylines repeat: look each name up once per connection
+                author_id = self.conn.execute(
+                    "INSERT INTO authors (name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name "
+                    "RETURNING id", [name]).fetchone()[0]
+                self._author_ids[name] = author_id
+            links.append((article_id, author_id, position))
+        if links:
+            self.conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?)", links)
 
     # -- reads ---------------------------------------------------------------------------------------
 
