@@ -37,7 +37,8 @@ def records(path: Path):
     with open(path, "rb") as fh:
         for record in ArchiveIterator(fh):
             body = record.raw_stream.read()
-            if record.rec_type == "revisit":  # headers only: warcio has parsed them already
+            if record.rec_type == "revisit":  # warcio has parsed the HTTP headers: body is what follows them
+                assert body == b"", "a revisit stores the HTTP headers only, no payload"
                 body = record.http_headers.to_bytes() if record.http_headers else b""
             yield record.rec_type, record.rec_headers, body
 
@@ -77,7 +78,7 @@ def test_second_crawl_of_unchanged_pages_writes_revisits_not_payloads(tmp_path):
         assert headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
         assert originals[headers.get_header("WARC-Refers-To")] == headers.get_header("WARC-Target-URI")
         assert headers.get_header("WARC-Refers-To-Date") and body.startswith(b"HTTP/1.1 200")
-        assert body.endswith(b"\r\n\r\n"), "a revisit stores headers only"
+        assert int(headers.get_header("Content-Length")) < 2000, "headers only: far smaller than any page"
     assert not [h for t, h, _ in records(second) if t == "response" and "/articles/-/" in h.get_header("WARC-Target-URI")]
     assert verify_warc(second).problems == []
     index = Index(tmp_path / "index.db")
