@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from archive.index import JSON_COLUMNS, Index
+from archive.index import Index, decode_row
 from archive.search import Filters, SearchError, fts_error
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -99,18 +99,10 @@ def _is_tty(stream: Any) -> bool:
         return False
 
 
-def _decoded(row: sqlite3.Row) -> dict[str, Any]:
-    data = dict(row)
-    for key in JSON_COLUMNS:
-        if data.get(key) is not None:
-            data[key] = json.loads(data[key])
-    return data
-
-
 def _write_jsonl(chunks: Iterator[list], out: IO[str]) -> int:
     written = 0
     for rows in chunks:
-        out.write("".join(json.dumps(_decoded(row), ensure_ascii=False) + "\n" for row in rows))
+        out.write("".join(json.dumps(decode_row(row), ensure_ascii=False) + "\n" for row in rows))
         written += len(rows)
     return written
 

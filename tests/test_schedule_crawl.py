@@ -15,16 +15,8 @@ from pathlib import Path
 from archive.schedules import ScheduleStore
 from archive.verify import verify_archive
 from crawler.mirror import Mirror
+from support import NO_DELAY, ROOT, newsarchive
 
-ROOT = Path(__file__).resolve().parent.parent
-NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
-
-
-def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("NEWSARCHIVE_DATA", None)
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def count(data: Path, sql: str) -> int:
