@@ -6,9 +6,10 @@ the research index. It is a cache of facts in the WARC files and can be rebuilt 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from archive.sqlite_files import open_wal
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,10 @@ class DigestIndex:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute(
+        self.conn = open_wal(self.path, setup=lambda conn: conn.execute(
             "CREATE TABLE IF NOT EXISTS digests (url TEXT NOT NULL, digest TEXT NOT NULL, record_id TEXT NOT NULL, "
             "warc_date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, "
-            "PRIMARY KEY (url, digest))")
+            "PRIMARY KEY (url, digest))"), check_same_thread=False)
 
     def lookup(self, url: str, digest: str) -> Original | None:
         row = self.conn.execute(

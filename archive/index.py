@@ -6,19 +6,18 @@ writes; full-text search over title, lead, body and authors kept in sync by trig
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
-
-import hashlib
-from contextlib import contextmanager
-from datetime import datetime, timezone
 
 import sqlite_utils
 
 from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
+from archive.sqlite_files import open_wal
 
 # Access states in order of how much text they carry: a capture never replaces one with more text.
 _TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
@@ -67,26 +66,14 @@ class Index:
                 raise FileNotFoundError(f"no index at {self.path}: run `newsarchive crawl` or `newsarchive demo` first")
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+            conn = open_wal(self.path, setup=migrate)
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         if not readonly:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            # Two processes creating a fresh index at once would both try CREATE TABLE: one at a time. A lock
-            # file of its own: opening and closing the database file itself would drop SQLite's POSIX locks.
-            with _exclusive(Path(f"{self.path}.lock")):
-                self._migrate()
         self._in_tx = False
         self._author_ids: dict[str, int] = {}
-
-    # -- schema --------------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        migrate(self.conn)
 
     # -- transactions --------------------------------------------------------------------------------
 
@@ -249,18 +236,6 @@ class Index:
         sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "") + " ORDER BY id"
         for row in self.conn.execute(sql, [site] if site else []):
             yield decode_row(row)
-
-
-@contextmanager
-def _exclusive(lock_path: Path):
-    import fcntl
-
-    with open(lock_path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _utc(value: str | None) -> str | None:

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
+from archive.sqlite_files import open_wal
+
 SCHEDULES_DB = "schedules.db"
 SCHEMA_VERSION = 1
 OUTCOMES = ("running", "ok", "failed", "interrupted", "lost")
@@ -257,12 +259,10 @@ class ScheduleStore:
         self.exists = self.path.exists()
         if not create and not self.exists:
             self.conn = sqlite3.connect(":memory:", isolation_level=None)  # an empty store: nothing scheduled
+            ensure_schema(self.conn)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn = open_wal(self.path, setup=ensure_schema, timeout=30)
         self.conn.row_factory = sqlite3.Row
-        ensure_schema(self.conn)
 
     def close(self) -> None:
         self.conn.close()
