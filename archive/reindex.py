@@ -36,8 +36,9 @@ from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.bulk import add_pages
 from archive.index import Capture, Index
-from archive.warc import OPEN_SUFFIX, _decode_content, read_response, recover_open_files, warc_date_to_datetime
+from archive.warc import OPEN_SUFFIX, decode_content, read_response, recover_open_files, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
 
@@ -257,7 +258,7 @@ class _Builder:
         if capture.record_type == "response":
             self.pending[capture.record_id] = capture
             if status == 200 and not headers.get_header("WARC-Truncated"):  # live: partial pages aren't parsed
-                body = _decode_content(raw, http.get_header("Content-Encoding") if http else None)
+                body = decode_content(raw, http.get_header("Content-Encoding") if http else None)
                 task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         else:
             self.report.revisits += 1
@@ -312,8 +313,9 @@ class _Builder:
     def _apply(self, batch: list[tuple[Capture, tuple | None]], results: list) -> None:
         self.index.begin()
         results = iter(results)
+        pages = []
         for capture, task in batch:
-            capture_id = self.index.add_capture(capture)
+            self.index.add_capture(capture)
             self.pending.pop(capture.record_id, None)
             if task is None:
                 continue
@@ -323,13 +325,11 @@ class _Builder:
                 continue
             if value is None:
                 continue
-            content_id, content = capture_id, capture
-            if capture.record_type == "revisit":  # the article keeps pointing at the bytes' record, as live
-                content_id, content = self.index.capture_by_record_id(capture.revisit_of)
-            self.index.upsert_article(value, content_id, content, seen_at=capture.fetched_at)
+            pages.append((value, capture))  # a revisit's article points at the bytes' record, as live
             stats = self.rebuilt.get(capture.crawl_id) if capture.crawl_id else None
             if stats is not None:
                 stats["articles"] += 1
+        add_pages(self.index, pages)
         self.index.commit()
 
     # -- crawls -------------------------------------------------------------------------------------

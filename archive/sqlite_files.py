@@ -22,7 +22,7 @@ def exclusive(lock_path: Path) -> Iterator[None]:
 
 
 def open_wal(path: Path, setup: Callable[[sqlite3.Connection], None] | None = None, timeout: float = 60,
-             **connect_args) -> sqlite3.Connection:
+             page_size: int | None = None, **connect_args) -> sqlite3.Connection:
     """Connect in autocommit mode, switch to WAL and run `setup` (CREATE TABLE ...) one process at a time.
 
     Two crawls starting together (a scheduler firing both sites) would otherwise race: switching a fresh file
@@ -31,6 +31,8 @@ def open_wal(path: Path, setup: Callable[[sqlite3.Connection], None] | None = No
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, **connect_args)
     with exclusive(Path(f"{path}.lock")):
+        if page_size and conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+            conn.execute(f"PRAGMA page_size={int(page_size)}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         if setup:

@@ -95,7 +95,7 @@ class WarcFileWriter:
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
                  max_bytes: int = DEFAULT_MAX_BYTES, warcinfo: dict[str, str] | None = None,
-                 on_close: Callable[[Path], None] | None = None):
+                 on_close: Callable[[Path], None] | None = None, pid: int | None = None):
         self.directory = Path(directory)
         self.on_close = on_close  # called with each closed file's final path, e.g. archive.cdxj.write_cdxj
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -103,6 +103,7 @@ class WarcFileWriter:
         self.max_bytes = max_bytes
         self.warcinfo = dict(warcinfo or {})
         self.hostname = socket.gethostname()
+        self.pid = pid or os.getpid()  # the crawl's, named in the file: recovery waits while it is alive
         self.closed_files: list[str] = []
         self.bytes_written = 0
         self._serial = 0
@@ -120,7 +121,7 @@ class WarcFileWriter:
     def _open_next(self) -> None:
         self._serial += 1
         stamp = warc_timestamp17(datetime.now(timezone.utc))
-        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{os.getpid()}~{self.hostname}.warc.gz"
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
         self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
@@ -284,7 +285,7 @@ def iter_responses(path: str | os.PathLike) -> Iterator[tuple[int, StoredRespons
 def _stored(record) -> StoredResponse:
     raw = record.raw_stream.read()
     headers = record.http_headers
-    body = _decode_content(raw, headers.get_header("Content-Encoding") if headers else None)
+    body = decode_content(raw, headers.get_header("Content-Encoding") if headers else None)
     status = headers.get_statuscode() if headers else None
     return StoredResponse(
         url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -295,19 +296,28 @@ def _stored(record) -> StoredResponse:
         raw_body=raw, body=body)
 
 
-def _decode_content(raw: bytes, encoding: str | None) -> bytes:
+def decode_content(raw: bytes, encoding: str | None, max_size: int = 0) -> bytes:
+    """An HTTP body without its Content-Encoding (gzip, deflate, br, zstd; several in the order applied).
+    With `max_size`, a gzip or deflate body that would inflate beyond it raises ValueError (a zip bomb)."""
     import zlib
+
+    def inflate(data: bytes, wbits: int) -> bytes:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(data, max_size)
+        if max_size and inflater.unconsumed_tail:
+            raise ValueError(f"body inflates to more than {max_size:,} bytes")
+        return out
 
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
     data = raw
     for coding in reversed(codings):
         if coding in ("gzip", "x-gzip"):
-            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+            data = inflate(data, 16 + zlib.MAX_WBITS)
         elif coding == "deflate":
             try:
-                data = zlib.decompress(data)
+                data = inflate(data, zlib.MAX_WBITS)
             except zlib.error:
-                data = zlib.decompress(data, -zlib.MAX_WBITS)
+                data = inflate(data, -zlib.MAX_WBITS)
         elif coding == "br":
             import brotli
 

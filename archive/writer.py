@@ -1,7 +1,8 @@
 """Index writes off the crawler's thread: a queue and one writer thread per index file.
 
 SQLite releases the GIL while it works, so the crawl keeps fetching while rows land. Captures and
-articles are written in the order they were queued, in transactions of `batch` rows.
+articles are written in the order they were queued, in transactions of `batch` rows; a run of articles
+queued together goes in as one batch (archive/bulk.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from archive.bulk import add_page, add_pages
 from archive.index import Capture, Index
 
 logger = logging.getLogger(__name__)
@@ -68,47 +70,85 @@ class IndexWriter:
             return
         self._ready.set()
         pending = 0
+        job = None
         while True:
-            try:
-                job = self._queue.get(timeout=1.0)
-            except queue.Empty:
-                if pending:
-                    index.commit()
-                    pending = 0
-                continue
+            if job is None:
+                try:
+                    job = self._queue.get(timeout=1.0)
+                except queue.Empty:
+                    if pending:
+                        index.commit()
+                        pending = 0
+                    continue
             if job is _STOP:
                 break
-            kind = job[0]
+            kind, following = job[0], None
             if kind == "flush":
                 index.commit()
                 pending = 0
                 job[1].set()
+                job = None
                 continue
-            try:
-                if kind == "capture":
-                    index.add_capture(job[1])
-                elif kind == "article":
-                    self._article(index, job[1], job[2])
-                elif kind == "call":
-                    job[1](index, *job[2])
+            if kind == "article":
+                pages, following = self._gather(job)
+                self._articles(index, pages)
+                pending += len(pages)
+            else:
+                self._apply(index, job)
                 pending += 1
-            except Exception as exc:  # one bad row must not stop the others
-                self.outcomes["errors"] += 1
-                message = f"{type(exc).__name__}: {exc}"
-                self.errors.append(message)
-                logger.error("index write failed (%s): %s", kind, message)
-            if pending >= self.batch or (pending and self._queue.empty()):
+            if pending >= self.batch or (pending and following is None and self._queue.empty()):
                 index.commit()
                 pending = 0
+            job = following
         index.close()
 
-    def _article(self, index: Index, article: dict[str, Any], capture: Capture) -> None:
-        capture_id = index.add_capture(capture)
-        content_id, content = capture_id, capture
-        if capture.record_type == "revisit" and capture.revisit_of:
-            # The page is unchanged: the article keeps pointing at the record that holds its bytes.
-            original = index.capture_by_record_id(capture.revisit_of)
-            if original is not None:
-                content_id, content = original
-        outcome = index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
-        self.outcomes[outcome] += 1
+    def _gather(self, job) -> tuple[list, Any]:
+        """This article and those queued right behind it (up to a batch); also the first other job met."""
+        pages = [(job[1], job[2])]
+        while len(pages) < self.batch:
+            try:
+                following = self._queue.get_nowait()
+            except queue.Empty:
+                return pages, None
+            if following is _STOP or following[0] != "article":
+                return pages, following
+            pages.append((following[1], following[2]))
+        return pages, None
+
+    def _apply(self, index: Index, job) -> None:
+        kind = job[0]
+        try:
+            if kind == "capture":
+                index.add_capture(job[1])
+            elif kind == "call":
+                job[1](index, *job[2])
+        except Exception as exc:  # one bad row must not stop the others
+            self._failed(kind, exc)
+
+    def _articles(self, index: Index, pages: list) -> None:
+        """A run of articles in one go; if any of them fails, each again on its own, so only it is lost."""
+        index.begin()
+        index.conn.execute("SAVEPOINT pages")
+        try:
+            outcomes = add_pages(index, pages)
+        except Exception:
+            index.conn.execute("ROLLBACK TO pages")
+            index.conn.execute("RELEASE pages")
+            for article, capture in pages:
+                index.conn.execute("SAVEPOINT page")
+                try:
+                    self.outcomes[add_page(index, article, capture)] += 1
+                    index.conn.execute("RELEASE page")
+                except Exception as exc:
+                    index.conn.execute("ROLLBACK TO page")
+                    index.conn.execute("RELEASE page")
+                    self._failed("article", exc)
+            return
+        index.conn.execute("RELEASE pages")
+        self.outcomes.update(outcomes)
+
+    def _failed(self, kind: str, exc: Exception) -> None:
+        self.outcomes["errors"] += 1
+        message = f"{type(exc).__name__}: {exc}"
+        self.errors.append(message)
+        logger.error("index write failed (%s): %s", kind, message)

@@ -112,10 +112,11 @@ BASELINE_COLUMNS = ("url", "canonical_url", "site", "language", "title", "author
 
 
 def populate(path: Path, baseline_path: Path, n: int, corpus: Corpus, batch: int = 1000) -> tuple[float, float]:
-    """Insert `n` synthetic articles twice: through `Index.add_capture` + `Index.upsert_article` (the crawler's
-    path: captures, articles, FTS triggers, versions, authors; a commit per `batch`), and with one plain
+    """Insert `n` synthetic articles twice: through `archive.bulk.add_pages` (the crawler's path: captures,
+    articles, FTS triggers, versions, authors; a commit per `batch`), and with one plain
     executemany per batch into a bare `articles` table (no FTS, triggers, indexes or versions). Returns the
     seconds each spent; generating the articles is timed in neither."""
+    from archive.bulk import add_pages
     from archive.index import Capture, Index, _utc
 
     index = Index(path)
@@ -134,8 +135,7 @@ def populate(path: Path, baseline_path: Path, n: int, corpus: Corpus, batch: int
                         for i, a in enumerate(articles, start)]
             began = time.perf_counter()
             index.begin()
-            for article, capture in zip(articles, captures):
-                index.upsert_article(article, index.add_capture(capture), capture)
+            add_pages(index, list(zip(articles, captures)))
             index.commit()
             spent_index += time.perf_counter() - began
             began = time.perf_counter()

@@ -111,11 +111,13 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
 @main.command()
 @click.option("--articles", type=int, default=30, show_default=True, help="Articles per site.")
 @click.option("--seed", type=int, default=1, show_default=True)
-def mirror(articles, seed):
+@click.option("--cache-mb", type=int, default=48, show_default=True,
+              help="Rendered pages kept per site, in MB (benchmarks raise it so a warm mirror only serves).")
+def mirror(articles, seed, cache_mb):
     """Serve offline copies of both sites on loopback until interrupted."""
     from crawler.mirror import serve_forever
 
-    serve_forever(articles=articles, seed=seed)
+    serve_forever(articles=articles, seed=seed, cache_mb=cache_mb)
 
 
 @main.command()

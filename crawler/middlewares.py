@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
-from twisted.python.threadpool import ThreadPool
 
 import crawler
-from archive.cdxj import write_cdxj
-from archive.dedupe import DigestIndex
 from archive.index import Capture
-from archive.warc import HttpExchange, RecordLocation, WarcFileWriter, recover_open_files
+from archive.warc import HttpExchange, RecordLocation, recover_open_files
 from crawler import signals as na_signals
+from crawler.capture_writer import WarcTotals
 from crawler.download import REASON_META_KEY
 from crawler.runinfo import crawl_id_for, data_dir
+from crawler.workerproc import WorkerError, WorkerProcess
 
 logger = logging.getLogger(__name__)
 
 CAPTURE_META_KEY = "warc_capture"  # the Capture of this response, for the spider
+PARSER_DECODES_META_KEY = "parser_decodes"  # the response only goes to the parser, which undoes Content-Encoding
 DISCOVERY_META_KEY = "discovery"  # how a spider found the URL: {"via": ..., "source": "feed", ...}
 # Response flags of a body cut short: Scrapy's "dataloss" (connection closed before Content-Length bytes, with
 # DOWNLOAD_FAIL_ON_DATALOSS=False) and "download_stopped" (crawler/download.py stopped it at DOWNLOAD_MAXSIZE).
@@ -69,8 +69,8 @@ def provenance(request: Request, response: Response) -> dict[str, str]:
 class WarcCaptureMiddleware:
     """Archives each response before decompression (order 950 > HttpCompressionMiddleware's 590).
 
-    Writes response (or revisit) + request + metadata records on one writer thread: zlib and hashlib
-    release the GIL, so archiving overlaps with the reactor instead of stalling it. The capture (WARC
+    Writes response (or revisit) + request + metadata records in a writer process of its own
+    (crawler/capture_writer.py), so archiving overlaps with the reactor instead of stalling it. The capture (WARC
     file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
     (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. A body cut short (flags in
@@ -78,14 +78,11 @@ class WarcCaptureMiddleware:
     lost its connection ("dataloss") is then retried like a failed download.
     """
 
-    def __init__(self, crawler_obj, writer: WarcFileWriter, crawl_id: str, dedupe: DigestIndex | None):
+    def __init__(self, crawler_obj, writer: WorkerProcess, crawl_id: str):
         self.crawler = crawler_obj
         self.writer = writer
         self.crawl_id = crawl_id
-        self.dedupe = dedupe
         self.stats = crawler_obj.stats
-        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
-        self.pool.start()
 
     @classmethod
     def from_crawler(cls, crawler_obj):
@@ -110,21 +107,21 @@ class WarcCaptureMiddleware:
             crawler_obj.stats.inc_value("warc/recovered_files")
             logger.warning("recovered %s left open by a killed crawl: kept %d records, cut %d bytes -> %s",
                            fixed.open_file, fixed.records_kept, fixed.bytes_cut, fixed.warc_file or "removed")
-        writer = WarcFileWriter(
-            warc_dir, prefix=f"{settings.get('WARC_PREFIX', 'newsarchive')}-{spider_name}",
-            max_bytes=settings.getint("WARC_MAX_BYTES"), on_close=write_cdxj,
-            warcinfo={
-                "software": f"newsarchive/{crawler.__version__} (Scrapy)",
-                "operator": settings.get("WARC_OPERATOR") or None,
-                "isPartOf": crawl_id,
-                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                "http-header-user-agent": settings.get("USER_AGENT"),
-                "description": f"newsarchive crawl {crawl_id} of site {spider_name}",
-                "note": "Captured with Scrapy: header names are title-cased and their order is not kept; "
-                        "bodies are stored as received (Content-Encoding kept, transfer coding removed).",
-            })
-        dedupe = DigestIndex(archive_dir / "digests.db") if settings.getbool("WARC_DEDUPE", True) else None
-        middleware = cls(crawler_obj, writer, crawl_id, dedupe)
+        warcinfo = {
+            "software": f"newsarchive/{crawler.__version__} (Scrapy)",
+            "operator": settings.get("WARC_OPERATOR") or None,
+            "isPartOf": crawl_id,
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "description": f"newsarchive crawl {crawl_id} of site {spider_name}",
+            "note": "Captured with Scrapy: header names are title-cased and their order is not kept; "
+                    "bodies are stored as received (Content-Encoding kept, transfer coding removed).",
+        }
+        digests = str(archive_dir / "digests.db") if settings.getbool("WARC_DEDUPE", True) else None
+        writer = WorkerProcess("crawler.capture_writer:CaptureWriter", str(warc_dir),
+                               f"{settings.get('WARC_PREFIX', 'newsarchive')}-{spider_name}",
+                               settings.getint("WARC_MAX_BYTES"), warcinfo, digests, os.getpid(), name="WARC writer")
+        middleware = cls(crawler_obj, writer, crawl_id)
         crawler_obj.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -143,9 +140,8 @@ class WarcCaptureMiddleware:
             if cut:  # what arrived is archived, marked as less than the server sent (WARC 1.1 §5.13)
                 exchange.extra_warc_headers["WARC-Truncated"] = "length"
             metadata = provenance(request, response)
-            location: RecordLocation = await maybe_deferred_to_future(threads.deferToThreadPool(
-                _reactor(), self.pool, self.writer.write_exchange, exchange, metadata,
-                None if cut else self.dedupe))  # a cut payload must never stand in for a later full one
+            # A cut payload must never stand in for a later full one: no dedupe for it.
+            location: RecordLocation = await self.writer.call(("write", exchange, metadata, not cut))
         except Exception as exc:  # archiving must never fail silently, nor kill the crawl
             self.stats.inc_value("warc/write_errors")
             logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
@@ -183,13 +179,29 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None)
 
     def spider_closed(self, spider, reason):
-        self.pool.stop()  # waits for the write in progress
+        # Synchronous on purpose: IndexPipeline's spider_closed runs next and records these totals.
+        totals = WarcTotals(0, [])
+        if self.writer.proc is not None:
+            try:
+                totals = self.writer.call_sync(("close",))
+            except WorkerError as exc:
+                self.stats.inc_value("warc/write_errors")
+                logger.error("could not close the WARC files: %s; `newsarchive verify` will repair them", exc)
         self.writer.close()
-        if self.dedupe is not None:
-            self.dedupe.close()
-        self.stats.set_value("warc/bytes", self.writer.bytes_written)
-        self.stats.set_value("warc/files", len(self.writer.closed_files))
-        self.stats.set_value("warc/file_names", list(self.writer.closed_files))
+        self.stats.set_value("warc/bytes", totals.bytes_written)
+        self.stats.set_value("warc/files", len(totals.closed_files))
+        self.stats.set_value("warc/file_names", list(totals.closed_files))
+
+
+class ParserDecodedCompression(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware, except for responses whose request says `parser_decodes`: a page
+    that only goes to the site parser keeps its Content-Encoding and is decompressed in the parser process
+    (crawler/parsepool.py), off the reactor thread. Everything else is decompressed here as usual."""
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get(PARSER_DECODES_META_KEY):
+            return response
+        return super().process_response(request, response)
 
 
 class _ArchiveUnavailable:
@@ -210,8 +222,3 @@ class _ArchiveUnavailable:
     def process_request(self, request: Request):
         raise IgnoreRequest(self.message)
 
-
-def _reactor():
-    from twisted.internet import reactor
-
-    return reactor

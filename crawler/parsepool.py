@@ -1,73 +1,93 @@
 """Site parsers run in worker processes, so parsing uses the cores the reactor thread cannot.
 
-Parsing is the crawl's largest CPU cost (about 1-2 ms a page, under the GIL). With PARSER_PROCESSES > 0
-pages are parsed in that many processes while the reactor keeps fetching and archiving; 0 parses inline.
-Parsers are pure functions of (bytes, URL, capture time), so a page parses the same either way.
+Parsing is the crawl's largest CPU cost (about 2 ms a page). With PARSER_PROCESSES > 0 pages are parsed in
+that many child processes (crawler/workerproc.py) while the reactor keeps fetching; 0 parses inline. A page
+goes to the worker as received: undoing its Content-Encoding is part of the worker's job, so the reactor
+never decompresses an article page (see `ParserDecodedCompression`). Parsers are pure functions of
+(bytes, URL, capture time), so a page parses the same either way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from crawler.parsers import ParseResult, parse_page
+from archive.warc import decode_content
+from crawler.parsers import Article, parse_page
+from crawler.parsers.listings import Listing, kyodo_listing
+from crawler.workerproc import WorkerProcess
 
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
+_workers: list[WorkerProcess] = []
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # a page inflating beyond this is refused, not parsed (a zip bomb)
 
 
 def default_processes() -> int:
     return max(0, (os.cpu_count() or 1) - 1)
 
 
-def _get_pool(processes: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size != processes:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        # spawn, not fork: a forked worker would inherit the crawl's open files, among them the per-site lock,
-        # and keep it held after the crawl itself is killed (the next run would find the site "busy").
-        context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_exit_with_parent,
-                                    initargs=(os.getpid(),))
-        _pool_size = processes
-    return _pool
+@dataclass
+class Parsed:
+    """A parse outcome as the spider uses it: the article's JSON fields, or why the page is not one."""
+
+    article: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+    reason: str | None = None
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """In a worker: leave when the crawl process is gone (a SIGKILLed crawl cannot shut its pool down)."""
-    import threading
-    import time
+def parse_body(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
+               site: str | None) -> Parsed:
+    result = parse_page(decode_content(body, content_encoding, MAX_DECODED_BYTES), url, fetched_at, site=site)
+    if isinstance(result, Article):
+        return Parsed(result.to_dict(), list(result.warnings))
+    return Parsed(None, reason=result.reason)
 
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(0)
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+def kyodo_listing_body(body: bytes, content_encoding: str | None, url: str) -> Listing:
+    return kyodo_listing(decode_content(body, content_encoding, MAX_DECODED_BYTES), url)
+
+
+TASKS = {"article": parse_body, "kyodo-listing": kyodo_listing_body}
+
+
+class PageParser:
+    """The worker's handler: one (task name, arguments) per call, a task of TASKS."""
+
+    def handle(self, message: tuple):
+        task, args = message
+        return TASKS[task](*args)
+
+
+def _pool(processes: int) -> list[WorkerProcess]:
+    while len(_workers) < processes:
+        _workers.append(WorkerProcess("crawler.parsepool:PageParser", name=f"parser {len(_workers) + 1}"))
+    return _workers[:processes]
 
 
 def shutdown() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    while _workers:
+        _workers.pop().close()
 
 
 atexit.register(shutdown)
 
 
-async def parse_async(html: bytes, url: str, fetched_at: datetime, site: str | None,
-                      processes: int) -> ParseResult:
-    """Parse in a worker process when possible (asyncio reactor and processes > 0), else inline."""
-    if processes <= 0:
-        return parse_page(html, url, fetched_at, site=site)
+async def in_parser(task: str, *args: Any, processes: int):
+    """Run TASKS[task](*args) in the least busy worker process when possible (asyncio reactor, processes
+    > 0), else inline."""
     try:
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()
     except RuntimeError:
-        return parse_page(html, url, fetched_at, site=site)
-    return await loop.run_in_executor(_get_pool(processes), parse_page, html, url, fetched_at, site)
+        processes = 0
+    if processes <= 0:
+        return TASKS[task](*args)
+    worker = min(_pool(processes), key=lambda w: w.load)
+    return await worker.call((task, args))
+
+
+async def parse_async(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
+                      site: str | None, processes: int) -> Parsed:
+    return await in_parser("article", body, content_encoding, url, fetched_at, site, processes=processes)

@@ -72,6 +72,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcCaptureMiddleware": 950,
     # Between RetryMiddleware (550) and RedirectMiddleware (600): sees 429/503 before a retry is scheduled.
     "crawler.politeness.PolitenessMiddleware": 560,
+    # Scrapy's own, except that article pages are decompressed in the parser process, off the reactor thread.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.ParserDecodedCompression": 590,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,

@@ -77,8 +77,10 @@ class SiteServer:
     """One site: its catalogue, its renderer module, its response cache and its HTTP server."""
 
     def __init__(self, name: str, catalogue: Catalogue, zoo_state: _zoo.ZooState | None = None,
-                 faults: FaultState | None = None, stop: threading.Event | None = None):
+                 faults: FaultState | None = None, stop: threading.Event | None = None,
+                 cache_bytes: int = CACHE_BYTES):
         self.name = name
+        self.cache_bytes = cache_bytes
         self.cat = catalogue
         self.module = SITES[name]
         self.base = ""
@@ -116,7 +118,7 @@ class SiteServer:
             if generation == self._generation and key not in self._cache:
                 self._cache[key] = entry
                 self._cached_bytes += len(entry.body)
-            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+            while self._cached_bytes > self.cache_bytes and len(self._cache) > 1:
                 self._cached_bytes -= len(self._cache.popitem(last=False)[1].body)
         return entry
 
@@ -247,7 +249,8 @@ class Mirror:
     """Two synthetic sites on loopback ports, with their ground truth. See the package docstring."""
 
     def __init__(self, articles: int = 30, seed: int = 1, now: datetime | None = None, host: str = "127.0.0.1",
-                 ports: dict[str, int] | None = None, zoo: bool = True, faults: FaultPlan | None = None):
+                 ports: dict[str, int] | None = None, zoo: bool = True, faults: FaultPlan | None = None,
+                 cache_mb: int = CACHE_BYTES >> 20):
         if now is None:
             now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         if now.tzinfo is None:
@@ -258,7 +261,8 @@ class Mirror:
         self.faults = FaultState(plan=faults)
         self._stop = threading.Event()  # wakes slow/hanging handlers when the mirror stops
         zoo_state = _zoo.ZooState() if zoo else None
-        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles), zoo_state, self.faults, self._stop)
+        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles), zoo_state, self.faults, self._stop,
+                                       cache_bytes=cache_mb << 20)
                       for name in SITES}
 
     # --- lifecycle ---
@@ -366,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kyodo-port", type=int, default=0)
     parser.add_argument("--inakoran-port", type=int, default=0)
     parser.add_argument("--no-zoo", action="store_true", help="do not serve /_zoo/ (test endpoints)")
+    parser.add_argument("--cache-mb", type=int, default=CACHE_BYTES >> 20,
+                        help=f"rendered pages kept per site, in MB (default {CACHE_BYTES >> 20}); benchmarks raise it "
+                             "so that serving, not rendering, is all the mirror does once warm")
     parser.add_argument("--fault-rate", type=float, default=0.0,
                         help="share of article URLs whose first request fails (default 0: no faults)")
     parser.add_argument("--fault-seed", type=int, default=0)
@@ -380,12 +387,12 @@ def main(argv: list[str] | None = None) -> int:
                          times=args.fault_times, hang_ms=args.fault_hang_ms)
     mirror = Mirror(args.articles, args.seed, now, host=args.host,
                     ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port}, zoo=not args.no_zoo,
-                    faults=plan)
+                    faults=plan, cache_mb=args.cache_mb)
     return _serve(mirror)
 
 
-def serve_forever(articles: int = 200, seed: int = 1) -> int:
-    return _serve(Mirror(articles, seed))
+def serve_forever(articles: int = 200, seed: int = 1, cache_mb: int = CACHE_BYTES >> 20) -> int:
+    return _serve(Mirror(articles, seed, cache_mb=cache_mb))
 
 
 def _serve(mirror: Mirror) -> int:

@@ -19,7 +19,6 @@ from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
 from crawler.parsepool import parse_async
-from crawler.parsers import Article
 from archive.index import default_db_path
 from crawler.runinfo import data_dir
 from crawler.sites import get_site
@@ -59,6 +58,7 @@ class ArchiveSpider(scrapy.Spider):
         self.walk_all = _truthy(walk_all)
         self.seeds = [u.strip() for u in (seeds or "").split(",") if u.strip()]
         self.article_requests = 0
+        self.requested_articles: set[str] = set()  # asked for in this run: listings repeat articles
         self.held: dict[str, Held] = {}
 
     @classmethod
@@ -191,11 +191,12 @@ class ArchiveSpider(scrapy.Spider):
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
         try:
-            result = await parse_async(response.body, response.url, fetched_at, self.site_name, processes)
-        except Exception as exc:  # a parser worker died: the page stays archived, the reason is recorded
+            result = await parse_async(response.body, content_encoding(response), response.url, fetched_at,
+                                       self.site_name, processes)
+        except Exception as exc:  # an undecodable body, a dead worker: the page stays archived, the reason is recorded
             self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
             return
-        if not isinstance(result, Article):
+        if result.article is None:
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
             if response.meta.get("expect_article"):  # a URL the site's own article pattern promised
@@ -208,7 +209,13 @@ class ArchiveSpider(scrapy.Spider):
             return
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
-        yield {"article": result.to_dict(), "warnings": list(result.warnings), "capture": capture}
+        yield {"article": result.article, "warnings": result.warnings, "capture": capture}
+
+
+def content_encoding(response: Response) -> str | None:
+    """The Content-Encoding still applied to `response.body`: none once Scrapy decompressed it, the received
+    one for a request marked `parser_decodes` (the parser process undoes it)."""
+    return b", ".join(response.headers.getlist(b"Content-Encoding")).decode("latin-1") or None
 
 
 def _as_linked(href: str, base: str) -> str:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 
-from crawler.spiders.base import ArchiveSpider
+from crawler.middlewares import PARSER_DECODES_META_KEY
+from crawler.parsepool import in_parser
+from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -62,7 +64,8 @@ class KyodoSpider(ArchiveSpider):
         if "listings" in self.discover:
             for path in LISTING_PATHS:
                 yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error,
-                                     cb_kwargs={"page": 1}, meta={"discovery": {"source": "listing-index"}})
+                                     cb_kwargs={"page": 1}, meta={"discovery": {"source": "listing-index"},
+                                                                  PARSER_DECODES_META_KEY: True})
         if "sitemap" in self.discover:
             yield scrapy.Request(self.url(SITEMAP_PATH), callback=self.parse_sitemap, errback=self.on_error,
                                  meta={"discovery": {"source": "sitemap-index"}})
@@ -70,13 +73,17 @@ class KyodoSpider(ArchiveSpider):
     def article_request(self, url: str, discovery: dict, published: datetime | None = None,
                         changed_at: datetime | None = None):
         """A request for an article page, or None when the window, the bound or the index says no."""
+        if url in self.requested_articles:  # a feed, a sitemap and listings name the same articles
+            return None
         if not self.window.contains(published or changed_at) or not self.may_request_article():
             return None
         if not self.wants_article(url, changed_at):
             return None
+        self.requested_articles.add(url)
         self.count_article_request()
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={"discovery": {k: v for k, v in discovery.items() if v}, "expect_article": True})
+                              meta={"discovery": {k: v for k, v in discovery.items() if v}, "expect_article": True,
+                                    PARSER_DECODES_META_KEY: True})
 
     # -- discovery ---------------------------------------------------------------------------------------
 
@@ -96,19 +103,23 @@ class KyodoSpider(ArchiveSpider):
             if request is not None:
                 yield request
 
-    def parse_listing(self, response, page: int):
+    async def parse_listing(self, response, page: int):
         if response.status != 200:
             return
+        listing = await in_parser("kyodo-listing", response.body, content_encoding(response), response.url,
+                                  processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         new, dated, older = 0, 0, 0
-        for item in response.css("article.m-article-item"):
-            href = item.css("a.m-article-item-ttl__link::attr(href), a.m-article-item__link::attr(href)").get()
-            url = article_url(self.url(response.urljoin(href.strip()))) if href else None
+        for entry in listing.entries:
+            url = article_url(self.url(urljoin(response.url, entry.href)))
             if not url:
                 continue
-            published = _jst(item.css("time::attr(datetime)").get())
+            published = _jst(entry.datetime)
             dated += published is not None
             if self.window.older_than_window(published):
                 older += 1
+                continue
+            if url in self.requested_articles:  # on another section's listing too: new to the index all the same
+                new += 1
                 continue
             request = self.article_request(url, {"source": "listing", "via": response.url, "listingPage": page,
                                                  "listingDate": published.isoformat() if published else None},
@@ -121,15 +132,15 @@ class KyodoSpider(ArchiveSpider):
             return
         if dated and older == dated:
             return
-        next_href = response.xpath('//ol[contains(@class, "m-pagination")]//a[contains(concat(" ", @class, " "),'
-                                   ' " --next ")]/@href').get()  # "--next" is not a valid CSS identifier
+        next_href = listing.next_href
         if next_href is None or not self.may_request_article():
             return
-        next_url = self.url(response.urljoin(next_href.strip())) if next_href.strip() else ""
+        next_url = self.url(urljoin(response.url, next_href.strip())) if next_href.strip() else ""
         if not next_url or next_url == self.url(response.url):
             next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
         yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
-                             cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"}})
+                             cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"},
+                                                                 PARSER_DECODES_META_KEY: True})
 
     def parse_sitemap(self, response):
         sitemap = self.read_sitemap(response)

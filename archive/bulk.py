@@ -1,0 +1,98 @@
+"""Many pages into the index at once, with the outcomes one-by-one upserts would give.
+
+A crawl or a reindex mostly brings articles the index has never seen: those go in with one statement per
+table (`executemany`) instead of a lookup and four statements each. Anything else (an article already held,
+the same article twice in a batch) takes `Index.upsert_article`, in order, after them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from archive.index import ARTICLE_FIELDS, Capture, Index
+
+_ARTICLE_COLUMNS = (*dict.fromkeys((*ARTICLE_FIELDS, "canonical_url", "published_utc", "capture_id", "crawl_id",
+                                    "fetched_at", "warc_file", "warc_offset", "warc_length", "record_id",
+                                    "first_seen", "last_seen")),)
+_VERSION_COLUMNS = ("article_id", "capture_id", "fetched_at", "title", "lead", "body", "authors", "modified",
+                    "access", "content_hash", "parser", "parser_version")
+_CHUNK = 500  # host parameters per IN (...) query stay far below SQLite's limit
+
+
+def content_of(index: Index, capture_id: int, capture: Capture) -> tuple[int, Capture]:
+    """The capture holding a page's bytes: a revisit points at the record it repeats."""
+    if capture.record_type == "revisit" and capture.revisit_of:
+        original = index.capture_by_record_id(capture.revisit_of)
+        if original is not None:
+            return original
+    return capture_id, capture
+
+
+def add_page(index: Index, article: dict[str, Any], capture: Capture) -> str:
+    """Index one archived article page: its capture, then the article; returns the upsert outcome."""
+    capture_id = index.add_capture(capture)
+    content_id, content = content_of(index, capture_id, capture)
+    return index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
+
+
+def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str]:
+    """`add_page` for each (article, capture), in one transaction of the caller's; outcomes in order."""
+    index.begin()
+    placed = [content_of(index, index.add_capture(capture), capture) for _, capture in pages]
+    keys = [article.get("canonical_url") or article["url"] for article, _ in pages]
+    held = _held(index, set(keys))
+    fresh: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        if key not in held and key not in fresh:
+            fresh[key] = position
+    outcomes = [""] * len(pages)
+    if fresh:
+        _insert_new(index, [(pages[p][0], *placed[p], pages[p][1].fetched_at) for p in fresh.values()])
+        for position in fresh.values():
+            outcomes[position] = "new"
+    for position, (article, capture) in enumerate(pages):
+        if not outcomes[position]:
+            content_id, content = placed[position]
+            outcomes[position] = index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
+    return outcomes
+
+
+def _held(index: Index, keys: set[str]) -> set[str]:
+    found: set[str] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        found.update(row[0] for row in index.conn.execute(
+            f"SELECT canonical_url FROM articles WHERE canonical_url IN ({', '.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _insert_new(index: Index, new: Iterable[tuple[dict[str, Any], int, Capture, str]]) -> None:
+    rows, articles = [], []
+    for article, content_id, content, seen_at in new:
+        row = index.article_row(article, content_id, content)
+        row["first_seen"], row["last_seen"] = content.fetched_at, seen_at
+        rows.append([row.get(column) for column in _ARTICLE_COLUMNS])
+        articles.append((article, content_id, content, row["canonical_url"]))
+    index.conn.executemany(f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))})", rows)
+    ids = _ids(index, [key for *_, key in articles])
+    links, versions = [], []
+    for article, content_id, content, key in articles:
+        links.extend(index.author_links(ids[key], article.get("authors") or []))
+        version = index.version_row(ids[key], article, content_id, content)
+        versions.append([version[column] for column in _VERSION_COLUMNS])
+    if links:
+        index.conn.executemany("INSERT INTO article_authors VALUES (?, ?, ?)", links)
+    index.conn.executemany(f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(_VERSION_COLUMNS))})", versions)
+
+
+def _ids(index: Index, keys: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        ids.update(index.conn.execute(
+            f"SELECT canonical_url, id FROM articles WHERE canonical_url IN ({', '.join('?' * len(chunk))})",
+            chunk).fetchall())
+    return ids

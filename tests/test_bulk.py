@@ -1,0 +1,88 @@
+"""The batched index path (archive.bulk.add_pages) stores exactly what one-by-one upserts store, and the
+index writer loses only the bad page of a batch."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from archive.bulk import add_page, add_pages
+from archive.index import Capture, Index
+from archive.writer import IndexWriter
+
+
+def page(n: int, fetched: str, title: str = "Title", access: str = "full", revisit_of: str | None = None,
+         authors: tuple[str, ...] = ("Aiko Sato",)) -> tuple[dict, Capture]:
+    url = f"https://english.kyodonews.net/articles/-/{n}"
+    article = {"url": url, "canonical_url": url, "site": "kyodo", "title": f"{title} {n}",
+               "authors": list(authors), "published": "2026-11-20T09:00:00+09:00", "lead": "Lead.",
+               "body": f"Lead.\n\nBody of {title} {n}.", "access": access, "word_count": 5, "parser": "kyodo",
+               "parser_version": "1", "warnings": []}
+    record = f"<urn:uuid:{n}-{fetched}-{access}>"
+    capture = Capture(url=url, site="kyodo", status=200, content_type="text/html", fetched_at=fetched,
+                      payload_digest=f"sha1:{n}{title}", warc_file="a.warc.gz", warc_offset=n * 100,
+                      warc_length=99, record_id=record, record_type="revisit" if revisit_of else "response",
+                      revisit_of=revisit_of)
+    return article, capture
+
+
+def dump(path: Path) -> dict[str, list]:
+    """Every table by content (row ids aside: a batch inserts new articles before the others)."""
+    db = sqlite3.connect(path)
+    url_of = dict(db.execute("SELECT id, canonical_url FROM articles"))
+    record_of = dict(db.execute("SELECT id, record_id FROM captures"))
+    columns = [c[1] for c in db.execute("PRAGMA table_info(articles)") if c[1] not in ("id", "capture_id")]
+    return {
+        "articles": sorted(db.execute(f"SELECT {', '.join(columns)} FROM articles")),
+        "article_capture": sorted((url, record_of[cid]) for url, cid in db.execute(
+            "SELECT canonical_url, capture_id FROM articles")),
+        "versions": sorted((url_of[a], record_of[c], t, b, h) for a, c, t, b, h in db.execute(
+            "SELECT article_id, capture_id, title, body, content_hash FROM article_versions")),
+        "authors": sorted((url_of[a], name, pos) for a, name, pos in db.execute(
+            "SELECT article_id, name, position FROM article_authors JOIN authors ON authors.id = author_id")),
+        "captures": sorted(r[1:] for r in db.execute("SELECT * FROM captures")),
+        "fts": sorted(db.execute("SELECT rowid IN (SELECT id FROM articles) FROM articles_fts WHERE articles_fts MATCH 'body'")),
+    }
+
+
+def test_a_batch_stores_what_one_by_one_upserts_store(tmp_path):
+    earlier = [page(1, "2026-11-20T01:00:00Z"), page(2, "2026-11-20T01:00:00Z")]
+    batch = [
+        page(3, "2026-11-21T01:00:00Z"),  # new
+        page(1, "2026-11-21T01:00:00Z", title="Edited"),  # held: an edit
+        page(2, "2026-11-21T01:00:00Z", access="gated"),  # held: a gated view keeps the full text
+        page(4, "2026-11-21T01:00:00Z", authors=("Kenji Kato", "Aiko Sato")),  # new, two authors
+        page(4, "2026-11-21T02:00:00Z", title="Edited", authors=("Kenji Kato",)),  # new above: then edited
+        page(3, "2026-11-22T01:00:00Z", revisit_of="<urn:uuid:3-2026-11-21T01:00:00Z-full>"),  # a revisit
+        page(5, "2026-11-22T01:00:00Z", revisit_of="<urn:uuid:5-2026-11-19T01:00:00Z-full>"),  # new, seen before
+    ]
+    outcomes = {}
+    for name, write in (("one", lambda ix: [add_page(ix, *p) for p in batch]), ("batch", lambda ix: add_pages(ix, batch))):
+        index = Index(tmp_path / f"{name}.db")
+        for p in earlier:
+            add_page(index, *p)
+        index.add_capture(page(5, "2026-11-19T01:00:00Z")[1])  # archived then, not indexed as an article
+        index.commit()
+        index.begin()
+        outcomes[name] = write(index)
+        index.commit()
+        index.close()
+    assert outcomes["batch"] == outcomes["one"] == ["new", "edited", "kept", "new", "edited", "updated", "new"]
+    assert dump(tmp_path / "batch.db") == dump(tmp_path / "one.db")
+
+
+def test_the_writer_loses_only_the_bad_page_of_a_batch(tmp_path):
+    writer = IndexWriter(tmp_path / "index.db", batch=50)
+    bad = page(99, "2026-11-21T01:00:00Z")
+    del bad[0]["url"], bad[0]["canonical_url"]  # KeyError inside the batch
+    pages = [page(n, "2026-11-21T01:00:00Z") for n in range(1, 11)]
+    for article, capture in pages[:5] + [bad] + pages[5:]:
+        writer.add_article(article, capture)
+    writer.flush()
+    writer.close()
+    assert writer.outcomes == {"new": 10, "errors": 1}
+    assert "KeyError" in writer.errors[0]
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 10
+        assert db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 10
+        assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 10
