@@ -3,7 +3,9 @@
     python -m bench.crawl_worker VARIANT BASE_URL DATA_DIR [URL_FILE]
 
 VARIANT: bare (a spider that fetches the URLs in URL_FILE and does nothing else), pipeline (our kyodo
-spider, full pipeline), nocapture (our pipeline with WARC capture off). Prints one JSON line:
+spider, full pipeline), nowrite (the pipeline without writing WARC records: WARC_DRY_RUN, captures and
+articles still indexed), nocapture (the pipeline with the capture middleware off: pages parsed, nothing
+indexed). Prints one JSON line:
 pages, elapsed seconds, peak RSS.
 """
 
@@ -47,6 +49,8 @@ def main(argv: list[str]) -> int:
                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
     if variant == "nocapture":
         overrides["WARC_ENABLED"] = False
+    if variant == "nowrite":
+        overrides["WARC_DRY_RUN"] = True
     process = CrawlerProcess(project_settings(overrides))
     if variant == "bare":
         urls = Path(argv[3]).read_text().split()

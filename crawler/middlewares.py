@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -83,6 +84,11 @@ class WarcCaptureMiddleware:
         self.writer = writer
         self.crawl_id = crawl_id
         self.stats = crawler_obj.stats
+        # Benchmarks only: everything but the WARC writing itself (captures and articles are still indexed,
+        # pointing at no record), so `bench` can measure what writing costs. Never for a real crawl.
+        self.dry_run = crawler_obj.settings.getbool("WARC_DRY_RUN", False)
+        if self.dry_run:
+            logger.warning("WARC_DRY_RUN is set: nothing is archived, index rows point at no WARC record")
 
     @classmethod
     def from_crawler(cls, crawler_obj):
@@ -141,7 +147,8 @@ class WarcCaptureMiddleware:
                 exchange.extra_warc_headers["WARC-Truncated"] = "length"
             metadata = provenance(request, response)
             # A cut payload must never stand in for a later full one: no dedupe for it.
-            location: RecordLocation = await self.writer.call(("write", exchange, metadata, not cut))
+            location: RecordLocation = _unwritten(exchange) if self.dry_run else \
+                await self.writer.call(("write", exchange, metadata, not cut))
         except Exception as exc:  # archiving must never fail silently, nor kill the crawl
             self.stats.inc_value("warc/write_errors")
             logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
@@ -191,6 +198,12 @@ class WarcCaptureMiddleware:
         self.stats.set_value("warc/bytes", totals.bytes_written)
         self.stats.set_value("warc/files", len(totals.closed_files))
         self.stats.set_value("warc/file_names", list(totals.closed_files))
+
+
+def _unwritten(exchange: HttpExchange) -> RecordLocation:
+    """Where a record would be, for WARC_DRY_RUN."""
+    return RecordLocation(warc_file="(dry run)", offset=0, length=0, record_id=f"<urn:uuid:{uuid.uuid4()}>",
+                          warc_date=exchange.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), payload_digest=None)
 
 
 class ParserDecodedCompression(HttpCompressionMiddleware):

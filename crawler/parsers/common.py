@@ -191,6 +191,19 @@ def decode_html_repairing(html: bytes, content_type: str | None = None) -> str:
     return text
 
 
+def page_selector(html: bytes) -> Selector:
+    """`selector(decode_html_repairing(html))`, building the tree from the bytes themselves when they are
+    clean UTF-8 (nearly every page): the same tree without re-encoding a 100 KB page (7% of a parse)."""
+    encoding, text = html_to_unicode(None, html)
+    if (codecs.lookup(encoding).name == "utf-8" and "\ufffd" not in text and b"\x00" not in html
+            and not html.startswith(codecs.BOM_UTF8)):
+        body = html.strip()
+        root = etree.fromstring(body, parser=_HTML_PARSER) if body else None
+        if root is not None:
+            return Selector(root=root, type="html")
+    return selector(decode_html_repairing(html) or "<html></html>")
+
+
 _URL_NOISE = re.compile(r"[\t\n\r]")
 
 

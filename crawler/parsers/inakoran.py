@@ -353,7 +353,7 @@ def parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
 
 def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else bytes(html or b"")
-    sel = common.selector(common.decode_html_repairing(raw))
+    sel = common.page_selector(raw)
     warnings: list[str] = []
     ld = common.json_ld_article(sel)
     metas = _metas(sel)

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from crawler.parsers import kyodo_legacy as legacy
-from crawler.parsers.common import (absolute_url, canonical_url, clean_text, decode_html_repairing, element_text,
+from crawler.parsers.common import (absolute_url, canonical_url, clean_text, element_text, page_selector,
                                     in_zone, iso, join_paragraphs, json_ld_article, meta_content, not_in_future,
                                     parse_iso, selector, word_count)
 from crawler.parsers.model import Article, Image, NotArticle
@@ -103,7 +103,7 @@ def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
         return _not_article(url, "photo gallery")
     if not html or not html.strip():
         return _not_article(url, "empty page")
-    sel = selector(decode_html_repairing(html) if isinstance(html, bytes) else html)
+    sel = page_selector(html) if isinstance(html, bytes) else selector(html)
     page = _scan(sel.root)
     ld = json_ld_article(sel) or {}
     warnings: list[str] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.parsers.common import decode_html, html_root
+from crawler.parsers.common import page_selector
 
 _ITEMS = '//article[contains(concat(" ", normalize-space(@class), " "), " m-article-item ")]'
 _ITEM_LINK = ('(.//a[contains(concat(" ", normalize-space(@class), " "), " m-article-item-ttl__link ")'
@@ -34,10 +34,9 @@ class Listing:
 def kyodo_listing(html: bytes, url: str) -> Listing:
     """Entries of a Kyodo `/list/...` page (`article.m-article-item`, first article link and first <time>
     of each) and its "next" pagination link."""
-    text = decode_html(html)
-    if not text.strip():
+    if not html.strip():
         return Listing()
-    root = html_root(text)
+    root = page_selector(html).root
     entries = []
     for item in root.xpath(_ITEMS):
         hrefs = item.xpath(_ITEM_LINK)
