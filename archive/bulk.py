@@ -38,7 +38,8 @@ def add_page(index: Index, article: dict[str, Any], capture: Capture) -> str:
 def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str]:
     """`add_page` for each (article, capture), in one transaction of the caller's; outcomes in order."""
     index.begin()
-    placed = [content_of(index, index.add_capture(capture), capture) for _, capture in pages]
+    capture_ids = _add_captures(index, [capture for _, capture in pages])
+    placed = [content_of(index, capture_ids[capture.record_id], capture) for _, capture in pages]
     keys = [article.get("canonical_url") or article["url"] for article, _ in pages]
     held = _held(index, set(keys))
     fresh: dict[str, int] = {}
@@ -55,6 +56,22 @@ def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list
             content_id, content = placed[position]
             outcomes[position] = index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
     return outcomes
+
+
+def _add_captures(index: Index, captures: list[Capture]) -> dict[str, int]:
+    """Insert the captures not yet held (the crawl's writer has usually added them already); record id -> id."""
+    if not captures:
+        return {}
+    columns = list(captures[0].__dict__)
+    index.conn.executemany(f"INSERT INTO captures ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                           "ON CONFLICT(record_id) DO NOTHING", [list(c.__dict__.values()) for c in captures])
+    records = list(dict.fromkeys(capture.record_id for capture in captures))
+    ids: dict[str, int] = {}
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start:start + _CHUNK]
+        ids.update(index.conn.execute(
+            f"SELECT record_id, id FROM captures WHERE record_id IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
+    return ids
 
 
 def _held(index: Index, keys: set[str]) -> set[str]:

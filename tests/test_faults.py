@@ -249,3 +249,25 @@ def test_site_wide_outage_exits_non_zero_quickly(tmp_path):
     reasons = dict(db.execute("SELECT reason, count(*) FROM fetch_errors GROUP BY reason").fetchall())
     assert reasons and set(reasons) <= {"connection", "circuit"}, reasons
     assert db.execute("SELECT status FROM crawls").fetchone()[0] == "failed"
+
+
+def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler import signals as na_signals
+    from crawler.spiders.kyodo import KyodoSpider
+
+    crawler = get_crawler(KyodoSpider)
+    spider = KyodoSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
+    recorded = []
+    crawler.signals.connect(lambda **kw: recorded.append((kw["url"], kw["reason"], kw["detail"])),
+                            signal=na_signals.fetch_failed, weak=False)
+    first, second, landing = ("http://127.0.0.1:9/a", "http://127.0.0.1:9/b", "http://127.0.0.1:9/landing")
+    spider.on_request_dropped(Request(landing, meta={"redirect_urls": [first, second]}), spider)
+    spider.on_request_dropped(Request(first, meta={"redirect_urls": [first, second]}), spider)
+    spider.on_request_dropped(Request(landing), spider)  # a plain repeat: fetched already, nothing lost
+    assert recorded == [
+        (first, "duplicate", f"redirects to {landing}, already fetched in this crawl: {first} -> {second} -> {landing}"),
+        (first, "other", f"redirect loop: {first} -> {second} -> {first}"),
+    ]

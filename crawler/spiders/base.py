@@ -157,11 +157,18 @@ class ArchiveSpider(scrapy.Spider):
         self.record_failure(request.url, reason, detail=detail)
 
     def on_request_dropped(self, request, spider):
-        """A redirect that leads back to a URL of its own chain is a loop: Scrapy's duplicate filter drops it
-        without a word, so record it against the URL first asked for."""
+        """Scrapy's duplicate filter drops a redirect's target without a word when it was fetched already.
+        Back to a URL of its own chain it is a loop (reason `other`); elsewhere the URL first asked for is a
+        `duplicate` of a page this crawl holds. Either way it is recorded against the URL first asked for. (A
+        plain repeat of a URL, such as an article on several listings, is not a failure: it was fetched.)"""
         chain = request.meta.get("redirect_urls") or []
-        if spider is self and request.url in chain:
+        if spider is not self or not chain:
+            return
+        if request.url in chain:
             self.record_failure(chain[0], "other", detail="redirect loop: " + " -> ".join([*chain, request.url]))
+        else:
+            self.record_failure(chain[0], "duplicate", detail=f"redirects to {request.url}, already fetched "
+                                                              "in this crawl: " + " -> ".join([*chain, request.url]))
 
     # -- page -> item ----------------------------------------------------------------------------------
 
