@@ -37,7 +37,7 @@ from typing import Callable
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.bulk import add_pages
-from archive.index import Capture, Index
+from archive.index import BULK_CACHE_MB, Capture, Index
 from archive.warc import OPEN_SUFFIX, decode_content, read_response, recover_open_files, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
@@ -131,7 +131,7 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
     _remove_db(tmp)
     builder = index = None
     try:
-        index = Index(tmp)
+        index = Index(tmp, cache_mb=BULK_CACHE_MB)
         index.conn.execute("PRAGMA synchronous=OFF")
         builder = _Builder(index, warc_dir, parse, report, workers)
         if report.old_index:

@@ -112,14 +112,15 @@ BASELINE_COLUMNS = ("url", "canonical_url", "site", "language", "title", "author
 
 
 def populate(path: Path, baseline_path: Path, n: int, corpus: Corpus, batch: int = 1000) -> tuple[float, float]:
-    """Insert `n` synthetic articles twice: through `archive.bulk.add_pages` (the crawler's path: captures,
-    articles, FTS triggers, versions, authors; a commit per `batch`), and with one plain
-    executemany per batch into a bare `articles` table (no FTS, triggers, indexes or versions). Returns the
-    seconds each spent; generating the articles is timed in neither."""
+    """Insert `n` synthetic articles twice: through `archive.bulk.add_pages` (the path of the crawl's index
+    writer and of `reindex`: captures, articles, FTS triggers, versions, authors; a commit per `batch`, with
+    reindex's page cache), and with one plain executemany per batch into a bare `articles` table (no FTS,
+    triggers, indexes or versions). Returns the seconds each spent; generating the articles is timed in
+    neither."""
     from archive.bulk import add_pages
-    from archive.index import Capture, Index, _utc
+    from archive.index import BULK_CACHE_MB, Capture, Index, _utc
 
-    index = Index(path)
+    index = Index(path, cache_mb=BULK_CACHE_MB)  # a bulk load, as `reindex` does it
     bare = sqlite3.connect(baseline_path, isolation_level=None)
     bare.execute("PRAGMA journal_mode=WAL")
     bare.execute("PRAGMA synchronous=NORMAL")

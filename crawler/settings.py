@@ -28,6 +28,7 @@ WARC_PREFIX = "newsarchive"
 WARC_MAX_BYTES = 1_000_000_000
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 WARC_DEDUPE = True  # unchanged payloads of a URL already archived become revisit records (DATA/digests.db)
+WARC_DRY_RUN = False  # benchmarks only: index as usual but write no WARC record (bench/crawl.py's baseline)
 INDEX_COMMIT_EVERY = 200  # items per index transaction
 PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)
 

@@ -119,6 +119,8 @@ class WorkerProcess:
         if self.proc is not None:
             self.close()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # a scrapyd egg, too
+        # close_fds (Popen's default): a child must not inherit the crawl's descriptors, among them the per-site
+        # lock, which it would otherwise keep held after a killed crawl.
         self.proc = subprocess.Popen([sys.executable, "-m", "crawler.workerproc", self.target, str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         # Own the pipe ends as plain descriptors: the loop reads and writes them without blocking.

@@ -268,6 +268,30 @@ def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
     spider.on_request_dropped(Request(first, meta={"redirect_urls": [first, second]}), spider)
     spider.on_request_dropped(Request(landing), spider)  # a plain repeat: fetched already, nothing lost
     assert recorded == [
-        (first, "duplicate", f"redirects to {landing}, already fetched in this crawl: {first} -> {second} -> {landing}"),
+        (first, "duplicate", f"redirects to {landing}, already requested in this crawl: {first} -> {second} -> {landing}"),
         (first, "other", f"redirect loop: {first} -> {second} -> {first}"),
     ]
+
+
+def test_an_undecodable_listing_is_recorded_and_the_crawl_goes_on():
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler import signals as na_signals
+    from crawler.spiders.kyodo import KyodoSpider
+
+    crawler = get_crawler(KyodoSpider)
+    spider = KyodoSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
+    recorded = []
+    crawler.signals.connect(lambda **kw: recorded.append((kw["url"], kw["reason"], kw["detail"])),
+                            signal=na_signals.fetch_failed, weak=False)
+    url = "http://127.0.0.1:9/list/news"
+    response = HtmlResponse(url, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+
+    async def requests():
+        return [r async for r in spider.parse_listing(response, page=1)]
+
+    assert asyncio.run(requests()) == []
+    ((where, reason, detail),) = recorded
+    assert (where, reason) == (url, "parse") and detail.startswith("listing unreadable: error:")

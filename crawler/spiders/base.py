@@ -157,17 +157,17 @@ class ArchiveSpider(scrapy.Spider):
         self.record_failure(request.url, reason, detail=detail)
 
     def on_request_dropped(self, request, spider):
-        """Scrapy's duplicate filter drops a redirect's target without a word when it was fetched already.
-        Back to a URL of its own chain it is a loop (reason `other`); elsewhere the URL first asked for is a
-        `duplicate` of a page this crawl holds. Either way it is recorded against the URL first asked for. (A
-        plain repeat of a URL, such as an article on several listings, is not a failure: it was fetched.)"""
+        """Scrapy's duplicate filter drops a redirect's target without a word when this crawl asked for it
+        already. Back to a URL of its own chain it is a loop (reason `other`); elsewhere the URL first asked
+        for is a `duplicate`. Either way it is recorded against the URL first asked for. (A plain repeat of a
+        URL, such as an article on several listings, is not a failure: the URL itself is fetched.)"""
         chain = request.meta.get("redirect_urls") or []
         if spider is not self or not chain:
             return
         if request.url in chain:
             self.record_failure(chain[0], "other", detail="redirect loop: " + " -> ".join([*chain, request.url]))
         else:
-            self.record_failure(chain[0], "duplicate", detail=f"redirects to {request.url}, already fetched "
+            self.record_failure(chain[0], "duplicate", detail=f"redirects to {request.url}, already requested "
                                                               "in this crawl: " + " -> ".join([*chain, request.url]))
 
     # -- page -> item ----------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ class ArchiveSpider(scrapy.Spider):
         try:
             result = await parse_async(response.body, content_encoding(response), response.url, fetched_at,
                                        self.site_name, processes)
-        except Exception as exc:  # an undecodable body, a dead worker: the page stays archived, the reason is recorded
+        except Exception as exc:  # undecodable body, dead worker: the page stays archived, the reason recorded
             self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
             return
         if result.article is None:

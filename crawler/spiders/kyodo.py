@@ -106,8 +106,12 @@ class KyodoSpider(ArchiveSpider):
     async def parse_listing(self, response, page: int):
         if response.status != 200:
             return
-        listing = await in_parser("kyodo-listing", response.body, content_encoding(response), response.url,
-                                  processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
+        try:
+            listing = await in_parser("kyodo-listing", response.body, content_encoding(response), response.url,
+                                      processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
+        except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
+            self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
+            return
         new, dated, older = 0, 0, 0
         for entry in listing.entries:
             url = article_url(self.url(urljoin(response.url, entry.href)))
