@@ -41,7 +41,7 @@ def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list
     capture_ids = _add_captures(index, [capture for _, capture in pages])
     placed = [content_of(index, capture_ids[capture.record_id], capture) for _, capture in pages]
     keys = [article.get("canonical_url") or article["url"] for article, _ in pages]
-    held = _held(index, set(keys))
+    held = _lookup(index, "SELECT canonical_url, id FROM articles WHERE canonical_url IN ({})", keys)
     fresh: dict[str, int] = {}
     for position, key in enumerate(keys):
         if key not in held and key not in fresh:
@@ -65,22 +65,17 @@ def _add_captures(index: Index, captures: list[Capture]) -> dict[str, int]:
     columns = list(captures[0].__dict__)
     index.conn.executemany(f"INSERT INTO captures ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
                            "ON CONFLICT(record_id) DO NOTHING", [list(c.__dict__.values()) for c in captures])
-    records = list(dict.fromkeys(capture.record_id for capture in captures))
-    ids: dict[str, int] = {}
-    for start in range(0, len(records), _CHUNK):
-        chunk = records[start:start + _CHUNK]
-        ids.update(index.conn.execute(
-            f"SELECT record_id, id FROM captures WHERE record_id IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
-    return ids
+    return _lookup(index, "SELECT record_id, id FROM captures WHERE record_id IN ({})",
+                   [capture.record_id for capture in captures])
 
 
-def _held(index: Index, keys: set[str]) -> set[str]:
-    found: set[str] = set()
-    ordered = sorted(keys)
+def _lookup(index: Index, sql: str, keys: Iterable[str]) -> dict[str, Any]:
+    """{key: value} from `sql` (`SELECT key, value ... IN ({})`), in chunks of host parameters."""
+    ordered = list(dict.fromkeys(keys))
+    found: dict[str, Any] = {}
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
-        found.update(row[0] for row in index.conn.execute(
-            f"SELECT canonical_url FROM articles WHERE canonical_url IN ({', '.join('?' * len(chunk))})", chunk))
+        found.update(index.conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall())
     return found
 
 
@@ -93,7 +88,8 @@ def _insert_new(index: Index, new: Iterable[tuple[dict[str, Any], int, Capture, 
         articles.append((article, content_id, content, row["canonical_url"]))
     index.conn.executemany(f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
                            f"VALUES ({', '.join('?' * len(_ARTICLE_COLUMNS))})", rows)
-    ids = _ids(index, [key for *_, key in articles])
+    ids = _lookup(index, "SELECT canonical_url, id FROM articles WHERE canonical_url IN ({})",
+                  [key for *_, key in articles])
     links, versions = [], []
     for article, content_id, content, key in articles:
         links.extend(index.author_links(ids[key], article.get("authors") or []))
@@ -104,12 +100,3 @@ def _insert_new(index: Index, new: Iterable[tuple[dict[str, Any], int, Capture, 
     index.conn.executemany(f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}) "
                            f"VALUES ({', '.join('?' * len(_VERSION_COLUMNS))})", versions)
 
-
-def _ids(index: Index, keys: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start:start + _CHUNK]
-        ids.update(index.conn.execute(
-            f"SELECT canonical_url, id FROM articles WHERE canonical_url IN ({', '.join('?' * len(chunk))})",
-            chunk).fetchall())
-    return ids

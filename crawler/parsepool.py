@@ -49,8 +49,8 @@ def parse_body(body: bytes, content_encoding: str | None, url: str, fetched_at: 
     return Parsed(None, reason=result.reason)
 
 
-def kyodo_listing_body(body: bytes, content_encoding: str | None, url: str) -> Listing:
-    return kyodo_listing(decode_content(body, content_encoding, MAX_DECODED_BYTES), url)
+def kyodo_listing_body(body: bytes, content_encoding: str | None) -> Listing:
+    return kyodo_listing(decode_content(body, content_encoding, MAX_DECODED_BYTES))
 
 
 TASKS = {"article": parse_body, "kyodo-listing": kyodo_listing_body}

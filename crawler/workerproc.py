@@ -61,7 +61,7 @@ class WorkerProcess:
         self._send(message)
         return future
 
-    def call_sync(self, message: Any, timeout: float = 600) -> Any:
+    def call_sync(self, message: Any) -> Any:
         """A blocking call, for shutdown code that cannot await. Calls still in flight are answered first."""
         if self.proc is None:
             raise WorkerError(f"{self.name} is not running")
@@ -70,9 +70,8 @@ class WorkerProcess:
         os.set_blocking(self._rfd, True)
         try:
             while self._out:
-                os.write(self._wfd, self._out.popleft())
-            payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-            self._write_all(_FRAME.pack(len(payload)) + payload)
+                self._write_all(self._out.popleft())
+            self._write_all(_frame(message))
             results = []
             while len(results) <= len(self._pending):
                 chunk = os.read(self._rfd, 1 << 16)
@@ -96,20 +95,9 @@ class WorkerProcess:
         """Close the child's stdin (it leaves when it has answered what it read) and wait; its exit code."""
         if self.proc is None:
             return None
-        self._detach()
-        proc, self.proc = self.proc, None
-        for fd in (self._wfd, self._rfd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            return proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
-        finally:
-            self._fail_pending(f"{self.name} was closed")
+        code = self._release(timeout)
+        self._fail_pending(f"{self.name} was closed")
+        return code
 
     # -- plumbing ----------------------------------------------------------------------------------------
 
@@ -149,8 +137,7 @@ class WorkerProcess:
             self._writing = False
 
     def _send(self, message: Any) -> None:
-        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        data = memoryview(_FRAME.pack(len(payload)) + payload)
+        data = memoryview(_frame(message))
         if not self._out:
             try:
                 data = data[os.write(self._wfd, data):]
@@ -213,7 +200,7 @@ class WorkerProcess:
         else:
             future.set_exception(WorkerError(f"{self.name}: {value}"))
 
-    def _write_all(self, data: bytes) -> None:
+    def _write_all(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._wfd, view):]
@@ -224,6 +211,11 @@ class WorkerProcess:
 
     def _died(self) -> None:
         note = self._death_note()
+        self._release(5)
+        self._fail_pending(note)
+
+    def _release(self, timeout: float) -> int | None:
+        """Stop watching the pipes, close them and reap the child (killed if it outstays `timeout`)."""
         self._detach()
         proc, self.proc = self.proc, None
         for fd in (self._wfd, self._rfd):
@@ -231,18 +223,24 @@ class WorkerProcess:
                 os.close(fd)
             except OSError:
                 pass
-        if proc is not None:
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self._fail_pending(note)
+        if proc is None:
+            return None
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
 
     def _fail_pending(self, note: str) -> None:
         while self._pending:
             future = self._pending.popleft()
             if not future.done():
                 future.set_exception(WorkerError(note))
+
+
+def _frame(message: Any) -> bytes:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _FRAME.pack(len(payload)) + payload
 
 
 # -- the child -----------------------------------------------------------------------------------------
@@ -285,10 +283,10 @@ def _child(target: str, parent_pid: int) -> int:
 
     def reply(result: tuple[bool, Any]) -> None:
         try:
-            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            frame = _frame(result)
         except Exception as exc:  # an unpicklable result is an error of that call, not of the worker
-            payload = pickle.dumps((False, f"unpicklable result: {type(exc).__name__}: {exc}"))
-        view = memoryview(_FRAME.pack(len(payload)) + payload)
+            frame = _frame((False, f"unpicklable result: {type(exc).__name__}: {exc}"))
+        view = memoryview(frame)
         while view:
             view = view[os.write(results, view):]
 

@@ -253,8 +253,8 @@ def test_site_wide_outage_exits_non_zero_quickly(tmp_path):
     assert db.execute("SELECT status FROM crawls").fetchone()[0] == "failed"
 
 
-def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
-    from scrapy import Request
+def kyodo_spider_recording_failures():
+    """A Kyodo spider outside a crawl, and the (url, reason, detail) of each failure it records."""
     from scrapy.utils.test import get_crawler
 
     from crawler import signals as na_signals
@@ -265,6 +265,13 @@ def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
     recorded = []
     crawler.signals.connect(lambda **kw: recorded.append((kw["url"], kw["reason"], kw["detail"])),
                             signal=na_signals.fetch_failed, weak=False)
+    return spider, recorded
+
+
+def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
+    from scrapy import Request
+
+    spider, recorded = kyodo_spider_recording_failures()
     first, second, landing = ("http://127.0.0.1:9/a", "http://127.0.0.1:9/b", "http://127.0.0.1:9/landing")
     spider.on_request_dropped(Request(landing, meta={"redirect_urls": [first, second]}), spider)
     spider.on_request_dropped(Request(first, meta={"redirect_urls": [first, second]}), spider)
@@ -278,16 +285,7 @@ def test_a_redirect_to_a_page_already_fetched_is_recorded_as_duplicate():
 def test_an_undecodable_listing_is_recorded_and_the_crawl_goes_on():
     import asyncio
 
-    from scrapy.utils.test import get_crawler
-
-    from crawler import signals as na_signals
-    from crawler.spiders.kyodo import KyodoSpider
-
-    crawler = get_crawler(KyodoSpider)
-    spider = KyodoSpider.from_crawler(crawler, base_url="http://127.0.0.1:9")
-    recorded = []
-    crawler.signals.connect(lambda **kw: recorded.append((kw["url"], kw["reason"], kw["detail"])),
-                            signal=na_signals.fetch_failed, weak=False)
+    spider, recorded = kyodo_spider_recording_failures()
     url = "http://127.0.0.1:9/list/news"
     response = HtmlResponse(url, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
 

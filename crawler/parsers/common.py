@@ -34,7 +34,10 @@ _HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
 def html_root(text: str) -> etree._Element:
     """The lxml tree of a decoded page, built as parsel builds it, with plain `lxml.etree` elements:
     lxml.html's element classes cost a Python call per element (a tenth of a Kyodo page's parse time)."""
-    body = text.strip().replace("\x00", "").encode("utf-8")
+    return _utf8_root(text.strip().replace("\x00", "").encode("utf-8"))
+
+
+def _utf8_root(body: bytes) -> etree._Element:
     root = etree.fromstring(body, parser=_HTML_PARSER) if body else None
     return root if root is not None else etree.fromstring(b"<html/>", parser=_HTML_PARSER)
 
@@ -197,10 +200,7 @@ def page_selector(html: bytes) -> Selector:
     encoding, text = html_to_unicode(None, html)
     if (codecs.lookup(encoding).name == "utf-8" and "\ufffd" not in text and b"\x00" not in html
             and not html.startswith(codecs.BOM_UTF8)):
-        body = html.strip()
-        root = etree.fromstring(body, parser=_HTML_PARSER) if body else None
-        if root is not None:
-            return Selector(root=root, type="html")
+        return Selector(root=_utf8_root(html.strip()), type="html")
     return selector(decode_html_repairing(html) or "<html></html>")
 
 

@@ -1,4 +1,4 @@
-"""Discovery pages as data: what a Kyodo listing page links to, as a pure function of (bytes, URL).
+"""Discovery pages as data: what a Kyodo listing page links to, as a pure function of the page bytes.
 
 Runs in the parser processes beside the article parsers (crawler/parsepool.py), so listing pages, which are
 as heavy as articles, are neither decompressed nor parsed on the reactor thread. The spider decides what to
@@ -31,7 +31,7 @@ class Listing:
     next_href: str | None = None
 
 
-def kyodo_listing(html: bytes, url: str) -> Listing:
+def kyodo_listing(html: bytes) -> Listing:
     """Entries of a Kyodo `/list/...` page (`article.m-article-item`, first article link and first <time>
     of each) and its "next" pagination link."""
     if not html.strip():

@@ -107,7 +107,7 @@ class KyodoSpider(ArchiveSpider):
         if response.status != 200:
             return
         try:
-            listing = await in_parser("kyodo-listing", response.body, content_encoding(response), response.url,
+            listing = await in_parser("kyodo-listing", response.body, content_encoding(response),
                                       processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
