@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
-import sqlite_utils
+from archive import fulltext
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the full-text index reads the body after the lead (archive/fulltext.py)
 
 TABLES = {
     "crawls": """
@@ -70,27 +70,6 @@ ADDED_COLUMNS = {
     "articles": {"published_utc": "TEXT"},
 }
 
-FTS_COLUMNS = ["title", "lead", "body", "authors"]
-
-
-# FTS5 settings for inserting fast (measured at 40k synthetic articles: +10% together). `pgsz` is documented;
-# `hashsize` (how many bytes of pending terms a transaction gathers before writing a segment, default 1 MB)
-# is not, so an SQLite without it just keeps its default.
-FTS_SETTINGS = {"pgsz": 16000, "hashsize": 64 * 1024 * 1024}
-
-
-def _tune_fts(conn: sqlite3.Connection) -> None:
-    """Leaf pages that fill the 16 KB database pages, and fewer, larger segments: less merging while a crawl
-    or a reindex inserts, and fewer segments for a query to visit. Rows of articles_fts_config, so they hold
-    for every connection."""
-    held = dict(conn.execute("SELECT k, v FROM articles_fts_config").fetchall())
-    for key, value in FTS_SETTINGS.items():
-        if held.get(key) != value:
-            try:
-                conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES (?, ?)", [key, value])
-            except sqlite3.OperationalError:
-                pass
-
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Create missing tables, columns, indexes and the full-text index. Idempotent."""
@@ -105,8 +84,5 @@ def migrate(conn: sqlite3.Connection) -> None:
                     conn.execute(f"ALTER TABLE {name} ADD COLUMN {column} {decl}")
     for ddl in INDEXES:
         conn.execute(ddl)
-    if "articles_fts" not in existing:
-        sqlite_utils.Database(conn)["articles"].enable_fts(
-            FTS_COLUMNS, create_triggers=True, tokenize="porter unicode61 remove_diacritics 2")
-    _tune_fts(conn)
+    fulltext.ensure(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

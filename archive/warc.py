@@ -95,9 +95,15 @@ class WarcFileWriter:
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
                  max_bytes: int = DEFAULT_MAX_BYTES, warcinfo: dict[str, str] | None = None,
-                 on_close: Callable[[Path], None] | None = None, pid: int | None = None):
+                 on_close: Callable[[Path], None] | None = None, pid: int | None = None, cdxj: bool = False):
         self.directory = Path(directory)
-        self.on_close = on_close  # called with each closed file's final path, e.g. archive.cdxj.write_cdxj
+        self.on_close = on_close  # called with each closed file's final path
+        # With `cdxj`, each file's CDXJ index is gathered as records are written and saved when it closes.
+        self._cdxj = None
+        if cdxj:
+            from archive.cdxj import CdxjLines
+
+            self._cdxj = CdxjLines()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
         self.max_bytes = max_bytes
@@ -127,7 +133,7 @@ class WarcFileWriter:
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                 "hostname": self.hostname, **self.warcinfo}
-        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+        self._write(self._writer.create_warcinfo_record(self._name, info))
 
     def _close_current(self) -> None:
         if self._fh is None:
@@ -140,6 +146,8 @@ class WarcFileWriter:
         self.closed_files.append(self._name)
         closed = self.directory / self._name
         self._fh = self._writer = self._name = None
+        if self._cdxj is not None:
+            self._cdxj.save(closed)
         if self.on_close is not None:
             self.on_close(closed)
 
@@ -178,14 +186,12 @@ class WarcFileWriter:
             if self._fh is None or self._fh.tell() >= self.max_bytes:
                 self._close_current()
                 self._open_next()
-            offset = self._fh.tell()
-            self._writer.write_record(response)
-            end = self._fh.tell()
+            offset, end = self._write(response)
             record_id = response.rec_headers.get_header("WARC-Record-ID")
             request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-            self._writer.write_record(request)
+            self._write(request)
             if metadata:
-                self._writer.write_record(self._metadata_record(exchange.url, warc_date, record_id, metadata))
+                self._write(self._metadata_record(exchange.url, warc_date, record_id, metadata))
             self._fh.flush()
             location = RecordLocation(
                 warc_file=self._name, offset=offset, length=end - offset, record_id=record_id,
@@ -197,6 +203,15 @@ class WarcFileWriter:
 
             dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset, end - offset))
         return location
+
+    def _write(self, record) -> tuple[int, int]:
+        """Append one record as a gzip member; where it starts and ends."""
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        end = self._fh.tell()
+        if self._cdxj is not None:
+            self._cdxj.add(record, self._name, offset, end - offset)
+        return offset, end
 
     def _revisit_record(self, exchange: HttpExchange, response, original: "Original", warc_date: str):
         builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")

@@ -1,8 +1,10 @@
 """Index writes off the crawler's thread: a queue and one writer thread per index file.
 
 SQLite releases the GIL while it works, so the crawl keeps fetching while rows land. Captures and
-articles are written in the order they were queued, in transactions of `batch` rows; a run of articles
-queued together goes in as one batch (archive/bulk.py).
+articles are written in the order they were queued; a transaction ends after `batch` rows or once its
+first row is `commit_seconds` old, so rows become visible to readers within about that time while each
+commit (and the full-text segment it writes) carries many rows. A run of articles queued together goes in
+as one batch (archive/bulk.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,9 +26,10 @@ _STOP = object()
 
 
 class IndexWriter:
-    def __init__(self, path: str | Path, batch: int = 200):
+    def __init__(self, path: str | Path, batch: int = 200, commit_seconds: float = 1.0):
         self.path = Path(path)
         self.batch = batch
+        self.commit_seconds = commit_seconds
         self.outcomes: Counter[str] = Counter()  # article upserts: new / updated / kept; errors
         self.errors: list[str] = []
         self._queue: queue.Queue = queue.Queue(maxsize=10_000)  # back-pressure if the disk is slow
@@ -70,15 +74,15 @@ class IndexWriter:
             return
         self._ready.set()
         pending = 0
+        deadline = 0.0  # when the oldest uncommitted row must be committed
         job = None
         while True:
             if job is None:
                 try:
-                    job = self._queue.get(timeout=1.0)
+                    job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if pending else None)
                 except queue.Empty:
-                    if pending:
-                        index.commit()
-                        pending = 0
+                    index.commit()
+                    pending = 0
                     continue
             if job is _STOP:
                 break
@@ -89,6 +93,8 @@ class IndexWriter:
                 job[1].set()
                 job = None
                 continue
+            if not pending:
+                deadline = time.monotonic() + self.commit_seconds
             if kind == "article":
                 pages, following = self._gather(job)
                 self._articles(index, pages)
@@ -96,7 +102,7 @@ class IndexWriter:
             else:
                 self._apply(index, job)
                 pending += 1
-            if pending >= self.batch or (pending and following is None and self._queue.empty()):
+            if pending >= self.batch or time.monotonic() >= deadline:
                 index.commit()
                 pending = 0
             job = following

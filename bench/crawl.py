@@ -57,12 +57,13 @@ def run(quick: bool) -> list[Row]:
         worker("pipeline", urls["kyodo"], tmp / "warm-up")  # renders every page once; not timed
         with sqlite3.connect(tmp / "warm-up" / "index.db") as db:
             url_file.write_text("\n".join(u for (u,) in db.execute("SELECT url FROM captures ORDER BY id")))
-        for attempt in range(1 if quick else 2):
-            data = tmp / f"pipeline-{attempt}"
-            runs["pipeline"].append(worker("pipeline", urls["kyodo"], data))
-            runs["nowrite"].append(worker("nowrite", urls["kyodo"], tmp / f"nowrite-{attempt}"))
-            runs["nocapture"].append(worker("nocapture", urls["kyodo"], tmp / f"nocapture-{attempt}"))
-            runs["bare"].append(worker("bare", urls["kyodo"], tmp / f"bare-{attempt}", url_file))
+        # Rounds alternate the variants' order, so a machine that speeds up or slows down during the run
+        # favours no variant; each variant's fastest run counts (the one least disturbed).
+        for attempt in range(1 if quick else 3):
+            order = list(runs) if attempt % 2 == 0 else list(reversed(runs))
+            for variant in order:
+                runs[variant].append(worker(variant, urls["kyodo"], tmp / f"{variant}-{attempt}",
+                                            url_file if variant == "bare" else None))
         best = {variant: max(results, key=rate) for variant, results in runs.items()}
         pages = best["pipeline"]["pages"]
         rows.append(Row(f"crawl {pages} pages (full pipeline)", "throughput", rate(best["pipeline"]), "pages/s",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.cdxj import write_cdxj
 from archive.dedupe import DigestIndex
 from archive.warc import WarcFileWriter
 
@@ -25,7 +24,7 @@ class CaptureWriter:
     def __init__(self, warc_dir: str, prefix: str, max_bytes: int, warcinfo: dict[str, str],
                  digests_path: str | None, crawl_pid: int):
         self.writer = WarcFileWriter(warc_dir, prefix=prefix, max_bytes=max_bytes, warcinfo=warcinfo,
-                                     on_close=write_cdxj, pid=crawl_pid)
+                                     cdxj=True, pid=crawl_pid)
         self.dedupe = DigestIndex(Path(digests_path)) if digests_path else None
 
     def handle(self, message: tuple):

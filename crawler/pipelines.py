@@ -24,11 +24,11 @@ class _SharedWriter:
     _open: dict[Path, tuple[IndexWriter, int]] = {}
 
     @classmethod
-    def acquire(cls, path: Path, batch: int) -> IndexWriter:
+    def acquire(cls, path: Path, batch: int, commit_seconds: float) -> IndexWriter:
         path = path.resolve()
         writer, users = cls._open.get(path, (None, 0))
         if writer is None:
-            writer = IndexWriter(path, batch=batch)
+            writer = IndexWriter(path, batch=batch, commit_seconds=commit_seconds)
         cls._open[path] = (writer, users + 1)
         return writer
 
@@ -46,7 +46,8 @@ class _SharedWriter:
 class IndexPipeline:
     """Captures arrive by signal (every archived response, robots.txt and error pages included); articles
     arrive as items, linked to their capture by WARC record id. Both are queued to the index writer
-    thread in arrival order, committed in batches of INDEX_COMMIT_EVERY and when the spider closes.
+    thread in arrival order, committed every INDEX_COMMIT_EVERY rows or INDEX_COMMIT_SECONDS, and when the
+    spider closes.
     """
 
     def __init__(self, crawler_obj):
@@ -54,7 +55,8 @@ class IndexPipeline:
         self.stats = crawler_obj.stats
         settings = crawler_obj.settings
         self.db_path = default_db_path(data_dir(settings))
-        self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY", 200))
+        self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY"),
+                                            settings.getfloat("INDEX_COMMIT_SECONDS"))
         self.crawl_id = crawl_id_for(settings)
         self._owns_crawl_row = False
         crawler_obj.signals.connect(self.capture_written, signal=na_signals.capture_written)

@@ -4,6 +4,8 @@ index writer loses only the bad page of a batch."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from archive.bulk import add_page, add_pages
@@ -86,3 +88,30 @@ def test_the_writer_loses_only_the_bad_page_of_a_batch(tmp_path):
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 10
         assert db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 10
         assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 10
+
+
+def _in_transaction(writer: IndexWriter) -> bool:
+    """Whether the writer thread holds uncommitted rows, asked in order with the queued rows."""
+    answer, done = [], threading.Event()
+    writer.call(lambda index: (answer.append(index.conn.in_transaction), done.set()))
+    assert done.wait(10)
+    return answer[0]
+
+
+def test_the_writer_commits_after_a_batch_or_a_time_bound_not_after_each_row(tmp_path):
+    slow = IndexWriter(tmp_path / "slow.db", batch=4, commit_seconds=60)  # the question counts as a job
+    for n in (1, 2):
+        slow.add_capture(page(n, "2026-11-21T01:00:00Z")[1])
+    assert _in_transaction(slow), "two rows of a batch of four were committed early"
+    slow.add_capture(page(3, "2026-11-21T01:00:00Z")[1])
+    assert not _in_transaction(slow), "a full batch stayed uncommitted"
+    slow.close()
+
+    quick = IndexWriter(tmp_path / "quick.db", batch=1000, commit_seconds=0.2)
+    quick.add_capture(page(1, "2026-11-21T01:00:00Z")[1])
+    deadline = time.monotonic() + 10
+    with sqlite3.connect(tmp_path / "quick.db") as db:
+        while db.execute("SELECT count(*) FROM captures").fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "a lone row was never committed"
+            time.sleep(0.05)
+    quick.close()

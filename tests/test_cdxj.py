@@ -105,3 +105,40 @@ def test_recovered_file_gets_its_cdxj(tmp_path):
     assert recovered.warc_file == dead
     lines = read_cdxj(cdxj_path(tmp_path / dead))
     assert [fields["url"] for _, _, fields in lines] == ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]
+
+
+def varied_exchanges() -> list[HttpExchange]:
+    """Every kind of response the crawl archives: pages, redirects, errors, binaries, odd headers."""
+    def make(url, status, headers, body, **extra):
+        return HttpExchange(url=url, method="GET", request_headers=[("Accept-Encoding", "gzip")],
+                            protocol="HTTP/1.1", status=status, response_headers=headers, body=body,
+                            fetched_at=MOMENT + timedelta(seconds=len(url)), **extra)
+    base = "http://127.0.0.1:9"
+    return [
+        exchange(f"{base}/articles/-/1", b"<p>one</p>"),
+        make(f"{base}/old", 301, [("Location", f"{base}/articles/-/1"), ("Content-Length", "0")], b""),
+        make(f"{base}/missing?q=a%20b&utm_source=x", 404, [("Content-Type", "TEXT/HTML;Charset=ISO-8859-1")],
+             b"<h1>not found</h1>"),
+        make(f"{base}/boom", 500, [("Content-Type", "text/plain")], b"error", reason="Oops"),
+        make(f"{base}/paper.pdf", 200, [("Content-Type", "application/pdf")], b"%PDF-1.4 \x00\x01\x02"),
+        make(f"{base}/no-type", 200, [], b"bare bytes"),
+        make(f"{base}/caf\u00e9", 200, [("Content-Type", "text/html"), ("X-Note", "d\u00e9j\u00e0 vu")], b"<p>e</p>"),
+        make(f"{base}/big", 200, [("Content-Type", "text/html")], b"<p>cut", extra_warc_headers={"WARC-Truncated": "length"}),
+        exchange(f"{base}/articles/-/1", b"<p>one</p>", MOMENT + timedelta(minutes=1)),  # a revisit
+    ]
+
+
+def test_cdxj_gathered_while_writing_is_what_reading_the_file_back_gives(tmp_path):
+    dedupe = DigestIndex(tmp_path / "digests.db")
+    writer = WarcFileWriter(tmp_path / "warc", prefix="t", cdxj=True, max_bytes=2000)  # rotates often
+    for item in varied_exchanges():
+        writer.write_exchange(item, metadata={"via": "seed"}, dedupe=dedupe)
+    writer.close()
+    dedupe.close()
+    assert len(writer.closed_files) > 2
+    types = set()
+    for name in writer.closed_files:
+        gathered = cdxj_path(tmp_path / "warc" / name).read_text()
+        assert gathered == write_cdxj(tmp_path / "warc" / name).read_text(), name
+        types.update(fields.get("mime") for _, _, fields in read_cdxj(cdxj_path(tmp_path / "warc" / name)))
+    assert {"text/html", "application/pdf", "warc/revisit"} <= types

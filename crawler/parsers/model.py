@@ -49,8 +49,12 @@ class Article:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {key: data[key] for key in ARTICLE_KEYS}
+        """The JSON fields, sharing no list or dict with the article (what `asdict` gives, a tenth as dear:
+        the crawl's parser processes run this for every page)."""
+        data = {key: getattr(self, key) for key in ARTICLE_KEYS}
+        data.update(authors=list(self.authors), categories=list(self.categories), date_source=dict(self.date_source),
+                    images=[asdict(image) for image in self.images])
+        return data
 
 
 @dataclass
