@@ -1,10 +1,10 @@
 """Index writes off the crawler's thread: a queue and one writer thread per index file.
 
 SQLite releases the GIL while it works, so the crawl keeps fetching while rows land. Captures and
-articles are written in the order they were queued; a transaction ends after `batch` rows or once its
-first row is `commit_seconds` old, so rows become visible to readers within about that time while each
-commit (and the full-text segment it writes) carries many rows. A run of articles queued together goes in
-as one batch (archive/bulk.py).
+articles are written in the order they were queued (the captures of a run before its articles); a
+transaction ends after `batch` rows or once its first row is `commit_seconds` old, so rows become visible
+to readers within about that time while each commit (and the full-text segment it writes) carries many
+rows, and the articles of a transaction go in together (archive/bulk.py).
 """
 
 from __future__ import annotations
@@ -95,10 +95,13 @@ class IndexWriter:
                 continue
             if not pending:
                 deadline = time.monotonic() + self.commit_seconds
-            if kind == "article":
-                pages, following = self._gather(job)
-                self._articles(index, pages)
-                pending += len(pages)
+            if kind in ("capture", "article"):
+                captures, pages, following = self._gather(job, deadline)
+                for capture in captures:
+                    self._apply(index, ("capture", capture))
+                if pages:
+                    self._articles(index, pages)
+                pending += len(captures) + len(pages)
             else:
                 self._apply(index, job)
                 pending += 1
@@ -108,18 +111,25 @@ class IndexWriter:
             job = following
         index.close()
 
-    def _gather(self, job) -> tuple[list, Any]:
-        """This article and those queued right behind it (up to a batch); also the first other job met."""
-        pages = [(job[1], job[2])]
-        while len(pages) < self.batch:
+    def _gather(self, job, deadline: float) -> tuple[list, list, Any]:
+        """Captures and articles from this job on, waiting for more until the transaction is due to commit
+        (its rows are invisible to readers until then anyway), so that many articles go into the index in
+        one statement (archive/bulk.py). Ends at a batch, at the deadline, or at any other job, which is
+        returned to be handled next."""
+        captures, pages = [], []
+        while True:
+            if job[0] == "capture":
+                captures.append(job[1])
+            else:
+                pages.append((job[1], job[2]))
+            if len(captures) + len(pages) >= self.batch:
+                return captures, pages, None
             try:
-                following = self._queue.get_nowait()
+                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                return pages, None
-            if following is _STOP or following[0] != "article":
-                return pages, following
-            pages.append((following[1], following[2]))
-        return pages, None
+                return captures, pages, None
+            if job is _STOP or job[0] not in ("capture", "article"):
+                return captures, pages, job
 
     def _apply(self, index: Index, job) -> None:
         kind = job[0]

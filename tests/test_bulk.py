@@ -73,6 +73,21 @@ def test_a_batch_stores_what_one_by_one_upserts_store(tmp_path):
     assert dump(tmp_path / "batch.db") == dump(tmp_path / "one.db")
 
 
+
+def test_new_articles_split_over_several_statements_are_stored_alike(tmp_path):
+    pages = [page(n, "2026-11-21T01:00:00Z", authors=("Aiko Sato", f"Writer {n}")) for n in range(1, 8)]
+    for name, write in (("one", lambda ix: [add_page(ix, *p) for p in pages]), ("batch", lambda ix: add_pages(ix, pages))):
+        index = Index(tmp_path / f"{name}.db")
+        index.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # two or three rows per INSERT
+        index.begin()
+        assert write(index) == ["new"] * 7
+        index.commit()
+        index.close()
+    assert dump(tmp_path / "batch.db") == dump(tmp_path / "one.db")
+    with sqlite3.connect(tmp_path / "batch.db") as db:
+        db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        assert db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'body'").fetchone()[0] == 7
+
 def test_the_writer_loses_only_the_bad_page_of_a_batch(tmp_path):
     writer = IndexWriter(tmp_path / "index.db", batch=50)
     bad = page(99, "2026-11-21T01:00:00Z")
