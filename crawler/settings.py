@@ -31,9 +31,9 @@ WARC_DEDUPE = True  # unchanged payloads of a URL already archived become revisi
 WARC_DRY_RUN = False  # benchmarks only: index as usual but write no WARC record (bench/crawl.py's baseline)
 # An index transaction holds at most INDEX_COMMIT_EVERY rows and at most INDEX_COMMIT_SECONDS of crawling,
 # and its articles go into the full-text index together. Committing whenever the writer's queue ran dry (a
-# few rows at a time) cost 8% of crawl throughput; 1,000 rows gained 3% more but held 45 MB more at the
-# peak of a 10k-article crawl. A killed crawl's uncommitted rows are in the WARC files, and the next run
-# indexes them before it starts (archive/catchup.py).
+# few rows at a time) cost 8% of crawl throughput; 1,000 rows held 20-35 MB more at the peak of a crawl
+# for no clear gain. A killed crawl's uncommitted rows are in the WARC files, and the next run indexes them
+# before it starts (archive/catchup.py).
 INDEX_COMMIT_EVERY = 200
 INDEX_COMMIT_SECONDS = 1.0
 PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)

@@ -76,7 +76,8 @@ def test_a_batch_stores_what_one_by_one_upserts_store(tmp_path):
 
 def test_new_articles_split_over_several_statements_are_stored_alike(tmp_path):
     pages = [page(n, "2026-11-21T01:00:00Z", authors=("Aiko Sato", f"Writer {n}")) for n in range(1, 8)]
-    for name, write in (("one", lambda ix: [add_page(ix, *p) for p in pages]), ("batch", lambda ix: add_pages(ix, pages))):
+    writes = (("one", lambda ix: [add_page(ix, *p) for p in pages]), ("batch", lambda ix: add_pages(ix, pages)))
+    for name, write in writes:
         index = Index(tmp_path / f"{name}.db")
         index.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # two or three rows per INSERT
         index.begin()

@@ -123,7 +123,8 @@ def varied_exchanges() -> list[HttpExchange]:
         make(f"{base}/paper.pdf", 200, [("Content-Type", "application/pdf")], b"%PDF-1.4 \x00\x01\x02"),
         make(f"{base}/no-type", 200, [], b"bare bytes"),
         make(f"{base}/caf\u00e9", 200, [("Content-Type", "text/html"), ("X-Note", "d\u00e9j\u00e0 vu")], b"<p>e</p>"),
-        make(f"{base}/big", 200, [("Content-Type", "text/html")], b"<p>cut", extra_warc_headers={"WARC-Truncated": "length"}),
+        make(f"{base}/big", 200, [("Content-Type", "text/html")], b"<p>cut",
+             extra_warc_headers={"WARC-Truncated": "length"}),
         exchange(f"{base}/articles/-/1", b"<p>one</p>", MOMENT + timedelta(minutes=1)),  # a revisit
     ]
 
