@@ -107,7 +107,7 @@ def _insert_rows(index: Index, table: str, columns: tuple[str, ...], rows: list[
     For `articles` this is what makes bulk loading fast: its insert trigger feeds the full-text index, and
     FTS5 indexes the rows of one statement together; run once per row, the same trigger made the whole
     insert about twice as slow (measured on the benchmark corpus, FTS alone: 2,900 vs 5,000+ documents/s;
-    the whole bulk path at 200k articles: 2,589-2,825 vs 1,800-2,200 articles/s).
+    the whole bulk path at 200k articles: 2,806 vs 1,800-2,200 articles/s).
     """
     per_statement = max(1, index.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns))
     row_marks = f"({', '.join('?' * len(columns))})"

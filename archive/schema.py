@@ -10,7 +10,7 @@ import sqlite3
 
 from archive import fulltext
 
-SCHEMA_VERSION = 3  # 3: the full-text index reads the body after the lead (archive/fulltext.py)
+SCHEMA_VERSION = 3  # 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
 
 TABLES = {
     "crawls": """
