@@ -96,9 +96,9 @@ class IndexWriter:
             if not pending:
                 deadline = time.monotonic() + self.commit_seconds
             if kind in ("capture", "article"):
-                captures, pages, following = self._gather(job, deadline)
-                for capture in captures:
-                    self._apply(index, ("capture", capture))
+                captures, pages, following = self._gather(job, deadline, self.batch - pending)
+                for capture_job in captures:
+                    self._apply(index, capture_job)
                 if pages:
                     self._articles(index, pages)
                 pending += len(captures) + len(pages)
@@ -111,18 +111,18 @@ class IndexWriter:
             job = following
         index.close()
 
-    def _gather(self, job, deadline: float) -> tuple[list, list, Any]:
+    def _gather(self, job, deadline: float, room: int) -> tuple[list, list, Any]:
         """Captures and articles from this job on, waiting for more until the transaction is due to commit
         (its rows are invisible to readers until then anyway), so that many articles go into the index in
-        one statement (archive/bulk.py). Ends at a batch, at the deadline, or at any other job, which is
-        returned to be handled next."""
+        one statement (archive/bulk.py). Ends when the transaction has no `room` left, at the deadline, or at
+        any other job, which is returned to be handled next."""
         captures, pages = [], []
         while True:
             if job[0] == "capture":
-                captures.append(job[1])
+                captures.append(job)
             else:
                 pages.append((job[1], job[2]))
-            if len(captures) + len(pages) >= self.batch:
+            if len(captures) + len(pages) >= room:
                 return captures, pages, None
             try:
                 job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
