@@ -23,6 +23,7 @@ from archive.index import Capture, Index
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+POLL_SECONDS = 0.05  # how often a transaction that is gathering rows looks for more
 
 
 class IndexWriter:
@@ -124,12 +125,23 @@ class IndexWriter:
                 pages.append((job[1], job[2]))
             if len(captures) + len(pages) >= room:
                 return captures, pages, None
-            try:
-                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+            job = self._next_by(deadline)
+            if job is None:
                 return captures, pages, None
             if job is _STOP or job[0] not in ("capture", "article"):
                 return captures, pages, job
+
+    def _next_by(self, deadline: float):
+        """The next job, or None at the deadline. Polls rather than blocks: a blocked `get` would wake this
+        thread, and take the GIL from the crawl, for every row queued (two per article page)."""
+        while True:
+            try:
+                return self._queue.get_nowait()
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                time.sleep(min(remaining, POLL_SECONDS))
 
     def _apply(self, index: Index, job) -> None:
         kind = job[0]

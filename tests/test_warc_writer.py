@@ -1,13 +1,16 @@
 """WARC writing: wire-faithful records that warcio reads back and whose digests verify."""
 
+import dataclasses
 import gzip
 import os
+import zlib
 from datetime import datetime, timezone
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_warc
-from archive.warc import HttpExchange, WarcFileWriter, read_response
+from archive.warc import HttpExchange, WarcFileWriter, decode_content, read_response
 
 BODY = "<html><head><title>Café</title></head><body>ok</body></html>".encode("utf-8")
 
@@ -69,6 +72,27 @@ def test_read_response_at_stored_offset_decodes_body(tmp_path):
     assert stored.body == b"<p>second</p>" and stored.raw_body != stored.body
 
 
+def test_each_record_is_one_gzip_member_that_zlib_inflates(tmp_path):
+    writer = WarcFileWriter(tmp_path)
+    plain = b"<html><body>" + b"<p>the same line, again and again</p>" * 400 + b"</body></html>"
+    identity = exchange(url="http://127.0.0.1:9/plain", headers=[("Content-Type", "text/html; charset=utf-8")])
+    writer.write_exchange(dataclasses.replace(identity, body=plain))
+    writer.write_exchange(exchange(url="http://127.0.0.1:9/gz"), metadata={"outlinks": "http://127.0.0.1:9/a"})
+    writer.close()
+    data = (tmp_path / writer.closed_files[0]).read_bytes()
+    members = []
+    while data:  # the standard library's zlib, member by member, as a CDXJ offset lookup reads them
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        members.append(inflater.decompress(data))
+        assert inflater.eof
+        data = inflater.unused_data
+    types = [m.split(b"\r\nWARC-Type: ", 1)[1].split(b"\r\n", 1)[0] for m in members]
+    assert types == [b"warcinfo", b"response", b"request", b"response", b"request", b"metadata"]
+    assert all(m.startswith(b"WARC/1.1\r\n") and m.endswith(b"\r\n\r\n") for m in members)
+    assert members[1].endswith(plain + b"\r\n\r\n")
+    assert len(data) == 0 and sum(map(len, members)) > 4 * (tmp_path / writer.closed_files[0]).stat().st_size
+
+
 def test_rotation_by_size_starts_each_file_with_warcinfo(tmp_path):
     writer = WarcFileWriter(tmp_path, max_bytes=1)
     names = {writer.write_exchange(exchange(url=f"http://127.0.0.1:9/{i}")).warc_file for i in range(3)}
@@ -106,3 +130,23 @@ def test_recover_open_file_cuts_partial_record_and_keeps_complete_ones(tmp_path)
     assert recovered.records_kept == 7 and recovered.bytes_cut == 37
     final = tmp_path / recovered.warc_file
     assert final.read_bytes() == complete and verify_warc(final).problems == []
+
+
+def test_decode_content_undoes_each_coding_and_refuses_bombs_and_garbage():
+    page = "<p>Café</p>".encode("utf-8") * 200
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    assert decode_content(gzip.compress(page), "gzip") == page
+    assert decode_content(zlib.compress(page), "deflate") == page
+    assert decode_content(raw_deflate.compress(page) + raw_deflate.flush(), "Deflate") == page  # as IIS sends
+    assert decode_content(gzip.compress(zlib.compress(page)), "deflate, gzip") == page  # applied in order
+    assert decode_content(page, None) == page == decode_content(page, "identity")
+    with pytest.raises(ValueError, match="inflates to more than 1,000 bytes"):
+        decode_content(gzip.compress(page), "gzip", max_size=1000)
+    with pytest.raises(zlib.error):
+        decode_content(b"\x1f\x8b\x08garbage", "gzip")
+    with pytest.raises(ValueError, match="unknown Content-Encoding 'lzma'"):
+        decode_content(page, "lzma")
+    cut = gzip.compress(page)[:60]
+    recovered = decode_content(cut, "gzip")  # as much of the page as was sent, as zlib reads it
+    assert recovered == zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(cut)
+    assert recovered and page.startswith(recovered)
