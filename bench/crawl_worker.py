@@ -28,7 +28,7 @@ class BareSpider(scrapy.Spider):
 
     name = "bare"
     custom_settings = {"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}, "ROBOTSTXT_OBEY": False,
-                       "DOWNLOAD_HANDLERS": {}}
+                       "DOWNLOAD_HANDLERS": {}, "SCHEDULER": "scrapy.core.scheduler.Scheduler"}
 
     def __init__(self, urls: list[str], **kwargs):
         super().__init__(**kwargs)

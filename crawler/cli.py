@@ -80,7 +80,7 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides["NEWSARCHIVE_PROGRESS"] = sys.stderr.isatty() and not quiet
     overrides.update(_parse_pairs(settings, "NAME"))
     if max_pages:
-        overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
+        overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
     from crawler.locks import SiteBusy, site_locks
 
     try:

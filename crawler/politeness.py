@@ -147,8 +147,11 @@ class PolitenessMiddleware:
                 logger.info("robots.txt of %s asks Crawl-delay %.1fs; obeying", host, state.crawl_delay)
                 self.crawler.stats.set_value(f"politeness/crawl_delay/{host}", state.crawl_delay)
         _, slot = self._slot(request)
-        if slot is not None and state.crawl_delay and slot.delay < state.crawl_delay:
-            slot.delay = state.crawl_delay  # AutoThrottle may have lowered it: never below Crawl-delay
+        if slot is not None and state.crawl_delay:
+            # Crawl-delay is a minimum: Scrapy would wait a random 0.5-1.5x of the slot's delay, and
+            # AutoThrottle may have lowered the delay itself.
+            slot.jitter = 0.0
+            slot.delay = max(slot.delay, state.crawl_delay)
         return None
 
     def process_response(self, request: Request, response: Response):

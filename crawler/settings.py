@@ -7,7 +7,7 @@ AutoThrottle). The mirror, demo and tests switch delays off through settings, ne
 import os
 
 from crawler.parsepool import default_processes
-from crawler.runinfo import new_crawl_id
+from crawler.runinfo import new_crawl_id, user_agent
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -40,7 +40,7 @@ PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = i
 
 # -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = f"newsarchive/0.1 (+{NEWSARCHIVE_CONTACT_URL})"
+USER_AGENT = user_agent(NEWSARCHIVE_CONTACT_URL)  # follows NEWSARCHIVE_CONTACT_URL unless set itself
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -83,6 +83,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.ParserDecodedCompression": 590,
 }
+SCHEDULER = "crawler.budget.PageBudgetScheduler"  # Scrapy's, bounded by NEWSARCHIVE_MAX_PAGES (--max-pages)
+NEWSARCHIVE_MAX_PAGES = 0  # 0 = no bound
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,
 }

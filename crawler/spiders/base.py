@@ -20,7 +20,7 @@ from crawler import signals as na_signals
 from crawler.failures import classify_failure
 from crawler.parsepool import parse_async
 from archive.index import default_db_path
-from crawler.runinfo import data_dir
+from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
 from crawler.urls import canonicalize, same_origin
@@ -60,6 +60,11 @@ class ArchiveSpider(scrapy.Spider):
         self.article_requests = 0
         self.requested_articles: set[str] = set()  # asked for in this run: listings repeat articles
         self.held: dict[str, Held] = {}
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        derive_user_agent(settings)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

@@ -75,7 +75,10 @@ class KyodoSpider(ArchiveSpider):
         """A request for an article page, or None when the window, the bound or the index says no."""
         if url in self.requested_articles:  # a feed, a sitemap and listings name the same articles
             return None
-        if not self.window.contains(published or changed_at) or not self.may_request_article():
+        # A change date (sitemap lastmod) comes on or after publication: it can show an article is older than
+        # --since, never that it is newer than --until (an article of the window may have been edited since).
+        if not self.window.contains(published) or self.window.older_than_window(changed_at) \
+                or not self.may_request_article():
             return None
         if not self.wants_article(url, changed_at):
             return None
@@ -112,7 +115,7 @@ class KyodoSpider(ArchiveSpider):
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
             return
-        new, dated, older = 0, 0, 0
+        new, dated, older, newer = 0, 0, 0, 0
         for entry in listing.entries:
             url = article_url(self.url(urljoin(response.url, entry.href)))
             if not url:
@@ -121,6 +124,9 @@ class KyodoSpider(ArchiveSpider):
             dated += published is not None
             if self.window.older_than_window(published):
                 older += 1
+                continue
+            if self.window.newer_than_window(published):  # --until is further down the listing
+                newer += 1
                 continue
             if url in self.requested_articles:  # on another section's listing too: new to the index all the same
                 new += 1
@@ -131,8 +137,9 @@ class KyodoSpider(ArchiveSpider):
             if request is not None:
                 new += 1
                 yield request
-        # Stop paginating once a page held nothing new (incremental runs), or is wholly past --since.
-        if new == 0 and not (self.refresh or self.walk_all):
+        # Stop paginating once a page held nothing new (incremental runs), or is wholly past --since; a page
+        # wholly after --until leads on to the window.
+        if new == 0 and not newer and not (self.refresh or self.walk_all):
             return
         if dated and older == dated:
             return

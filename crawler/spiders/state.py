@@ -69,6 +69,9 @@ class Window:
     def older_than_window(self, moment: datetime | None) -> bool:
         return moment is not None and self.since is not None and moment < self.since
 
+    def newer_than_window(self, moment: datetime | None) -> bool:
+        return moment is not None and self.until is not None and moment > self.until
+
 
 def _bound(value: str | None, start: bool) -> datetime | None:
     if not value:
