@@ -44,10 +44,10 @@ def _crawl(mirror: Mirror, data_dir: Path, *extra: str) -> int:
     return result.returncode
 
 
-def _last_crawl_urls(data_dir: Path) -> list[str]:
+def _last_crawl_captures(data_dir: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(default_db_path(data_dir)) as db:
         row = db.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()
-        return [u for (u,) in db.execute("SELECT url FROM captures WHERE crawl_id = ?", [row[0]])]
+        return db.execute("SELECT url, status FROM captures WHERE crawl_id = ?", [row[0]]).fetchall()
 
 
 def run_demo(data_dir: Path, articles: int = 25) -> int:
@@ -69,11 +69,15 @@ def run_demo(data_dir: Path, articles: int = 25) -> int:
         status = status or _crawl(mirror, data_dir, "--discover", "feed,listings,sitemap")
         truth = {t["url"] for site in SITES for t in mirror.truth(site)}
 
-    fetched = _last_crawl_urls(data_dir)
+    captures = _last_crawl_captures(data_dir)
+    fetched = [u for u, _ in captures]
     fetched_articles = [u for u in fetched if u in truth]
     changed = {e[1]["url"] for e in edited.values()}
+    not_modified = sum(status == 304 for _, status in captures)
+    unchanged = f" ({not_modified} unchanged: 304 Not Modified, read from the first pass's records)" \
+        if not_modified else ""
     click.echo(f"   second pass fetched {len(fetched)} pages: {len(fetched) - len(fetched_articles)} listings, "
-               f"feeds and sitemaps; {len(set(fetched_articles) - changed)} new articles; "
+               f"feeds and sitemaps{unchanged}; {len(set(fetched_articles) - changed)} new articles; "
                f"{len(set(fetched_articles) & changed)} edited; every other article was already held")
     for site, (old, new) in edited.items():
         click.echo(f"   edit seen on {site}: {old!r}\n{'':>21}-> {new['title']!r}  "

@@ -77,6 +77,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
     # and every response before redirects, retries or HTTP-error filtering act on it.
     "crawler.middlewares.WarcCaptureMiddleware": 950,
+    # Below the capture: its conditions are archived with the request, and a 304 is archived as it came
+    # before it is handed on as the earlier 200 it confirmed (decompressed by 590 like any other).
+    "crawler.conditional.ConditionalRequests": 900,
     # Between RetryMiddleware (550) and RedirectMiddleware (600): sees 429/503 before a retry is scheduled.
     "crawler.politeness.PolitenessMiddleware": 560,
     # Scrapy's own, except that article pages are decompressed in the parser process, off the reactor thread.

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.mirror import Mirror
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.mirror import FaultPlan, Mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
@@ -69,3 +71,41 @@ def test_gated_articles_are_retried_only_when_asked(tmp_path):
         assert not {u for u in last_crawl_urls(tmp_path) if "/articles/-/" in u}
         crawl(mirror, tmp_path, "--retry-gated", sites=("kyodo",))
         assert {u for u in last_crawl_urls(tmp_path) if "/articles/-/" in u} == gated
+
+
+def test_unchanged_listings_answer_304_and_are_read_again_from_the_archive(tmp_path):
+    faults = FaultPlan(rate=0.2, seed=3, kinds=("500",), times=1, sites=("kyodo",))
+    with Mirror(articles=20, seed=8, faults=faults) as mirror:
+        failing = set(mirror.planned_faults("kyodo"))
+        crawl(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=("kyodo",))  # those articles fail this run
+        first = {u for u, s in captures(tmp_path, last=True) if s == 200}
+        crawl(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=("kyodo",))
+        truth = {t["url"] for t in mirror.truth("kyodo")}
+    second = captures(tmp_path, last=True)
+    listings = [(u, s) for u, s in second if "/list/" in u]
+    assert failing and not failing & first
+    assert listings and all(status == 304 for _, status in listings), listings
+    # Read again from the first run's records, the unchanged listings still lead to what that run missed.
+    assert {u for u, s in second if "/articles/-/" in u} == failing
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        assert {u for (u,) in db.execute("SELECT url FROM articles")} == truth
+    requests = conditions_sent(tmp_path)
+    assert {u for u, _ in listings} <= set(requests) and all(requests[u].startswith('"') for u, _ in listings)
+
+
+def captures(data: Path, last: bool) -> list[tuple[str, int]]:
+    with sqlite3.connect(data / "index.db") as db:
+        crawl_id = db.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()[0]
+        return db.execute("SELECT url, status FROM captures WHERE crawl_id = ? ORDER BY id", [crawl_id]).fetchall()
+
+
+def conditions_sent(data: Path) -> dict[str, str]:
+    """URL -> the If-None-Match its archived request record carries."""
+    sent = {}
+    for path in (data / "warc").glob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "request" and record.http_headers.get_header("If-None-Match"):
+                    sent[record.rec_headers.get_header("WARC-Target-URI")] = \
+                        record.http_headers.get_header("If-None-Match")
+    return sent

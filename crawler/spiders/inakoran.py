@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
 
@@ -38,7 +39,8 @@ class InakoranSpider(ArchiveSpider):
                              meta={"discovery": {"source": "robots"}}, dont_filter=True)
         for path in START_PATHS:
             yield scrapy.Request(self.url(path), callback=self.parse_page, errback=self.on_error,
-                                 cb_kwargs={"hops": 0}, meta={"discovery": {"source": "home"}})
+                                 cb_kwargs={"hops": 0},
+                                 meta={"discovery": {"source": "home"}, CONDITIONAL_META_KEY: True})
 
     def parse_robots(self, response):
         if response.status != 200:
@@ -49,7 +51,8 @@ class InakoranSpider(ArchiveSpider):
                 url = self.url(value.strip())
                 if self.is_same_site(url):
                     yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                         meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+                                         meta={"discovery": {"source": "sitemap-index", "via": response.url},
+                                               CONDITIONAL_META_KEY: True})
 
     def parse_sitemap(self, response):
         sitemap = self.read_sitemap(response)
@@ -61,7 +64,8 @@ class InakoranSpider(ArchiveSpider):
                 continue
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                     meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+                                     meta={"discovery": {"source": "sitemap-index", "via": response.url},
+                                           CONDITIONAL_META_KEY: True})
                 continue
             lastmod = parse_time(entry.get("lastmod"))
             if self.window.older_than_window(lastmod) or not self.may_request_article():
@@ -88,7 +92,8 @@ class InakoranSpider(ArchiveSpider):
             url = self.url(response.urljoin(href))
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
-                                     meta={"discovery": {"source": "feed-index", "via": response.url}})
+                                     meta={"discovery": {"source": "feed-index", "via": response.url},
+                                           CONDITIONAL_META_KEY: True})
         for link in self.link_extractor.extract_links(response):
             url = self.url(link.url)
             path = urlsplit(url).path
@@ -104,7 +109,8 @@ class InakoranSpider(ArchiveSpider):
                 return
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
                                  meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
-                                                     "hops": next_hops}})
+                                                     "hops": next_hops},
+                                       CONDITIONAL_META_KEY: next_hops == hops})
 
     def parse_feed(self, response):
         if response.status != 200:

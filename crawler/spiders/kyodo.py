@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 
+from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.middlewares import PARSER_DECODES_META_KEY
 from crawler.parsepool import in_parser
 from crawler.spiders.base import ArchiveSpider, content_encoding
@@ -60,15 +61,16 @@ class KyodoSpider(ArchiveSpider):
             yield request
         if "feed" in self.discover:
             yield scrapy.Request(self.url(FEED_PATH), callback=self.parse_feed, errback=self.on_error,
-                                 meta={"discovery": {"source": "feed-index"}})
+                                 meta={"discovery": {"source": "feed-index"}, CONDITIONAL_META_KEY: True})
         if "listings" in self.discover:
             for path in LISTING_PATHS:
                 yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error,
                                      cb_kwargs={"page": 1}, meta={"discovery": {"source": "listing-index"},
+                                                                  CONDITIONAL_META_KEY: True,
                                                                   PARSER_DECODES_META_KEY: True})
         if "sitemap" in self.discover:
             yield scrapy.Request(self.url(SITEMAP_PATH), callback=self.parse_sitemap, errback=self.on_error,
-                                 meta={"discovery": {"source": "sitemap-index"}})
+                                 meta={"discovery": {"source": "sitemap-index"}, CONDITIONAL_META_KEY: True})
 
     def article_request(self, url: str, discovery: dict, published: datetime | None = None,
                         changed_at: datetime | None = None):
@@ -151,6 +153,7 @@ class KyodoSpider(ArchiveSpider):
             next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
         yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
                              cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"},
+                                                                 CONDITIONAL_META_KEY: True,
                                                                  PARSER_DECODES_META_KEY: True})
 
     def parse_sitemap(self, response):
@@ -165,7 +168,8 @@ class KyodoSpider(ArchiveSpider):
                 if year and not self._year_in_window(int(year.group(1))):
                     continue
                 yield scrapy.Request(self.url(loc), callback=self.parse_sitemap, errback=self.on_error,
-                                     meta={"discovery": {"source": "sitemap-index", "via": response.url}})
+                                     meta={"discovery": {"source": "sitemap-index", "via": response.url},
+                                           CONDITIONAL_META_KEY: True})
                 continue
             url = article_url(self.url(loc))
             if not url or self.window.older_than_window(lastmod):

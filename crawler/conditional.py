@@ -1,0 +1,114 @@
+"""Conditional requests for the pages every run fetches again: listings, feeds, sitemaps.
+
+A request whose meta says `conditional` carries If-None-Match / If-Modified-Since from the last full (200)
+capture of its URL in the archive. A 304 answer is archived as it came (WARC_CAPTURE sits closer to the
+downloader), then handed on as that earlier 200 response, read back from its WARC record: the spider reads
+the page as it was, so an article that a previous run failed to fetch is still found on an unchanged
+listing. If the record cannot be read, the page is fetched again without conditions.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.http import Headers
+
+from archive.index import default_db_path
+from archive.warc import StoredResponse, read_response
+from crawler.runinfo import data_dir
+
+logger = logging.getLogger(__name__)
+
+CONDITIONAL_META_KEY = "conditional"  # set by the spiders on listing, feed and sitemap requests
+_ORIGINAL_META_KEY = "conditional_original"  # (WARC path, offset) of the capture the conditions came from
+_CONDITION_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
+class ConditionalRequests:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        data = Path(data_dir(crawler.settings))
+        self.db_path = default_db_path(data)
+        self.warc_dir = data / "warc"
+        self._conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def _last_full_capture(self, url: str) -> tuple[Path, int] | None:
+        if self._conn is None:
+            if not self.db_path.exists():
+                return None
+            self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=60,
+                                         check_same_thread=False)
+        try:
+            row = self._conn.execute(
+                "SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200 "
+                "AND record_type = 'response' ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
+        except sqlite3.Error:  # an index being created by this very crawl, or an old one: no conditions
+            return None
+        return (self.warc_dir / row[0], row[1]) if row else None
+
+    def process_request(self, request):
+        if not request.meta.get(CONDITIONAL_META_KEY) or _ORIGINAL_META_KEY in request.meta:
+            return None
+        original = self._last_full_capture(request.url)
+        if original is None:
+            return None
+        try:
+            stored = read_response(*original)
+        except (OSError, ValueError) as exc:
+            logger.info("no conditions for %s: its last capture is unreadable (%s)", request.url, exc)
+            return None
+        validators = {name.lower(): value for name, value in stored.headers}
+        if validators.get("etag"):
+            request.headers[b"If-None-Match"] = validators["etag"]
+        if validators.get("last-modified"):
+            request.headers[b"If-Modified-Since"] = validators["last-modified"]
+        if any(name in request.headers for name in _CONDITION_HEADERS):
+            request.meta[_ORIGINAL_META_KEY] = original
+        return None
+
+    def process_response(self, request, response):
+        original = request.meta.get(_ORIGINAL_META_KEY)
+        if response.status != 304 or original is None:
+            return response
+        stats = self.crawler.stats
+        try:
+            stored = read_response(*original)
+        except (OSError, ValueError) as exc:
+            stats.inc_value("newsarchive/not_modified_unreadable")
+            logger.warning("%s: not modified, but its last capture is unreadable (%s); fetching it again",
+                           request.url, exc)
+            return _unconditional(request)
+        stats.inc_value("newsarchive/not_modified")
+        return _as_stored(response, stored)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _as_stored(response, stored: StoredResponse):
+    """The 304 answer as the 200 it confirmed: that capture's headers and body, still Content-Encoded."""
+    headers = Headers()
+    for name, value in stored.headers:
+        headers.appendlist(name, value)
+    return response.replace(status=200, headers=headers, body=stored.raw_body,
+                            flags=[*response.flags, "not-modified"])
+
+
+def _unconditional(request):
+    retry = request.replace(dont_filter=True)
+    for name in _CONDITION_HEADERS:
+        retry.headers.pop(name, None)
+    retry.meta.pop(_ORIGINAL_META_KEY, None)
+    retry.meta[CONDITIONAL_META_KEY] = False
+    return retry
