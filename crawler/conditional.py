@@ -1,6 +1,6 @@
 """Conditional requests for the pages every run fetches again: listings, feeds, sitemaps.
 
-A request whose meta says `conditional` carries If-None-Match / If-Modified-Since from the last full (200)
+A request whose meta says `conditional` (and whose URL the index does not hold as an article) carries If-None-Match / If-Modified-Since from the last full (200)
 capture of its URL in the archive. A 304 answer is archived as it came (WARC_CAPTURE sits closer to the
 downloader), then handed on as that earlier 200 response, read back from its WARC record: the spider reads
 the page as it was, so an article that a previous run failed to fetch is still found on an unchanged
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 CONDITIONAL_META_KEY = "conditional"  # set by the spiders on listing, feed and sitemap requests
 _ORIGINAL_META_KEY = "conditional_original"  # (WARC path, offset) of the capture the conditions came from
 _CONDITION_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+NOT_MODIFIED_FLAG = "not-modified"  # on a 304 handed on as the earlier 200: never indexed (base.extract)
 
 
 class ConditionalRequests:
@@ -48,9 +49,12 @@ class ConditionalRequests:
             self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=60,
                                          check_same_thread=False)
         try:
+            # Never for an article: a page the index holds as one is fetched for its text (--refresh, a newer
+            # lastmod), and an index row must point at a record holding that text, not at a 304.
             row = self._conn.execute(
-                "SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200 "
-                "AND record_type = 'response' ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
+                "SELECT warc_file, warc_offset FROM captures c WHERE url = ? AND status = 200 "
+                "AND record_type = 'response' AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url) "
+                "ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
         except sqlite3.Error:  # an index being created by this very crawl, or an old one: no conditions
             return None
         return (self.warc_dir / row[0], row[1]) if row else None
@@ -102,7 +106,7 @@ def _as_stored(response, stored: StoredResponse):
     for name, value in stored.headers:
         headers.appendlist(name, value)
     return response.replace(status=200, headers=headers, body=stored.raw_body,
-                            flags=[*response.flags, "not-modified"])
+                            flags=[*response.flags, NOT_MODIFIED_FLAG])
 
 
 def _unconditional(request):

@@ -14,6 +14,7 @@ from scrapy.http import Response
 
 from archive.index import Capture
 from archive.warc import warc_date_to_datetime
+from crawler.conditional import NOT_MODIFIED_FLAG
 from crawler.download import MAXSIZE_FLAG
 from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
@@ -198,6 +199,9 @@ class ArchiveSpider(scrapy.Spider):
                 self.record_failure(response.url, "connection", detail=(
                     f"connection closed after {len(response.body):,} bytes of a body of "
                     f"{(response.headers.get(b'Content-Length') or b'?').decode('latin-1')}"))
+            return
+        if NOT_MODIFIED_FLAG in response.flags:  # its text is in an earlier record: an index row must point there
+            self.crawler.stats.inc_value("newsarchive/not_modified_not_parsed")
             return
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)

@@ -2,7 +2,9 @@
 
 Inakoran's URL scheme is unknown, so nothing here depends on a guessed article pattern: every same-site
 HTML page within MAX_HOPS link hops is fetched and the parser decides what is an article. Pagination
-links do not count as a hop, so deep section archives stay reachable.
+links do not count as a hop, so deep section archives stay reachable. Every request may be conditional
+(crawler/conditional.py), as the spider cannot tell a section page from an article by its URL; no
+conditions are added for a URL the index holds as an article.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ class InakoranSpider(ArchiveSpider):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta={"discovery": {"source": "sitemap", "via": response.url,
-                                                     "sitemapLastmod": entry.get("lastmod")}})
+                                                     "sitemapLastmod": entry.get("lastmod")},
+                                       CONDITIONAL_META_KEY: True})
 
     def feed_links(self, response) -> list[str]:
         return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
@@ -110,7 +113,7 @@ class InakoranSpider(ArchiveSpider):
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
                                  meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
                                                      "hops": next_hops},
-                                       CONDITIONAL_META_KEY: next_hops == hops})
+                                       CONDITIONAL_META_KEY: True})  # never for an article (conditional.py)
 
     def parse_feed(self, response):
         if response.status != 200:
@@ -129,4 +132,5 @@ class InakoranSpider(ArchiveSpider):
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta={"discovery": {"source": "feed", "via": response.url, "feedItemDate": date_text,
                                                      "feedItemTitle": (item.xpath("title/text()").get() or "").strip(),
-                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()}})
+                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()},
+                                       CONDITIONAL_META_KEY: True})
