@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 
 from archive.index import default_db_path
 from archive.warc import StoredResponse, read_response
@@ -105,8 +106,12 @@ def _as_stored(response, stored: StoredResponse):
     headers = Headers()
     for name, value in stored.headers:
         headers.appendlist(name, value)
-    return response.replace(status=200, headers=headers, body=stored.raw_body,
-                            flags=[*response.flags, NOT_MODIFIED_FLAG])
+    # A new response of the class those headers call for: the 304's (a bodiless plain Response, or a text one
+    # with an encoding of its own) would not do.
+    cls = responsetypes.from_args(headers=headers, url=response.url, body=stored.raw_body)
+    return cls(url=response.url, status=200, headers=headers, body=stored.raw_body, request=response.request,
+               flags=[*response.flags, NOT_MODIFIED_FLAG], certificate=response.certificate,
+               ip_address=response.ip_address, protocol=response.protocol)
 
 
 def _unconditional(request):

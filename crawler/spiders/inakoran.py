@@ -2,9 +2,10 @@
 
 Inakoran's URL scheme is unknown, so nothing here depends on a guessed article pattern: every same-site
 HTML page within MAX_HOPS link hops is fetched and the parser decides what is an article. Pagination
-links do not count as a hop, so deep section archives stay reachable. Every request may be conditional
-(crawler/conditional.py), as the spider cannot tell a section page from an article by its URL; no
-conditions are added for a URL the index holds as an article.
+links do not count as a hop, so deep section archives stay reachable. Requests are conditional
+(crawler/conditional.py) only where the URL says what the page is: the home page, sitemaps, feeds and
+pagination. A page reached by a plain link may be an article that an earlier run archived but did not
+index (a killed crawl): answered with a 304, it would never be parsed.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ class InakoranSpider(ArchiveSpider):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta={"discovery": {"source": "sitemap", "via": response.url,
-                                                     "sitemapLastmod": entry.get("lastmod")},
-                                       CONDITIONAL_META_KEY: True})
+                                                     "sitemapLastmod": entry.get("lastmod")}})
 
     def feed_links(self, response) -> list[str]:
         return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
@@ -113,7 +113,7 @@ class InakoranSpider(ArchiveSpider):
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
                                  meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
                                                      "hops": next_hops},
-                                       CONDITIONAL_META_KEY: True})  # never for an article (conditional.py)
+                                       CONDITIONAL_META_KEY: next_hops == hops})
 
     def parse_feed(self, response):
         if response.status != 200:
@@ -132,5 +132,4 @@ class InakoranSpider(ArchiveSpider):
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta={"discovery": {"source": "feed", "via": response.url, "feedItemDate": date_text,
                                                      "feedItemTitle": (item.xpath("title/text()").get() or "").strip(),
-                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()},
-                                       CONDITIONAL_META_KEY: True})
+                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()}})
