@@ -1,10 +1,11 @@
 """Conditional requests for the pages every run fetches again: listings, feeds, sitemaps.
 
-A request whose meta says `conditional` (and whose URL the index does not hold as an article) carries If-None-Match / If-Modified-Since from the last full (200)
-capture of its URL in the archive. A 304 answer is archived as it came (WARC_CAPTURE sits closer to the
-downloader), then handed on as that earlier 200 response, read back from its WARC record: the spider reads
-the page as it was, so an article that a previous run failed to fetch is still found on an unchanged
-listing. If the record cannot be read, the page is fetched again without conditions.
+A request whose meta says `conditional` (and whose URL the index does not hold as an article) carries
+If-None-Match / If-Modified-Since from the last full (200) capture of its URL in the archive. A 304 answer
+is archived as it came (the capture middleware sits closer to the downloader), then handed on as that
+earlier 200 response, read back from its WARC record: the spider reads the page as it was, so an article
+that a previous run failed to fetch is still found on an unchanged listing. If the record cannot be read,
+the page is fetched again without conditions.
 """
 
 from __future__ import annotations
