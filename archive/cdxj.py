@@ -9,7 +9,9 @@ Which records get a line: response, revisit, resource and metadata (a resource o
 records get no line: a request line carries the same url key and timestamp as its response and sorts
 before it, and pywb, given such an index, picks the request record and fails the replay (HTTP 500, checked
 with pywb 2.10). The request is still reachable: it follows its response and names it in
-`WARC-Concurrent-To`.
+`WARC-Concurrent-To`. A 304 response (the answer to a conditional request, crawler/conditional.py) gets no
+line either: pywb replays such a record as an empty 304 rather than skipping to the capture it confirmed,
+and the Internet Archive's CDX-Writer leaves 304s out for the same reason.
 """
 
 from __future__ import annotations
@@ -23,17 +25,24 @@ from cdxj_indexer.main import CDXJIndexer
 
 INDEXED_TYPES = ("response", "revisit", "resource", "metadata")
 SKIPPED_CONTENT_TYPE = "application/warc-fields"
+NOT_MODIFIED = "304"
 
 
 class _Indexer(CDXJIndexer):
     # Decided here, not by CDXJIndexer.DEFAULT_RECORDS: importing py-wacz appends "warcinfo" to that
     # class-level list, which would change this index depending on what else the process imported.
     def filter_record(self, record):
-        if record.rec_type not in INDEXED_TYPES:
-            return False
-        if record.rec_type in ("resource", "metadata"):
-            return record.rec_headers.get_header("Content-Type") != SKIPPED_CONTENT_TYPE
-        return True
+        status = record.http_headers.get_statuscode() if record.http_headers is not None else None
+        return gets_a_line(record.rec_type, record.rec_headers.get_header("Content-Type"), status)
+
+
+def gets_a_line(rec_type: str, content_type: str | None, status: str | None) -> bool:
+    """Whether a record of this WARC type, WARC Content-Type and HTTP status gets a CDXJ line."""
+    if rec_type not in INDEXED_TYPES:
+        return False
+    if rec_type in ("resource", "metadata"):
+        return content_type != SKIPPED_CONTENT_TYPE
+    return not (rec_type == "response" and status == NOT_MODIFIED)
 
 
 def cdxj_path(warc_path: str | os.PathLike) -> Path:

@@ -37,6 +37,7 @@ class RecordRef:
     payload_digest: str | None
     content_type: str | None
     refers_to: str | None = None
+    status: str | None = None  # HTTP status of a response or revisit record
 
 
 @dataclass
@@ -88,7 +89,8 @@ def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None =
                     registry[record_id] = RecordRef(
                         name, offset, records.get_record_length(), rec_type,
                         headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
-                        headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"))
+                        headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"),
+                        record.http_headers.get_statuscode() if record.http_headers else None)
             if report.records and end != size:
                 report.problems.append(f"file has {size - end} bytes after the last complete record (truncated?)")
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
@@ -150,7 +152,8 @@ def build_registry(warc_dir: str | os.PathLike, names: set[str] | None = None) -
                 registry[headers.get_header("WARC-Record-ID")] = RecordRef(
                     path.name, offset, records.get_record_length(), record.rec_type,
                     headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
-                    headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"))
+                    headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"),
+                    record.http_headers.get_statuscode() if record.http_headers else None)
     return registry
 
 
@@ -250,7 +253,7 @@ class ArchiveReport:
 
 def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
     """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db."""
-    from archive.cdxj import INDEXED_TYPES, SKIPPED_CONTENT_TYPE, cdxj_path, read_cdxj
+    from archive.cdxj import cdxj_path, gets_a_line, read_cdxj
 
     data_dir = Path(data_dir)
     warc_dir = data_dir / "warc"
@@ -282,8 +285,7 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
             continue
         report.cdxj_files += 1
         expected = {(ref.offset, ref.length, ref.url) for ref in refs.values()
-                    if ref.rec_type in INDEXED_TYPES and not (ref.rec_type in ("resource", "metadata")
-                                                              and ref.content_type == SKIPPED_CONTENT_TYPE)}
+                    if gets_a_line(ref.rec_type, ref.content_type, ref.status)}
         try:
             lines = {(f.get("offset"), f.get("length"), f.get("url")) for _, _, f in read_cdxj(cdxj)}
         except (ValueError, KeyError) as exc:

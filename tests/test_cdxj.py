@@ -126,6 +126,7 @@ def varied_exchanges() -> list[HttpExchange]:
         make(f"{base}/big", 200, [("Content-Type", "text/html")], b"<p>cut",
              extra_warc_headers={"WARC-Truncated": "length"}),
         exchange(f"{base}/articles/-/1", b"<p>one</p>", MOMENT + timedelta(minutes=1)),  # a revisit
+        make(f"{base}/list/news", 304, [("ETag", '"v1"')], b""),  # answers a conditional request: no line
     ]
 
 
@@ -143,3 +144,6 @@ def test_cdxj_gathered_while_writing_is_what_reading_the_file_back_gives(tmp_pat
         assert gathered == write_cdxj(tmp_path / "warc" / name).read_text(), name
         types.update(fields.get("mime") for _, _, fields in read_cdxj(cdxj_path(tmp_path / "warc" / name)))
     assert {"text/html", "application/pdf", "warc/revisit"} <= types
+    statuses = {fields.get("status") for name in writer.closed_files
+                for _, _, fields in read_cdxj(cdxj_path(tmp_path / "warc" / name))}
+    assert {"200", "301", "404", "500"} <= statuses and "304" not in statuses
