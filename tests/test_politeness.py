@@ -96,8 +96,8 @@ def test_user_agent_names_the_project_and_the_contact_setting(tmp_path):
 
 def test_a_failing_host_trips_the_circuit_breaker_and_every_refusal_is_recorded(tmp_path):
     with Site("User-agent: *\nDisallow:\n", pages=30, status=503) as site:
-        # A small delay paces the crawl as a real one is paced (the breaker counts a failure when its
-        # response comes back through the middlewares; with no delay at all a few more are already sent).
+        # A small delay paces the crawl as a real one is paced. With none at all, Scrapy hands all 16
+        # requests (CONCURRENT_REQUESTS) to the downloader before the first failure comes back.
         result = crawl(site, tmp_path, "-s", "CIRCUIT_BREAKER_FAILURES=3", "-s", "RETRY_TIMES=0",
                        "-s", "DOWNLOAD_DELAY=0.05", "-s", "BACKOFF_MAX_DELAY=0.1")
     assert result.returncode == 0, result.stderr[-2000:]  # the site answered (its home page): not an outage
