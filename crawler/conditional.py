@@ -1,11 +1,11 @@
 """Conditional requests for the pages every run fetches again: listings, feeds, sitemaps.
 
-A request whose meta says `conditional` (and whose URL the index does not hold as an article) carries
-If-None-Match / If-Modified-Since from the last full (200) capture of its URL in the archive. A 304 answer
-is archived as it came (the capture middleware sits closer to the downloader), then handed on as that
-earlier 200 response, read back from its WARC record: the spider reads the page as it was, so an article
-that a previous run failed to fetch is still found on an unchanged listing. If the record cannot be read,
-the page is fetched again without conditions.
+A request whose meta says `conditional` carries If-None-Match / If-Modified-Since from the last full (200)
+capture of its URL in the archive, read once when the request goes out. A 304 answer is archived as it came
+(the capture middleware sits closer to the downloader), then handed on as that earlier 200 response: the
+spider reads the page as it was, so an article that a previous run failed to fetch is still found on an
+unchanged listing. A page whose last capture cannot be read is fetched without conditions. A 304 page is
+never indexed (spiders.base.ArchiveSpider.extract): an index row must point at the record holding the text.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from crawler.runinfo import data_dir
 logger = logging.getLogger(__name__)
 
 CONDITIONAL_META_KEY = "conditional"  # set by the spiders on listing, feed and sitemap requests
-_ORIGINAL_META_KEY = "conditional_original"  # (WARC path, offset) of the capture the conditions came from
-_CONDITION_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+_ORIGINAL_META_KEY = "conditional_original"  # the StoredResponse the conditions came from
 NOT_MODIFIED_FLAG = "not-modified"  # on a 304 handed on as the earlier 200: never indexed (base.extract)
 
 
@@ -51,12 +50,9 @@ class ConditionalRequests:
             self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=60,
                                          check_same_thread=False)
         try:
-            # Never for an article: a page the index holds as one is fetched for its text (--refresh, a newer
-            # lastmod), and an index row must point at a record holding that text, not at a 304.
             row = self._conn.execute(
-                "SELECT warc_file, warc_offset FROM captures c WHERE url = ? AND status = 200 "
-                "AND record_type = 'response' AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url) "
-                "ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
+                "SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200 "
+                "AND record_type = 'response' ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
         except sqlite3.Error:  # an index being created by this very crawl, or an old one: no conditions
             return None
         return (self.warc_dir / row[0], row[1]) if row else None
@@ -77,23 +73,15 @@ class ConditionalRequests:
             request.headers[b"If-None-Match"] = validators["etag"]
         if validators.get("last-modified"):
             request.headers[b"If-Modified-Since"] = validators["last-modified"]
-        if any(name in request.headers for name in _CONDITION_HEADERS):
-            request.meta[_ORIGINAL_META_KEY] = original
+        if validators.get("etag") or validators.get("last-modified"):
+            request.meta[_ORIGINAL_META_KEY] = stored
         return None
 
     def process_response(self, request, response):
-        original = request.meta.get(_ORIGINAL_META_KEY)
-        if response.status != 304 or original is None:
+        stored = request.meta.get(_ORIGINAL_META_KEY)
+        if response.status != 304 or stored is None:
             return response
-        stats = self.crawler.stats
-        try:
-            stored = read_response(*original)
-        except (OSError, ValueError) as exc:
-            stats.inc_value("newsarchive/not_modified_unreadable")
-            logger.warning("%s: not modified, but its last capture is unreadable (%s); fetching it again",
-                           request.url, exc)
-            return _unconditional(request)
-        stats.inc_value("newsarchive/not_modified")
+        self.crawler.stats.inc_value("newsarchive/not_modified")
         return _as_stored(response, stored)
 
     def close(self) -> None:
@@ -114,11 +102,3 @@ def _as_stored(response, stored: StoredResponse):
                flags=[*response.flags, NOT_MODIFIED_FLAG], certificate=response.certificate,
                ip_address=response.ip_address, protocol=response.protocol)
 
-
-def _unconditional(request):
-    retry = request.replace(dont_filter=True)
-    for name in _CONDITION_HEADERS:
-        retry.headers.pop(name, None)
-    retry.meta.pop(_ORIGINAL_META_KEY, None)
-    retry.meta[CONDITIONAL_META_KEY] = False
-    return retry

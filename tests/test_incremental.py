@@ -24,9 +24,7 @@ def crawl(mirror: Mirror, data: Path, *extra: str, sites=("kyodo", "inakoran")) 
 
 
 def last_crawl_urls(data: Path) -> list[str]:
-    with sqlite3.connect(data / "index.db") as db:
-        crawl_id = db.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()[0]
-        return [u for (u,) in db.execute("SELECT url FROM captures WHERE crawl_id = ?", [crawl_id])]
+    return [url for url, _ in captures(data)]
 
 
 def is_article(url: str) -> bool:
@@ -45,7 +43,7 @@ def test_second_run_over_unchanged_mirror_fetches_only_listings_and_feeds(tmp_pa
     # Listings, feeds and sitemaps were asked for conditionally, and answered 304: all of Kyodo's (robots.txt
     # aside), and Inakoran's home page, sitemap and pagination (its pages reached by plain links are not
     # conditional: one may be an article a killed run archived but did not index).
-    again = [(url, status) for url, status in captures(tmp_path, last=True) if not url.endswith("/robots.txt")]
+    again = [(url, status) for url, status in captures(tmp_path) if not url.endswith("/robots.txt")]
     kyodo = [status for url, status in again if url.startswith(mirror.base_urls["kyodo"])]
     inakoran = [(url[len(mirror.base_urls["inakoran"]):], status) for url, status in again
                 if url.startswith(mirror.base_urls["inakoran"])]
@@ -88,10 +86,10 @@ def test_unchanged_listings_answer_304_and_are_read_again_from_the_archive(tmp_p
     with Mirror(articles=20, seed=8, faults=faults) as mirror:
         failing = set(mirror.planned_faults("kyodo"))
         crawl(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=("kyodo",))  # those articles fail this run
-        first = {u for u, s in captures(tmp_path, last=True) if s == 200}
+        first = {u for u, s in captures(tmp_path) if s == 200}
         crawl(mirror, tmp_path, "-s", "RETRY_TIMES=0", sites=("kyodo",))
         truth = {t["url"] for t in mirror.truth("kyodo")}
-    second = captures(tmp_path, last=True)
+    second = captures(tmp_path)
     listings = [(u, s) for u, s in second if "/list/" in u]
     assert failing and not failing & first
     assert listings and all(status == 304 for _, status in listings), listings
@@ -103,7 +101,8 @@ def test_unchanged_listings_answer_304_and_are_read_again_from_the_archive(tmp_p
     assert {u for u, _ in listings} <= set(requests) and all(requests[u].startswith('"') for u, _ in listings)
 
 
-def captures(data: Path, last: bool) -> list[tuple[str, int]]:
+def captures(data: Path) -> list[tuple[str, int]]:
+    """(URL, status) of every page the latest crawl into `data` fetched."""
     with sqlite3.connect(data / "index.db") as db:
         crawl_id = db.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()[0]
         return db.execute("SELECT url, status FROM captures WHERE crawl_id = ? ORDER BY id", [crawl_id]).fetchall()
