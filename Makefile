@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-quick soak lock clean
+.PHONY: demo test faults bench bench-quick soak lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsarchive needs Python 3.11 or newer")'
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fault suite alone (also part of `make test`): kills, full disks, damaged WARCs, hostile input.
+faults: $(STAMP)
+	$(BIN)/python -m pytest tests/faults
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -34,7 +34,7 @@ from crawler.mirror import FaultPlan, Mirror
 from crawler.mirror import zoo
 from crawler.parsers import Article, parse_page
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2"]
 HANG_MS = 2600  # above DOWNLOAD_TIMEOUT
 MAXSIZE = 5 * 1024 * 1024

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.verify import verify_archive
 from crawler.mirror import Mirror
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 
 
 def command(mirror: Mirror, data: Path) -> list[str]:
