@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.index import Index
+from archive.members import Damage
 from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_order
 from archive.warc import recover_open_files
 
@@ -29,17 +30,19 @@ class CatchUp:
     crawls_marked: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    damaged: list[Damage] = field(default_factory=list)  # unreadable ranges of the files read, skipped
 
     @property
     def articles_added(self) -> int:
         return self.articles_after - self.articles_before
 
     def summary(self) -> str:
+        damaged = "".join(f"; DAMAGED {d} (skipped)" for d in self.damaged)
         if not self.files_read and not self.recovered:
-            return "index is up to date with the WARC files"
+            return "index is up to date with the WARC files" + damaged
         return (f"caught up the index from {len(self.files_read)} WARC file(s) left by an interrupted crawl: "
                 f"{self.captures_added} captures, {self.articles_added} articles added"
-                + (f"; recovered {', '.join(self.recovered)}" if self.recovered else ""))
+                + (f"; recovered {', '.join(self.recovered)}" if self.recovered else "") + damaged)
 
 
 def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn) -> CatchUp:
@@ -68,6 +71,7 @@ def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn) -> Catch
         builder.finish()
         result.captures_added = report.captures
         result.problems = list(report.problems)
+        result.damaged = list(report.damaged)
         index.begin()
         for (crawl_id,) in index.conn.execute("SELECT id FROM crawls WHERE status = 'running'").fetchall():
             if not _crawl_alive(crawl_id, warc_dir):

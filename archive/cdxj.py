@@ -59,14 +59,16 @@ def write_cdxj(warc_path: str | os.PathLike) -> Path:
     """Index one WARC file into a sorted CDXJ file beside it (written to a temporary name, then renamed).
 
     The `filename` field of each line is the WARC's base name, so the pair can be copied anywhere together.
+    The records are read through archive.records, so a damaged gzip member costs its own record's line only;
+    cdxj-indexer reading the file itself stops at it, silently. The lines are cdxj-indexer's (`CdxjLines`).
     """
+    from archive.records import WarcRecords
+
     warc_path = Path(warc_path)
-
-    def index(out) -> None:
-        with open(warc_path, "rb") as source:
-            _Indexer(out, [source], sort=True, filename=warc_path.name).process_all()
-
-    return _save(cdxj_path(warc_path), index)
+    lines = CdxjLines()
+    for at in WarcRecords(warc_path):
+        lines.add(at.record, warc_path.name, at.offset, at.length)
+    return lines.save(warc_path)
 
 
 def _save(target: Path, write: Callable[[TextIO], None]) -> Path:

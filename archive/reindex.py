@@ -17,6 +17,12 @@ Replay follows the live pipeline (crawler/middlewares.py, crawler/spiders/base.p
   (fetches that left no record) cannot be derived at all: they are copied from the old index.
 - The new index is built in a temporary file beside the old one and moved over it with one rename, so a
   failed or interrupted rebuild leaves the old index untouched.
+- A damaged gzip member does not end a file: its byte range is reported and the records after it are read
+  (archive/records.py). Before the rename, the new index is compared with the old one (archive/oldindex.py):
+  if it lacks an article or a capture the old one held (the old index may hold the only copy of a damaged
+  record's text), the old index is kept and ReindexLoss is raised, unless `accept_loss`.
+- Crawls hold the index lock shared for their whole run; the rebuild holds it exclusive from before the first
+  WARC file is read until after the rename (archive/indexlock.py), so no crawl's rows are renamed away.
 """
 
 from __future__ import annotations
@@ -25,19 +31,20 @@ import json
 import os
 import pickle
 import re
-import sqlite3
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive import indexlock, oldindex
 from archive.bulk import add_pages
 from archive.index import BULK_CACHE_MB, Capture, Index
+from archive.records import WarcRecords
+from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
 from archive.warc import OPEN_SUFFIX, decode_content, read_response, recover_open_files, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
@@ -45,54 +52,6 @@ ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
 _NAME = re.compile(r"^(?P<prefix>.+)-(?P<site>[^-]+)-(?P<stamp>\d{17})-(?P<serial>\d+)-\d+~.+\.warc(\.gz)?$")
 _DESCRIPTION_SITE = re.compile(r"\bof site (\S+)\s*$")
 _BATCH = 32  # pages per parser job
-
-
-class ReindexError(RuntimeError):
-    """The rebuild cannot run (a crawl is writing, the index is locked); the old index is untouched."""
-
-
-@dataclass
-class ReindexReport:
-    db_path: Path
-    files: int = 0
-    records: int = 0
-    captures: int = 0
-    revisits: int = 0
-    parsed: int = 0  # status-200 pages handed to the parser
-    articles: int = 0  # rows in the new articles table
-    versions: int = 0  # rows in the new article_versions table
-    crawls_kept: int = 0  # crawls rows copied from the old index
-    crawls_rebuilt: int = 0  # crawls rows recreated from warcinfo only
-    fetch_errors_kept: int = 0
-    old_index: bool = False  # whether there was an index to carry crawls and fetch_errors over from
-    elapsed: float = 0.0
-    recovered: list[str] = field(default_factory=list)  # `.open` files of killed crawls closed first
-    problems: list[str] = field(default_factory=list)  # revisits whose original is missing, parser errors
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.captures / self.elapsed if self.elapsed else 0.0
-
-    def summary(self) -> str:
-        lines = [
-            f"reindexed {self.files:,} WARC file(s), {self.records:,} records in {self.elapsed:.1f} s "
-            f"({self.pages_per_second:,.0f} pages/s)",
-            f"  captures {self.captures:,} ({self.revisits:,} revisits), pages parsed {self.parsed:,}, "
-            f"articles {self.articles:,}, versions {self.versions:,}",
-        ]
-        if self.old_index:
-            lines.append(f"  kept from the old index: {self.crawls_kept:,} crawl row(s), "
-                         f"{self.fetch_errors_kept:,} fetch error(s) (not derivable from WARC)")
-        else:
-            lines.append("  no old index: fetch_errors is empty (fetch errors leave no WARC record)")
-        if self.crawls_rebuilt:
-            lines.append(f"  {self.crawls_rebuilt:,} crawl row(s) rebuilt from warcinfo (status 'reindexed')")
-        lines.extend(f"  recovered {name}" for name in self.recovered)
-        lines.extend(f"  problem: {p}" for p in self.problems[:20])
-        if len(self.problems) > 20:
-            lines.append(f"  … and {len(self.problems) - 20} more problems")
-        lines.append(f"  index {self.db_path}")
-        return "\n".join(lines)
 
 
 def warc_files_in_order(warc_dir: str | os.PathLike) -> list[Path]:
@@ -109,16 +68,36 @@ def warc_files_in_order(warc_dir: str | os.PathLike) -> list[Path]:
 
 
 def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: ParseFn,
-            workers: int | None = None, progress: Callable[[str], None] | None = None) -> ReindexReport:
+            workers: int | None = None, progress: Callable[[str], None] | None = None,
+            accept_loss: bool = False) -> ReindexReport:
     """Rebuild `db_path` from the WARC files in `warc_dir`; returns what was done.
 
     `workers`: processes running the parser (default: one per CPU; 1 parses inline). `parse` must then be
-    a module-level function (it is pickled by reference); anything else is run inline.
+    a module-level function (it is pickled by reference); anything else is run inline. Raises ReindexBusy
+    while a crawl holds the index, and ReindexLoss (the old index kept, the report attached) when the new
+    index would lack an article or capture the old one holds, unless `accept_loss`.
     """
     started = time.perf_counter()
     warc_dir, db_path = Path(warc_dir), Path(db_path)
     if not warc_dir.is_dir():
         raise ReindexError(f"no WARC directory at {warc_dir}")
+    try:
+        lock = indexlock.acquire(db_path, exclusive=True, owner="newsarchive reindex")
+    except indexlock.IndexBusy as exc:
+        raise ReindexBusy(str(exc)) from None
+    try:
+        report = _rebuild(warc_dir, db_path, parse, workers, progress, accept_loss)
+    except ReindexLoss as exc:
+        exc.report.elapsed = time.perf_counter() - started
+        raise
+    finally:
+        lock.release()
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _rebuild(warc_dir: Path, db_path: Path, parse: ParseFn, workers: int | None,
+             progress: Callable[[str], None] | None, accept_loss: bool) -> ReindexReport:
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if workers > 1 and not _picklable(parse):
         workers = 1
@@ -148,7 +127,15 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
         index.conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to move into place
         index.conn.execute("PRAGMA optimize")
         index.close()
-        _replace(tmp, db_path)
+        if report.old_index:
+            report.loss = oldindex.compare(db_path, tmp)
+            if report.loss.any and not accept_loss:
+                raise ReindexLoss(report)
+        try:
+            oldindex.replace(tmp, db_path)
+        except oldindex.ReplaceRefused as exc:
+            raise ReindexError(str(exc)) from None
+        report.replaced = True
         Path(f"{tmp}.lock").unlink(missing_ok=True)
     except BaseException:
         if builder is not None:
@@ -157,7 +144,6 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
             index.conn.close()
         _remove_db(tmp)
         raise
-    report.elapsed = time.perf_counter() - started
     return report
 
 
@@ -178,27 +164,21 @@ class _Builder:
     # -- the old index ------------------------------------------------------------------------------
 
     def carry_over(self, old_path: Path) -> None:
-        old = sqlite3.connect(f"file:{old_path}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            for table, counter in (("crawls", "crawls_kept"), ("fetch_errors", "fetch_errors_kept")):
-                if table not in tables:
-                    continue
-                old_cols = [r[1] for r in old.execute(f"PRAGMA table_info({table})")]
-                new_cols = {r[1] for r in self.index.conn.execute(f"PRAGMA table_info({table})")}
-                cols = [c for c in old_cols if c in new_cols]
-                rows = old.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid").fetchall()
-                if table == "crawls":
-                    self.known_crawls.update(r[cols.index("id")] for r in rows)
-                else:  # a fetch error's crawl must exist (foreign key), even if its row was lost
-                    for crawl_id in {r[cols.index("crawl_id")] for r in rows} - self.known_crawls - {None}:
-                        self._new_crawl(crawl_id, status="unknown")
-                self.index.begin()
-                self.index.conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
-                setattr(self.report, counter, getattr(self.report, counter) + len(rows))
-        finally:
-            old.close()
+        """Copy `crawls` and `fetch_errors` from the old index; what cannot be read is named in the report."""
+        carried, self.report.not_carried = oldindex.carry_over(old_path, self.index.conn)
+        for table, counter in (("crawls", "crawls_kept"), ("fetch_errors", "fetch_errors_kept")):
+            if table not in carried:
+                continue
+            cols, rows = carried[table]
+            if table == "crawls":
+                self.known_crawls.update(r[cols.index("id")] for r in rows)
+            elif "crawl_id" in cols:  # a fetch error's crawl must exist (foreign key), even if its row was lost
+                for crawl_id in {r[cols.index("crawl_id")] for r in rows} - self.known_crawls - {None}:
+                    self._new_crawl(crawl_id, status="unknown")
+            self.index.begin()
+            self.index.conn.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+            setattr(self.report, counter, getattr(self.report, counter) + len(rows))
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -208,26 +188,26 @@ class _Builder:
         name_match = _NAME.match(path.name)
         site = name_match["site"] if name_match else None
         crawl_id = None
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                self.report.records += 1
-                rec_type = record.rec_type
-                if rec_type == "warcinfo":
-                    info = _warc_fields(record.content_stream().read())
-                    described = _DESCRIPTION_SITE.search(info.get("description", ""))
-                    site = described.group(1) if described else site
-                    crawl_id = info.get("isPartOf") or None
-                    if crawl_id and crawl_id not in self.known_crawls:
-                        self._new_crawl(crawl_id)
-                    continue
-                if rec_type not in ("response", "revisit"):
-                    continue
-                if skip_ids and record.rec_headers.get_header("WARC-Record-ID") in skip_ids:
-                    continue
-                raw = record.raw_stream.read()  # before asking for the offset, which reads to the end
-                offset, length = records.get_record_offset(), records.get_record_length()
-                self._read_record(record, raw, path.name, offset, length, site, crawl_id)
+        records = WarcRecords(path)
+        for at in records:
+            record = at.record
+            self.report.records += 1
+            rec_type = record.rec_type
+            if rec_type == "warcinfo":
+                info = _warc_fields(record.content_stream().read())
+                described = _DESCRIPTION_SITE.search(info.get("description", ""))
+                site = described.group(1) if described else site
+                crawl_id = info.get("isPartOf") or None
+                if crawl_id and crawl_id not in self.known_crawls:
+                    self._new_crawl(crawl_id)
+                continue
+            if rec_type not in ("response", "revisit"):
+                continue
+            if skip_ids and record.rec_headers.get_header("WARC-Record-ID") in skip_ids:
+                continue
+            raw = record.raw_stream.read()
+            self._read_record(record, raw, path.name, at.offset, at.length, site, crawl_id)
+        self.report.damaged.extend(records.damaged)
         stats = self.rebuilt.get(crawl_id) if crawl_id else None
         if stats is not None:
             stats["warc_files"].append(path.name)
@@ -395,22 +375,3 @@ def _first_date_stamp(path: Path) -> str:
 def _remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _replace(new: Path, target: Path) -> None:
-    """Move the finished index over the old one. The old one's WAL is checkpointed and emptied first, so
-    no stale write-ahead log is left beside the new file; a writer holding it (a crawl) stops the swap."""
-    if target.exists():
-        conn = sqlite3.connect(target, timeout=10)
-        try:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        except sqlite3.OperationalError as exc:
-            raise ReindexError(f"cannot take over {target}: {exc}") from None
-        finally:
-            conn.close()
-        if busy:
-            raise ReindexError(f"{target} is in use by another process (a crawl?): the old index is kept")
-    os.replace(new, target)
-    wal = Path(f"{target}-wal")  # left (empty) when a reader still had the old file open
-    if wal.exists() and wal.stat().st_size == 0:
-        wal.unlink(missing_ok=True)

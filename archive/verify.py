@@ -1,25 +1,33 @@
 """Checks that the archive is sound. `verify_archive` is the Python twin of `newsarchive verify`.
 
-Per WARC file: framing to the last byte (every gzip member read to its end, the last one ending exactly at
-end of file: `warcio check` alone passes a file cut inside its last record), block and payload digests,
-HTTP headers that describe the stored payload (`archive.httpcheck`), a CDXJ index beside it that matches
-it. Across the archive: no file left `.open`, every revisit refers to a response held in the archive, and
-every index row (articles, captures) points at the record it names, for its URL, at its offset and length.
+Per WARC file: framing to the last byte (every gzip member inflated and CRC-checked, the last one ending
+exactly at end of file: `warcio check` alone passes a file cut inside its last record), block and payload
+digests, HTTP headers that describe the stored payload (`archive.httpcheck`), a CDXJ index beside it that
+matches it. Across the archive: no file left `.open`, every revisit refers to a response held in the
+archive, and every index row (articles, captures) points at the record it names, for its URL, at its
+offset and length. The index itself: archive/verify_index.py (SQLite and FTS5 integrity, and every archived
+response and article having its rows).
+
+A damaged range of a WARC file (archive/members.py) is one fault, naming the file, the byte range, why, and
+what the index and the CDXJ say it held; the records after it are read and checked like any others, and
+rows or CDXJ lines pointing into it are not faults of their own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.httpcheck import DECODE_LIMIT, content_length_problem, encoding_problems
 from archive.index import Index, default_db_path
-from archive.members import scan_members
+from archive.members import Damage
+from archive.records import WarcRecords
+from archive.verify_index import DamageMap, coverage_problems, integrity_problems
 
 DIGESTED_TYPES = {"response", "request", "resource", "metadata"}
 BODILESS_STATUSES = {204, 304}
@@ -38,6 +46,8 @@ class RecordRef:
     content_type: str | None
     refers_to: str | None = None
     status: str | None = None  # HTTP status of a response or revisit record
+    date: str | None = None  # WARC-Date
+    truncated: bool = False  # WARC-Truncated: the crawler did not parse it
 
 
 @dataclass
@@ -45,58 +55,57 @@ class WarcReport:
     path: str
     records: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # damaged ranges included, in words
     warnings: list[str] = field(default_factory=list)
+    damaged: list[Damage] = field(default_factory=list)
+
+
+def _ref(name: str, offset: int, length: int, record) -> RecordRef:
+    headers = record.rec_headers
+    return RecordRef(
+        name, offset, length, record.rec_type, headers.get_header("WARC-Target-URI"),
+        headers.get_header("WARC-Payload-Digest"), headers.get_header("Content-Type"),
+        headers.get_header("WARC-Refers-To"),
+        record.http_headers.get_statuscode() if record.http_headers else None,
+        headers.get_header("WARC-Date"), bool(headers.get_header("WARC-Truncated")))
 
 
 def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None = None) -> WarcReport:
     """Check one WARC file. With `registry`, every record read is added to it, keyed by WARC-Record-ID."""
     report = WarcReport(str(path))
-    size = os.path.getsize(path)
     name = Path(path).name
-    if str(path).endswith(".gz") or str(path).endswith(".gz.open"):
-        problem = scan_members(path).problem
-        if problem:
-            report.problems.append(problem)
     pending_length: dict[str, str] = {}  # response record id -> Content-Length problem, unless it was HEAD
+    records = WarcRecords(path, check_digests=True)
     try:
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh, check_digests=True)
-            end = 0
-            for record in records:
-                # Read the payload first: asking the iterator for the offset reads the record to its end.
-                payload, length = _read_payload(record)
-                offset = records.get_record_offset()
-                rec_type = record.rec_type
-                headers = record.rec_headers
-                record_id = headers.get_header("WARC-Record-ID")
-                report.records += 1
-                report.by_type[rec_type] = report.by_type.get(rec_type, 0) + 1
-                if report.records == 1 and rec_type != "warcinfo":
-                    report.problems.append("first record is not warcinfo")
-                if rec_type in DIGESTED_TYPES and not headers.get_header("WARC-Block-Digest"):
-                    report.problems.append(f"{rec_type} record at {offset} has no WARC-Block-Digest")
-                if rec_type == "response" and not headers.get_header("WARC-Payload-Digest"):
-                    report.problems.append(f"response record at {offset} has no WARC-Payload-Digest")
-                if record.digest_checker.passed is False:
-                    report.problems.extend(f"record at {offset}: {p}" for p in record.digest_checker.problems)
-                if rec_type == "response" and record.http_headers and not headers.get_header("WARC-Truncated"):
-                    _check_http(record, payload, length, offset, report, pending_length)
-                if rec_type == "request" and record.http_headers and record.http_headers.protocol == "HEAD":
-                    pending_length.pop(headers.get_header("WARC-Concurrent-To") or "", None)
-                end = offset + records.get_record_length()
-                if registry is not None and record_id:
-                    registry[record_id] = RecordRef(
-                        name, offset, records.get_record_length(), rec_type,
-                        headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
-                        headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"),
-                        record.http_headers.get_statuscode() if record.http_headers else None)
-            if report.records and end != size:
-                report.problems.append(f"file has {size - end} bytes after the last complete record (truncated?)")
+        for at in records:
+            record = at.record
+            payload, length = _read_payload(record)
+            offset = at.offset
+            rec_type = record.rec_type
+            headers = record.rec_headers
+            record_id = headers.get_header("WARC-Record-ID")
+            report.records += 1
+            report.by_type[rec_type] = report.by_type.get(rec_type, 0) + 1
+            if offset == 0 and rec_type != "warcinfo":
+                report.problems.append("first record is not warcinfo")
+            if rec_type in DIGESTED_TYPES and not headers.get_header("WARC-Block-Digest"):
+                report.problems.append(f"{rec_type} record at {offset} has no WARC-Block-Digest")
+            if rec_type == "response" and not headers.get_header("WARC-Payload-Digest"):
+                report.problems.append(f"response record at {offset} has no WARC-Payload-Digest")
+            if record.digest_checker.passed is False:
+                report.problems.extend(f"record at {offset}: {p}" for p in record.digest_checker.problems)
+            if rec_type == "response" and record.http_headers and not headers.get_header("WARC-Truncated"):
+                _check_http(record, payload, length, offset, report, pending_length)
+            if rec_type == "request" and record.http_headers and record.http_headers.protocol == "HEAD":
+                pending_length.pop(headers.get_header("WARC-Concurrent-To") or "", None)
+            if registry is not None and record_id:
+                registry[record_id] = _ref(name, offset, at.length, record)
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         report.problems.append(f"unreadable after {report.records} records: {type(exc).__name__}: {exc}")
+    report.damaged = list(records.damaged)
+    report.problems.extend(d.describe() for d in report.damaged)
     report.problems.extend(pending_length.values())
-    if report.records == 0:
+    if report.records == 0 and not report.damaged:
         report.problems.append("no records")
     return report
 
@@ -144,16 +153,9 @@ def build_registry(warc_dir: str | os.PathLike, names: set[str] | None = None) -
     for path in sorted(Path(warc_dir).glob("*.warc.gz")):
         if names is not None and path.name not in names:
             continue
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                headers = record.rec_headers
-                offset = records.get_record_offset()  # reads the record to its end
-                registry[headers.get_header("WARC-Record-ID")] = RecordRef(
-                    path.name, offset, records.get_record_length(), record.rec_type,
-                    headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Payload-Digest"),
-                    headers.get_header("Content-Type"), headers.get_header("WARC-Refers-To"),
-                    record.http_headers.get_statuscode() if record.http_headers else None)
+        for at in WarcRecords(path):
+            record_id = at.record.rec_headers.get_header("WARC-Record-ID")
+            registry[record_id] = _ref(path.name, at.offset, at.length, at.record)
     return registry
 
 
@@ -161,10 +163,11 @@ def _table_columns(index: Index, table: str) -> set[str]:
     return {row[1] for row in index.conn.execute(f"PRAGMA table_info({table})")}
 
 
-def check_index_rows(index: Index, warc_dir: str | os.PathLike,
-                     registry: dict[str, RecordRef] | None = None) -> tuple[dict[str, int], list[str]]:
+def check_index_rows(index: Index, warc_dir: str | os.PathLike, registry: dict[str, RecordRef] | None = None,
+                     damage: DamageMap | None = None) -> tuple[dict[str, int], list[str]]:
     """({table: rows checked}, problems): each articles and captures row must name a record that is, in the
-    row's file at the row's offset and length, of the expected type, for the row's URL."""
+    row's file at the row's offset and length, of the expected type, for the row's URL. A row whose record
+    lies in a range of `damage` is not a problem of its own: it is noted on that range, as what it held."""
     warc_dir = Path(warc_dir)
     tables = [t for t in ("articles", "captures") if _table_columns(index, t)]
     if registry is None:
@@ -181,8 +184,14 @@ def check_index_rows(index: Index, warc_dir: str | os.PathLike,
             counts[table] += 1
             row = dict(zip(wanted, row))
             label = f"{table} {row['id']}"
+            if damage is not None and row["record_id"] not in registry:
+                if damage.note(row["warc_file"], row["warc_offset"], f"{label} ({row['url']})"):
+                    continue
             expected = (row.get("record_type") or "response") if table == "captures" else "response"
             problem = _row_problem(row, expected, registry, warc_dir)
+            if problem and damage is not None and row.get("revisit_of") and row["revisit_of"] not in registry:
+                if damage.note_record(index, row["revisit_of"], f"the original of {label} ({row['url']})"):
+                    continue
             if problem:
                 problems.append(f"{label}: {problem}")
     return counts, problems
@@ -251,8 +260,12 @@ class ArchiveReport:
         return "\n".join(lines)
 
 
-def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
-    """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db."""
+def verify_archive(data_dir: str | os.PathLike, parse=None) -> ArchiveReport:
+    """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db.
+
+    `parse` (the parser reindex runs, `crawler.reindex.parse_for_index`; archive/ never imports it) lets the
+    check that every archived article response has its articles row read the pages the index has no
+    article for (archive/verify_index.py); without it, only the captures rows of the responses are checked."""
     from archive.cdxj import cdxj_path, gets_a_line, read_cdxj
 
     data_dir = Path(data_dir)
@@ -262,6 +275,7 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
         raise FileNotFoundError(f"no archive at {data_dir} (neither {warc_dir} nor {db_path})")
     report = ArchiveReport(str(data_dir))
     registry: dict[str, RecordRef] = {}
+    damage = DamageMap()
     for path in sorted(warc_dir.glob("*.open")):
         report.open_files.append(path.name)
         report.faults.append(f"{path.name}: left open ({path.stat().st_size:,} bytes) by a crawl that was killed "
@@ -269,6 +283,7 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
     for path in sorted(warc_dir.glob("*.warc.gz")):
         refs: dict[str, RecordRef] = {}
         warc = verify_warc(path, refs)
+        damage.add(warc.damaged)
         for record_id in refs.keys() & registry.keys():
             warc.problems.append(f"record {record_id} at {refs[record_id].offset} is also in "
                                  f"{registry[record_id].warc_file} at {registry[record_id].offset}")
@@ -277,7 +292,8 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
         report.bytes += path.stat().st_size
         for rec_type, count in warc.by_type.items():
             report.by_type[rec_type] = report.by_type.get(rec_type, 0) + count
-        report.faults.extend(f"{path.name}: {p}" for p in warc.problems)
+        described = {d.describe() for d in warc.damaged}  # reported below, with what they held
+        report.faults.extend(f"{path.name}: {p}" for p in warc.problems if p not in described)
         report.warnings.extend(f"{path.name}: {w}" for w in warc.warnings)
         cdxj = cdxj_path(path)
         if not cdxj.exists():
@@ -291,27 +307,48 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
         except (ValueError, KeyError) as exc:
             report.faults.append(f"{cdxj.name}: unreadable: {exc}")
             continue
+        lines = {line for line in lines if not damage.note(path.name, line[0], f"a CDXJ line ({line[2]})")}
         if lines != expected:
             report.faults.append(f"{cdxj.name}: does not match its WARC ({len(expected - lines)} records without "
                                  f"a line, {len(lines - expected)} lines pointing at no record)")
-    for record_id, ref in registry.items():
-        if ref.rec_type == "revisit" and ref.refers_to:
-            original = registry.get(ref.refers_to)
-            if original is None or original.rec_type != "response":
-                report.faults.append(f"{ref.warc_file}: revisit at {ref.offset} ({ref.url}) refers to "
-                                     f"{ref.refers_to}, which is not a response record in the archive")
-    if not report.files and not report.open_files:
-        report.warnings.append(f"no WARC files in {warc_dir}")
+    index = None
     if db_path.exists():
         index = Index(db_path, readonly=True)
-        try:
-            report.index_rows, problems = check_index_rows(index, warc_dir, registry)
+    try:
+        for record_id, ref in registry.items():
+            if ref.rec_type == "revisit" and ref.refers_to:
+                original = registry.get(ref.refers_to)
+                if original is None and index is not None and damage.note_record(
+                        index, ref.refers_to, f"the original of the revisit at {ref.offset} ({ref.url})"):
+                    continue
+                if original is None or original.rec_type != "response":
+                    report.faults.append(f"{ref.warc_file}: revisit at {ref.offset} ({ref.url}) refers to "
+                                         f"{ref.refers_to}, which is not a response record in the archive")
+        if not report.files and not report.open_files:
+            report.warnings.append(f"no WARC files in {warc_dir}")
+        if index is not None:
+            problems = integrity_problems(db_path)
             report.faults.extend(problems)
-            report.faults.extend(_crawl_file_problems(index, warc_dir))
-        finally:
+            if not problems or all(": full-text index" in p for p in problems):
+                try:
+                    report.index_rows, problems = check_index_rows(index, warc_dir, registry, damage)
+                    report.faults.extend(problems)
+                    report.faults.extend(_crawl_file_problems(index, warc_dir))
+                    faults, warnings = coverage_problems(index, registry, warc_dir, parse)
+                    report.faults.extend(faults)
+                    report.warnings.extend(warnings)
+                except sqlite3.Error as exc:  # a database, but not an index of ours (tables missing)
+                    report.faults.append(f"{db_path.name}: not an index this verify can read ({exc}): "
+                                         "`newsarchive reindex` rebuilds it")
+        elif any(ref.rec_type in ("response", "revisit") for ref in registry.values()):
+            report.faults.append(f"no index at {db_path}, but the WARC files hold archived responses: "
+                                 "`newsarchive reindex` builds it")
+        else:
+            report.warnings.append(f"no index at {db_path}")
+    finally:
+        if index is not None:
             index.conn.close()
-    else:
-        report.warnings.append(f"no index at {db_path}")
+    report.faults[:0] = damage.faults()
     return report
 
 

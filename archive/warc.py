@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from urllib.parse import urlsplit
 
 from isal import isal_zlib
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -304,22 +303,24 @@ class StoredResponse:
 
 
 def read_response(path: str | os.PathLike, offset: int) -> StoredResponse:
-    """The response record whose gzip member starts at `offset` (as stored in the index)."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        for record in ArchiveIterator(fh):
-            return _stored(record)
-    raise ValueError(f"no WARC record at offset {offset} of {path}")
+    """The response record whose gzip member starts at `offset` (as stored in the index). Raises
+    archive.records.DamagedRecord (a ValueError) when that member is damaged, rather than altered bytes."""
+    from archive.records import read_record
+
+    try:
+        return _stored(read_record(path, offset))
+    except StopIteration:
+        raise ValueError(f"no WARC record at offset {offset} of {path}") from None
 
 
 def iter_responses(path: str | os.PathLike) -> Iterator[tuple[int, StoredResponse]]:
-    """(offset, response) for every response record of a WARC file, streaming."""
-    with open(path, "rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            if record.rec_type == "response":
-                stored = _stored(record)  # before get_record_offset(), which reads the record to its end
-                yield records.get_record_offset(), stored
+    """(offset, response) for every readable response record of a WARC file, streaming; damaged ranges are
+    skipped (archive.records.WarcRecords lists them)."""
+    from archive.records import WarcRecords
+
+    for at in WarcRecords(path):
+        if at.record.rec_type == "response":
+            yield at.offset, _stored(at.record)
 
 
 def _stored(record) -> StoredResponse:

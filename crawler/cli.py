@@ -81,6 +81,7 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides.update(_parse_pairs(settings, "NAME"))
     if max_pages:
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
+    from archive.indexlock import BUSY_EXIT, IndexBusy
     from crawler.locks import SiteBusy, site_locks
 
     try:
@@ -90,9 +91,9 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
                                max_articles=max_articles, settings=overrides, spider_args=spider_args,
                                seeds={site: ",".join(urls) for site, urls in seed_map.items()},
                                schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
-    except SiteBusy as exc:
+    except (SiteBusy, IndexBusy) as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(75)  # EX_TEMPFAIL: try again later
+        sys.exit(BUSY_EXIT)  # EX_TEMPFAIL: try again later
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(result.summary_table())
@@ -160,12 +161,14 @@ def demo(articles, data_dir):
 @main.command()
 @data_option
 def verify(data_dir):
-    """Check every WARC file (framing, digests, headers vs stored body, CDXJ) and every index row's link to
-    its record; exit 1 on any fault."""
+    """Check every WARC file (framing, digests, headers vs stored body, CDXJ), the index (SQLite and full-text
+    integrity), every index row's link to its record, and that every archived response and article has its
+    rows; exit 1 on any fault."""
     from archive.verify import verify_archive
+    from crawler.reindex import parse_for_index
 
     try:
-        report = verify_archive(data_dir)
+        report = verify_archive(data_dir, parse=parse_for_index)
     except FileNotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -21,24 +21,38 @@ def _register(command: click.Command) -> click.Command:
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="WARC directory to read (default: DATA/warc).")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per CPU).")
+@click.option("--accept-loss", is_flag=True,
+              help="Replace the old index even when the new one lacks articles or captures it holds.")
 @cli.data_option
-def reindex(warc_dir, workers, data_dir):
+def reindex(warc_dir, workers, accept_loss, data_dir):
     """Rebuild the index (DATA/index.db) from the WARC files alone, re-running the parsers.
 
-    The new index is built beside the old one and replaces it in one rename. Crawl rows and fetch errors,
-    which the WARC files do not (fully) record, are carried over from the old index.
+    The new index is built beside the old one and replaces it in one rename, unless it lacks an article or
+    capture the old one holds (damaged WARC records, a --warc directory with fewer files): then the old one
+    is kept and the exit status is 1, unless --accept-loss. Damaged ranges of WARC files are skipped and
+    listed. Crawl rows and fetch errors, which the WARC files do not (fully) record, are carried over from
+    the old index. A crawl running stops it (exit 75); crawls started meanwhile stop.
     """
-    from archive.reindex import ReindexError
+    from archive.indexlock import BUSY_EXIT
+    from archive.reindex import ReindexBusy, ReindexError, ReindexLoss
     from crawler.reindex import reindex as run_reindex
 
     try:
         progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
-        report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress)
+        report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress,
+                             accept_loss=accept_loss)
+    except ReindexBusy as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(BUSY_EXIT)
+    except ReindexLoss as exc:
+        click.echo(exc.report.summary())
+        click.echo(f"error: {exc}; run again with --accept-loss to replace it anyway", err=True)
+        sys.exit(1)
     except ReindexError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(report.summary())
-    sys.exit(1 if report.problems else 0)
+    sys.exit(1 if report.problems or report.damaged else 0)
 
 
 @click.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scrapy import signals
 
+from archive import indexlock
 from archive.index import Capture, Index, default_db_path
 from archive.writer import IndexWriter
 from crawler import signals as na_signals
@@ -55,8 +56,17 @@ class IndexPipeline:
         self.stats = crawler_obj.stats
         settings = crawler_obj.settings
         self.db_path = default_db_path(data_dir(settings))
-        self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY"),
-                                            settings.getfloat("INDEX_COMMIT_SECONDS"))
+        # Every way of crawling (`newsarchive crawl`, `scrapy crawl`, scrapyd) builds this pipeline before
+        # its first request, so a crawl started during a reindex stops here, having written nothing; and a
+        # reindex cannot start while the crawl writes. `newsarchive crawl` holds the lock already (run_crawl):
+        # a second shared lock of the same process costs nothing.
+        self.index_lock = indexlock.acquire(self.db_path, exclusive=False, owner="crawl")
+        try:
+            self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY"),
+                                                settings.getfloat("INDEX_COMMIT_SECONDS"))
+        except BaseException:
+            self.index_lock.release()
+            raise
         self.crawl_id = crawl_id_for(settings)
         self._owns_crawl_row = False
         crawler_obj.signals.connect(self.capture_written, signal=na_signals.capture_written)
@@ -108,3 +118,4 @@ class IndexPipeline:
         if self.writer.outcomes["errors"]:
             logger.error("%d index writes failed; first: %s", self.writer.outcomes["errors"], self.writer.errors[0])
         _SharedWriter.release(self.writer)
+        self.index_lock.release()

@@ -19,8 +19,8 @@ def parse_for_index(body: bytes, url: str, fetched_at: datetime, site: str | Non
 
 
 def reindex(data_dir: str | Path, warc_dir: str | Path | None = None, workers: int | None = None,
-            progress=None) -> ReindexReport:
+            progress=None, accept_loss: bool = False) -> ReindexReport:
     """Rebuild DATA/index.db from the WARC files (DATA/warc unless `warc_dir` is given)."""
     data_dir = Path(data_dir)
     return rebuild(Path(warc_dir) if warc_dir else data_dir / "warc", default_db_path(data_dir),
-                   parse_for_index, workers=workers, progress=progress)
+                   parse_for_index, workers=workers, progress=progress, accept_loss=accept_loss)

@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from archive import indexlock
 from archive.catchup import catch_up
 from archive.index import Index, default_db_path
 from crawler.reindex import parse_for_index
@@ -95,17 +96,27 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
               max_articles: int | None = None, settings: dict[str, Any] | None = None,
               crawl_id: str | None = None, spider_args: dict[str, Any] | None = None,
               seeds: dict[str, str] | None = None, schedule: str | None = None) -> CrawlResult:
-    """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db)."""
+    """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db).
+
+    Raises archive.indexlock.IndexBusy, before anything is written, while a reindex rebuilds the index."""
     known = spider_names()
     unknown = [s for s in sites if s not in known]
     if unknown:
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
     data_dir = Path(data_dir)
+    # Held from the catch-up to the last row: a reindex renaming its index in meanwhile would drop our rows.
+    with indexlock.held(default_db_path(data_dir), exclusive=False, owner="crawl"):
+        return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule)
+
+
+def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max_articles: int | None,
+         settings: dict[str, Any] | None, crawl_id: str | None, spider_args: dict[str, Any] | None,
+         seeds: dict[str, str] | None, schedule: str | None) -> CrawlResult:
     crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
     caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index)
-    if caught_up.files_read or caught_up.recovered:
+    if caught_up.files_read or caught_up.recovered or caught_up.damaged:
         logger.warning("%s", caught_up.summary())
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     index = Index(default_db_path(data_dir))

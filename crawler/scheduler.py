@@ -6,7 +6,8 @@
 - A run starts only when the per-site locks of all its sites are free (crawler/locks.py); the scheduler
   holds them for the run's duration and hands them to the crawl process, so no second scheduler, `run-due`
   or manual `newsarchive crawl` crawls the same site meanwhile. Schedules of different sites run side by
-  side. A due schedule whose site is busy waits (it is not counted as failed).
+  side. A due schedule whose site is busy waits (it is not counted as failed), and so does every schedule
+  while a reindex rebuilds the index (archive/indexlock.py): its crawl would stop at once.
 - Catch-up: a run moves the schedule's next slot past *now*, so a scheduler back after downtime makes one
   run per schedule, not one per missed slot.
 - Stop (SIGTERM or SIGINT): no new runs; one SIGTERM goes to each running crawl (Scrapy then closes
@@ -30,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
+from archive import indexlock
+from archive.index import default_db_path
 from archive.schedules import Schedule, ScheduleStore, format_duration, to_text, utcnow
 from crawler import locks
 
@@ -138,6 +141,9 @@ class Scheduler:
         busy = [s for s in schedule.sites if any(s in job.schedule.sites for job in self.jobs.values())]
         if busy:
             return self._wait(schedule, f"{busy[0]} is being crawled by this scheduler")
+        reindex = indexlock.reindex_holder(default_db_path(self.data_dir))
+        if reindex:
+            return self._wait(schedule, f"a reindex is rebuilding the index ({reindex})")
         try:
             held = locks.acquire(self.data_dir, schedule.sites, owner=f"schedule {schedule.name}")
         except locks.SiteBusy as exc:
@@ -218,7 +224,7 @@ class Scheduler:
 
     def _link(self, schedule: Schedule, job: Job | None, now: datetime, before: set[str], code: int) -> str:
         """Find the crawl's `crawls` row, mark it as this schedule's; write one if the crawl left none."""
-        from archive.index import Index, default_db_path
+        from archive.index import Index
         from crawler.runinfo import new_crawl_id
 
         crawl_id = None
@@ -226,7 +232,12 @@ class Scheduler:
             found = _SUMMARY.findall(job.log.read_text("utf-8", "replace")) if job.log.exists() else []
             new = sorted(_crawl_ids(self.data_dir, schedule.sites) - before)
             crawl_id = found[-1] if found else new[-1] if new else None
-        index = Index(default_db_path(self.data_dir))
+        lock = indexlock.acquire(default_db_path(self.data_dir), exclusive=False, owner="scheduler")
+        try:
+            index = Index(default_db_path(self.data_dir))
+        except BaseException:
+            lock.release()
+            raise
         try:
             if crawl_id and index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone():
                 index.conn.execute("UPDATE crawls SET schedule = ? WHERE id = ?", [schedule.name, crawl_id])
@@ -241,6 +252,7 @@ class Scheduler:
             return crawl_id
         finally:
             index.close()
+            lock.release()
 
     def _mark_lost(self, now: datetime) -> None:
         """Runs left 'running' by a scheduler that died: once nobody holds their sites, they are over."""

@@ -130,6 +130,16 @@ def varied_exchanges() -> list[HttpExchange]:
     ]
 
 
+def read_by_cdxj_indexer(path: os.PathLike) -> str:
+    """cdxj-indexer reading the file itself, as pywb's tools do: the oracle for both ways we make lines."""
+    from archive.cdxj import _Indexer
+
+    out = io.StringIO()
+    with open(path, "rb") as fh:
+        _Indexer(out, [fh], sort=True, filename=os.path.basename(path)).process_all()
+    return out.getvalue()
+
+
 def test_cdxj_gathered_while_writing_is_what_reading_the_file_back_gives(tmp_path):
     dedupe = DigestIndex(tmp_path / "digests.db")
     writer = WarcFileWriter(tmp_path / "warc", prefix="t", cdxj=True, max_bytes=2000)  # rotates often
@@ -142,6 +152,7 @@ def test_cdxj_gathered_while_writing_is_what_reading_the_file_back_gives(tmp_pat
     for name in writer.closed_files:
         gathered = cdxj_path(tmp_path / "warc" / name).read_text()
         assert gathered == write_cdxj(tmp_path / "warc" / name).read_text(), name
+        assert gathered == read_by_cdxj_indexer(tmp_path / "warc" / name), name
         types.update(fields.get("mime") for _, _, fields in read_cdxj(cdxj_path(tmp_path / "warc" / name)))
     assert {"text/html", "application/pdf", "warc/revisit"} <= types
     statuses = {fields.get("status") for name in writer.closed_files

@@ -256,6 +256,27 @@ def test_a_site_busy_in_another_process_waits(data, fake):
     assert scheduler.store.runs("feed")[0].outcome == "ok"
 
 
+def test_every_schedule_waits_while_a_reindex_rebuilds_the_index(data, fake):
+    from archive import indexlock
+
+    add(data, "feed")
+    clock = Clock()
+    scheduler = make(clock, data, fake)
+    held = indexlock.acquire(data / "index.db", exclusive=True, owner="newsarchive reindex")
+    try:
+        scheduler.tick()
+        scheduler.tick()
+        assert not scheduler.jobs and not fake_runs(data)
+        said = scheduler.out.getvalue()
+        assert said.count("feed: due, waiting: a reindex is rebuilding the index (pid") == 1
+    finally:
+        held.release()
+    scheduler.tick()
+    assert list(scheduler.jobs) == ["feed"]
+    drain(scheduler, clock)
+    assert scheduler.store.runs("feed")[0].outcome == "ok"
+
+
 def test_failures_are_counted_linked_and_checked(data, fake):
     add(data, "feed", FAKE_EXIT=1)
     clock = Clock()

@@ -14,9 +14,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.cdxj import cdxj_path, write_cdxj
+from archive.index import Index
 from archive.verify import verify_archive, verify_warc
 from archive.warc import HttpExchange, WarcFileWriter
 from crawler.mirror import Mirror
+from crawler.reindex import parse_for_index
 from support import NO_DELAY, newsarchive
 
 
@@ -58,7 +60,7 @@ def test_clean_crawl_verifies(archive):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "faults       none" in out and out.rstrip().endswith("OK: archive verified")
-    report = verify_archive(archive)
+    report = verify_archive(archive, parse=parse_for_index)
     assert report.ok and not report.warnings
     assert report.by_type["response"] > 10 and report.by_type.get("revisit", 0) > 5
     assert report.cdxj_files == len(report.files) == 4
@@ -214,3 +216,85 @@ def test_head_response_may_announce_a_length_it_does_not_send(tmp_path):
     writer.close()
     (problem,) = verify_warc(tmp_path / writer.closed_files[0]).problems
     assert "http://127.0.0.1:9/y" in problem and "Content-Length: 1234" in problem
+
+
+# -- the index itself, and archived responses without their rows (issue #13, item 5) ------------------
+
+
+def empty_index(data: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{data / 'index.db'}{suffix}").unlink(missing_ok=True)
+    Index(data / "index.db").close()
+    return "index holds no captures (0 articles), but the WARC files hold"
+
+
+def garbage_index(data: Path) -> str:
+    for suffix in ("-wal", "-shm"):
+        Path(f"{data / 'index.db'}{suffix}").unlink(missing_ok=True)
+    (data / "index.db").write_bytes(b"not a database " * 1000)
+    return "index.db: not a readable SQLite database (file is not a database)"
+
+
+def fts_rows_deleted(data: Path) -> str:
+    conn = sqlite3.connect(data / "index.db")
+    conn.execute("DELETE FROM articles_fts_docsize WHERE id IN (SELECT id FROM articles_fts_docsize LIMIT 2)")
+    conn.commit()
+    conn.close()
+    return "index.db: full-text index articles_fts does not match its articles"
+
+
+def fts_out_of_step(data: Path) -> str:
+    """An article's text changed behind the full-text index's back (no trigger): search would miss it."""
+    conn = sqlite3.connect(data / "index.db")
+    conn.execute("DROP TRIGGER articles_au")
+    conn.execute("UPDATE articles SET body = 'a different text' WHERE id = (SELECT min(id) FROM articles)")
+    conn.commit()
+    conn.close()
+    return "index.db: full-text index articles_fts does not match its articles"
+
+
+def article_row_deleted(data: Path) -> str:
+    conn = sqlite3.connect(data / "index.db")
+    row_id, url, warc_file, offset = conn.execute(
+        "SELECT id, url, warc_file, warc_offset FROM articles ORDER BY id LIMIT 1").fetchone()
+    for table, column in (("article_authors", "article_id"), ("article_versions", "article_id"),
+                          ("articles", "id")):
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", [row_id])
+    conn.commit()
+    conn.close()
+    return f"{warc_file}: 1 article response(s) have no articles row (e.g. offset {offset:,} {url})"
+
+
+def capture_rows_deleted(data: Path) -> str:
+    conn = sqlite3.connect(data / "index.db")
+    warc_file, offset, url = conn.execute(
+        "SELECT warc_file, warc_offset, url FROM captures WHERE record_type = 'response' AND id NOT IN "
+        "(SELECT capture_id FROM articles) AND id NOT IN (SELECT capture_id FROM article_versions) "
+        "ORDER BY id LIMIT 1").fetchone()
+    conn.execute("DELETE FROM captures WHERE warc_file = ? AND warc_offset = ?", [warc_file, offset])
+    conn.commit()
+    conn.close()
+    return f"{warc_file}: 1 of its"
+
+
+@pytest.mark.parametrize("damage", [empty_index, garbage_index, fts_rows_deleted, fts_out_of_step,
+                                    article_row_deleted, capture_rows_deleted])
+def test_an_unsound_or_incomplete_index_is_a_fault(archive, damage):
+    expected = damage(archive)
+    result = newsarchive("verify", "--data", str(archive))
+    assert result.returncode == 1, result.stdout + result.stderr
+    faults = [line for line in result.stdout.splitlines() if line.strip().startswith("FAULT")]
+    assert len(faults) == 1 and expected in faults[0], result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_an_article_without_its_row_but_with_a_recorded_reason_is_a_warning(archive):
+    expected = article_row_deleted(archive)
+    url = expected.split()[-1].rstrip(")")
+    index = Index(archive / "index.db")
+    index.add_fetch_error(url, "parse", site="kyodo", detail="parser failed: synthetic")
+    index.close()
+    report = verify_archive(archive, parse=parse_for_index)
+    assert report.ok, report.faults
+    assert any(url in w and "recorded reason: parse (parser failed: synthetic)" in w for w in report.warnings)
+    assert not verify_archive(archive).warnings, "without a parser, article rows are not checked"
