@@ -39,6 +39,11 @@ ARTICLE_FIELDS = (
 # Why a URL produced no indexed page (fetch_errors.reason).
 ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", "duplicate", "too_large",
                  "not_html", "archive", "circuit", "other")
+# URLs left alone on purpose: a link off the site is not followed, robots.txt forbids a path. They are kept in
+# fetch_errors for the record but are no failure: the crawl summary, `stats` and `report` count them apart.
+SKIP_REASONS = ("offsite", "robots")
+FAILURE_REASONS = tuple(reason for reason in ERROR_REASONS if reason not in SKIP_REASONS)
+SKIP_SQL = f"reason IN ({', '.join(repr(r) for r in SKIP_REASONS)})"
 
 
 @dataclass(frozen=True)

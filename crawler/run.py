@@ -18,7 +18,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from archive.catchup import catch_up
-from archive.index import Index, default_db_path
+from archive.index import SKIP_REASONS, Index, default_db_path
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 
@@ -136,9 +136,9 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
 
 
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
-    # Off-site links are recorded (fetch_errors, reason offsite) but were never meant to be fetched.
+    # Off-site links and robots.txt exclusions are recorded (fetch_errors) but were never meant to be fetched.
     errors = sum(v for k, v in stats.items()
-                 if k.startswith("newsarchive/failed/") and k != "newsarchive/failed/offsite")
+                 if k.startswith("newsarchive/failed/") and k.rsplit("/", 1)[-1] not in SKIP_REASONS)
     errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
     answered = sum(v for k, v in stats.items()
                    if k.startswith("downloader/response_status_count/") and not k.rsplit("/", 1)[-1].startswith("5"))
