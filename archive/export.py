@@ -19,6 +19,7 @@ from typing import IO, Any, Iterator
 
 from archive.index import Index, decode_row
 from archive.search import Filters, SearchError, fts_error
+from archive.terminal import json_text
 
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -102,7 +103,7 @@ def _is_tty(stream: Any) -> bool:
 def _write_jsonl(chunks: Iterator[list], out: IO[str]) -> int:
     written = 0
     for rows in chunks:
-        out.write("".join(json.dumps(decode_row(row), ensure_ascii=False) + "\n" for row in rows))
+        out.write("".join(json_text(decode_row(row)) + "\n" for row in rows))
         written += len(rows)
     return written
 

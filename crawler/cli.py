@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime, timezone
@@ -127,6 +126,7 @@ def mirror(articles, seed, cache_mb):
 @click.option("--fetched-at", default=None, help="Capture time, ISO 8601 (default: now).")
 def parse(file, url, site, fetched_at):
     """Parse one saved HTML page and print the article as JSON (exit 3 when it is not an article)."""
+    from archive.terminal import json_text, printable
     from crawler.parsers import PARSERS, Article, infer_site, parse_page
 
     site = site or infer_site(url)
@@ -139,10 +139,10 @@ def parse(file, url, site, fetched_at):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     result = parse_page(file.read(), url, moment, site=site)
-    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    click.echo(json_text(result.to_dict(), indent=2))
     if isinstance(result, Article):
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {printable(warning, keep='')}", err=True)
     else:
         sys.exit(3)
 

@@ -12,6 +12,7 @@ import sys
 import click
 
 from archive.search import CANDIDATES
+from archive.terminal import json_text, printable
 from crawler import cli
 
 FILTER_HELP = {
@@ -77,21 +78,24 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
                    "most recently indexed (narrow the search or use --rank-all)", err=True)
     hits = [dataclasses.asdict(hit) for hit in result.hits]
     if fmt == "json":
-        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
+        click.echo(json_text(hits, indent=2))
+        return
+    # Table and CSV are for reading: page text with visible escapes for control characters, one line a field.
+    line = lambda value: printable("" if value is None else str(value), keep="")  # noqa: E731
+    if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["rank", "id", "url", "site", "published", "title", "authors", "access", "score", "snippet"])
         for rank, hit in enumerate(hits, 1):
-            writer.writerow([rank, hit["id"], hit["url"], hit["site"], hit["published"], hit["title"],
-                             json.dumps(hit["authors"], ensure_ascii=False), hit["access"], f"{hit['score']:.6g}",
-                             hit["snippet"]])
+            writer.writerow([rank, hit["id"], line(hit["url"]), line(hit["site"]), line(hit["published"]),
+                             line(hit["title"]), line(json_text(hit["authors"])), line(hit["access"]),
+                             f"{hit['score']:.6g}", line(" ".join(hit["snippet"].split()))])
     elif not hits:
         click.echo("no matches")
     else:
         for rank, hit in enumerate(hits, 1):
-            authors = f" | {', '.join(hit['authors'])}" if hit["authors"] else ""
-            click.echo(f"{rank:>2}. {hit['title']}\n    {hit['site']} | {hit['published']}{authors} | id {hit['id']}"
-                       f"\n    {hit['url']}\n    {' '.join(hit['snippet'].split())}\n")
+            authors = f" | {', '.join(map(line, hit['authors']))}" if hit["authors"] else ""
+            click.echo(f"{rank:>2}. {line(hit['title'])}\n    {line(hit['site'])} | {line(hit['published'])}{authors}"
+                       f" | id {hit['id']}\n    {line(hit['url'])}\n    {line(' '.join(hit['snippet'].split()))}\n")
 
 
 # -- show, history -----------------------------------------------------------------------------------
@@ -110,6 +114,8 @@ def show(key, html, fmt, data_dir):
         if html:
             page = original_html(data_dir, key)
             stream = click.get_binary_stream("stdout")
+            if stream.isatty():  # byte for byte into a pipe or file; to a terminal, no control codes
+                page = printable(page.decode("utf-8", "backslashreplace")).encode("utf-8")
             stream.write(page)
             stream.flush()
             return
@@ -118,7 +124,7 @@ def show(key, html, fmt, data_dir):
         _fail(exc, 1)
     except (FileNotFoundError, ValueError) as exc:
         _fail(exc, 2)
-    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_show(result))
+    click.echo(json_text(result, indent=2) if fmt == "json" else format_show(result))
 
 
 @click.command()
@@ -140,7 +146,7 @@ def history(key, fmt, data_dir):
     if fmt == "json":
         for version in result["versions"]:
             version.pop("body", None), version.pop("lead", None)
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json_text(result, indent=2))
     else:
         click.echo(format_history(result))
 
@@ -172,8 +178,11 @@ def export_articles_command(fmt, site, author, since, until, access, query, outp
     from archive.index import default_db_path
     from archive.search import SearchError
 
+    out = output or "-"
+    if out == "-" and fmt == "csv" and sys.stdout.isatty():  # JSON lines escape controls themselves
+        out = _PrintableText(sys.stdout)
     try:
-        written = export_articles(default_db_path(data_dir), fmt, output or "-", query=query, site=site,
+        written = export_articles(default_db_path(data_dir), fmt, out, query=query, site=site,
                                   author=author, since=since, until=until, access=access)
     except (ExportError, SearchError, FileNotFoundError) as exc:
         _fail(exc, 2)
@@ -182,6 +191,19 @@ def export_articles_command(fmt, site, author, since, until, access, query, outp
         sys.exit(0)
     if output and output != "-":
         click.echo(f"wrote {written:,} articles to {output}", err=True)
+
+
+class _PrintableText:
+    """A text stream for a terminal: CSV fields of page text, with visible escapes for control characters."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(printable(text))
+
+    def isatty(self) -> bool:
+        return True
 
 
 for _command in (search, show, history, stats):
