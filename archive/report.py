@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from archive.index import SKIP_SQL, Index
+from archive.outfile import atomic_output
 
 SITE_COLORS = ["#2563eb", "#0f766e", "#7c3aed", "#b45309", "#be185d", "#4d7c0f"]
 ACCESS_COLORS = {"full": "#15803d", "open": "#0284c7", "gated": "#d97706", "expired": "#78716c", None: "#d6d3d1"}
@@ -65,10 +66,9 @@ def write_report(db_path: str | Path, out_path: str | Path) -> Path:
         page = render(index.conn, Path(db_path).name)
     finally:
         index.close()
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    with atomic_output(out_path, "w", encoding="utf-8") as fh:  # never a half page, never a new directory
+        fh.write(page)
+    return Path(out_path)
 
 
 def render(conn: sqlite3.Connection, title: str = "index.db") -> str:

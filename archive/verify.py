@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archive.httpcheck import DECODE_LIMIT, content_length_problem, encoding_problems
-from archive.index import Index, default_db_path
+from archive.index import REBUILD, DatabaseUnreadable, Index, default_db_path
 from archive.members import scan_members
 
 DIGESTED_TYPES = {"response", "request", "resource", "metadata"}
@@ -303,13 +304,18 @@ def verify_archive(data_dir: str | os.PathLike) -> ArchiveReport:
     if not report.files and not report.open_files:
         report.warnings.append(f"no WARC files in {warc_dir}")
     if db_path.exists():
-        index = Index(db_path, readonly=True)
         try:
-            report.index_rows, problems = check_index_rows(index, warc_dir, registry)
-            report.faults.extend(problems)
-            report.faults.extend(_crawl_file_problems(index, warc_dir))
-        finally:
-            index.conn.close()
+            index = Index(db_path, readonly=True)
+            try:
+                report.index_rows, problems = check_index_rows(index, warc_dir, registry)
+                report.faults.extend(problems)
+                report.faults.extend(_crawl_file_problems(index, warc_dir))
+            finally:
+                index.conn.close()
+        except DatabaseUnreadable as exc:
+            report.faults.append(str(exc))
+        except sqlite3.DatabaseError as exc:  # damage past the schema, met by a query
+            report.faults.append(f"{db_path} is damaged ({exc}); {REBUILD}")
     else:
         report.warnings.append(f"no index at {db_path}")
     return report

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from crawler import cli
+from crawler.cli_errors import fail
+from crawler.cli_types import count
 
 
 def _register(command: click.Command) -> click.Command:
@@ -20,7 +22,7 @@ def _register(command: click.Command) -> click.Command:
 @click.command()
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="WARC directory to read (default: DATA/warc).")
-@click.option("--workers", type=int, default=None, help="Parser processes (default: one per CPU).")
+@click.option("--workers", type=count(1, 1024), default=None, help="Parser processes (default: one per CPU).")
 @cli.data_option
 def reindex(warc_dir, workers, data_dir):
     """Rebuild the index (DATA/index.db) from the WARC files alone, re-running the parsers.
@@ -48,31 +50,32 @@ def report(output, data_dir):
     """Write a one-page HTML report of the index: articles per day per site (gaps highlighted), access
     states, crawl runs and fetch errors. Self-contained: no scripts, fonts or images from elsewhere."""
     from archive.index import default_db_path
+    from archive.outfile import check_target
     from archive.report import write_report
 
+    check_target(output)
     try:
         path = write_report(default_db_path(data_dir), output)
     except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
 @click.command()
-@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--port", type=count(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this machine only; 0.0.0.0 serves the network.")
 @cli.data_option
 def serve(port, host, data_dir):
     """Browse and query the index in Datasette (read-only), with facets, full-text search and canned queries."""
-    from archive.index import default_db_path
-    from archive.serve import serve as run_serve
+    from archive import serve as serving
+    from archive.index import Index, default_db_path
 
     db_path = Path(default_db_path(data_dir))
     if not db_path.exists():
-        click.echo(f"error: no index at {db_path}: run `newsarchive crawl` or `newsarchive demo` first", err=True)
-        sys.exit(2)
-    sys.exit(run_serve(db_path, port=port, host=host))
+        fail(f"no index at {db_path}: run `newsarchive crawl` or `newsarchive demo` first")
+    Index(db_path, readonly=True).close()  # a damaged or foreign file is said here, not in Datasette's pages
+    sys.exit(serving.serve(db_path, port=port, host=host))
 
 
 for _command in (reindex, report, serve):

@@ -14,6 +14,8 @@ import click
 from archive.search import CANDIDATES
 from archive.terminal import json_text, printable
 from crawler import cli
+from crawler.cli_errors import fail
+from crawler.cli_types import ACCESS, DATE, SITE, check_window, count
 
 FILTER_HELP = {
     "site": "Only this site (kyodo, inakoran).",
@@ -30,15 +32,13 @@ def _register(command: click.Command) -> click.Command:
     return command
 
 
-def _fail(message: object, status: int) -> None:
-    click.echo(f"error: {' '.join(str(message).split())}", err=True)  # always one line
-    sys.exit(status)
+FILTER_TYPES = {"site": SITE, "since": DATE, "until": DATE, "access": ACCESS, "author": None}
 
 
 def filter_options(fn):
     for name in ("access", "until", "since", "author", "site"):
-        fn = click.option(f"--{name}", default=None, metavar="DATE" if name in ("since", "until") else None,
-                          help=FILTER_HELP[name])(fn)
+        fn = click.option(f"--{name}", default=None, type=FILTER_TYPES[name],
+                          metavar="DATE" if name in ("since", "until") else None, help=FILTER_HELP[name])(fn)
     return fn
 
 
@@ -60,7 +60,7 @@ SEARCH_HELP = f"""Full-text search, best match first, with snippets.
 @click.command(help=SEARCH_HELP)
 @click.argument("query")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--limit", type=count(), default=10, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--rank-all", is_flag=True, help="Rank every match by bm25, however many.")
 @cli.data_option
@@ -68,11 +68,12 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
     from archive.index import default_db_path
     from archive.search import Filters, SearchError, search_result
 
+    check_window(since, until)
     try:
         result = search_result(default_db_path(data_dir), query, Filters(site, author, since, until, access),
                                limit=limit, exhaustive=rank_all)
     except (SearchError, FileNotFoundError) as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if result.ranked_among:
         click.echo(f"note: more than {result.ranked_among:,} articles match; ranked the {result.ranked_among:,} "
                    "most recently indexed (narrow the search or use --rank-all)", err=True)
@@ -101,7 +102,7 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
 # -- show, history -----------------------------------------------------------------------------------
 
 @click.command()
-@click.argument("key", metavar="URL|ID")
+@cli.article_key
 @click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cli.data_option
@@ -121,14 +122,14 @@ def show(key, html, fmt, data_dir):
             return
         result = show_article(default_db_path(data_dir), key)
     except ArticleNotFound as exc:
-        _fail(exc, 1)
+        fail(exc, 1)
     except (FileNotFoundError, ValueError) as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     click.echo(json_text(result, indent=2) if fmt == "json" else format_show(result))
 
 
 @click.command()
-@click.argument("key", metavar="URL|ID")
+@cli.article_key
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cli.data_option
 def history(key, fmt, data_dir):
@@ -140,9 +141,9 @@ def history(key, fmt, data_dir):
     try:
         result = article_history(default_db_path(data_dir), key)
     except ArticleNotFound as exc:
-        _fail(exc, 1)
+        fail(exc, 1)
     except FileNotFoundError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if fmt == "json":
         for version in result["versions"]:
             version.pop("body", None), version.pop("lead", None)
@@ -154,7 +155,7 @@ def history(key, fmt, data_dir):
 # -- stats -------------------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+@click.option("--days", type=count(1, 100_000), default=30, show_default=True,
               help="Days of per-day counts, ending today (UTC).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @cli.data_option
@@ -166,7 +167,7 @@ def stats(days, fmt, data_dir):
     try:
         result = archive_stats(default_db_path(data_dir), days=days)
     except FileNotFoundError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_stats(result))
 
 
@@ -176,16 +177,20 @@ def export_articles_command(fmt, site, author, since, until, access, query, outp
     """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli.py)."""
     from archive.export import ExportError, export_articles
     from archive.index import default_db_path
+    from archive.outfile import check_target
     from archive.search import SearchError
 
+    check_window(since, until)
     out = output or "-"
+    if out != "-":
+        check_target(out)
     if out == "-" and fmt == "csv" and sys.stdout.isatty():  # JSON lines escape controls themselves
         out = _PrintableText(sys.stdout)
     try:
         written = export_articles(default_db_path(data_dir), fmt, out, query=query, site=site,
                                   author=author, since=since, until=until, access=access)
     except (ExportError, SearchError, FileNotFoundError) as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     except BrokenPipeError:  # `| head`
         sys.stderr.close()
         sys.exit(0)

@@ -21,6 +21,9 @@ from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
+from crawler.setting_values import check_settings
+from crawler.sites import DISCOVERY_MODES
+from crawler.spiders.state import Window
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +103,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     unknown = [s for s in sites if s not in known]
     if unknown:
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    check_arguments(settings, spider_args)
     data_dir = Path(data_dir)
     crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
@@ -133,6 +137,20 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
                        warc_files=json.dumps([f for s in summaries for f in s.warc_files]))
     index.close()
     return result
+
+
+def check_arguments(settings: dict[str, Any] | None, spider_args: dict[str, Any] | None) -> None:
+    """Raise ValueError (one line) for what the spiders would otherwise refuse inside Scrapy, after the
+    index was created: settings not of their type, dates that do not exist, unknown discovery modes."""
+    check_settings(settings or {})
+    args = spider_args or {}
+    try:
+        Window.parse(args.get("since"), args.get("until"))
+    except OverflowError:
+        raise ValueError(f"a date out of range: --since {args.get('since')!r}, --until {args.get('until')!r}") from None
+    modes = [m.strip() for m in str(args.get("discover") or "").split(",") if m.strip()]
+    if [m for m in modes if m not in DISCOVERY_MODES]:
+        raise ValueError(f"unknown discovery mode(s) in {args['discover']!r}; choose from {', '.join(DISCOVERY_MODES)}")
 
 
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:

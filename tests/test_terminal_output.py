@@ -35,8 +35,8 @@ def data(tmp_path_factory) -> Path:
     index = Index(data / "index.db")
     for n, body in ((1, BODY_1), (2, BODY_2)):
         article = {"url": "http://h/articles/-/1", "site": "kyodo", "title": TITLE, "body": body,
-                   "lead": "Lead \x1b[1m", "authors": [AUTHOR], "access": "full", "published": "2026-01-01T09:00:00+09:00",
-                   "warnings": ["date \x1b[5m not understood"]}
+                   "lead": "Lead \x1b[1m", "authors": [AUTHOR], "access": "full",
+                   "published": "2026-01-01T09:00:00+09:00", "warnings": ["date \x1b[5m not understood"]}
         index.upsert_article(article, index.add_capture(capture(n)), capture(n))
     index.close()
     return data
