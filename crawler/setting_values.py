@@ -11,9 +11,11 @@ from functools import lru_cache
 
 from scrapy.settings import BaseSettings, Settings
 
-# Settings whose defaults are integers but which Scrapy 2.19 reads with getfloat (fractions are meant).
+# Settings whose defaults are integers but which Scrapy 2.19 or this project read with getfloat (fractions are
+# meant). tests/test_cli_errors.py finds every such getfloat in both and fails when one is missing here.
 FLOAT_READ = {"AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_START_DELAY", "CLOSESPIDER_TIMEOUT", "DNS_TIMEOUT",
-              "DOWNLOAD_DELAY", "DOWNLOAD_DELAY_JITTER", "DOWNLOAD_TIMEOUT", "LOGSTATS_INTERVAL"}
+              "DOWNLOAD_DELAY", "DOWNLOAD_DELAY_JITTER", "DOWNLOAD_TIMEOUT", "LOGSTATS_INTERVAL",
+              "BACKOFF_MAX_DELAY", "CIRCUIT_BREAKER_COOLDOWN", "RETRY_AFTER_MAX", "ROBOTSTXT_CRAWL_DELAY_MAX"}
 
 
 class SettingError(ValueError):

@@ -422,10 +422,25 @@ def test_the_python_twin_refuses_bad_values_too(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_every_setting_read_as_a_float_takes_fractions():
+    import re
+
+    import scrapy
+
+    from crawler.setting_values import FLOAT_READ, _defaults
+
+    sources = [*Path(scrapy.__file__).parent.rglob("*.py"), *(ROOT / "crawler").rglob("*.py"),
+               *(ROOT / "archive").rglob("*.py")]
+    read = {name for path in sources for name in re.findall(r'getfloat\(\s*"([A-Z_]+)"', path.read_text())}
+    int_defaults = {name for name in read if isinstance(_defaults().get(name), int)}
+    assert int_defaults <= FLOAT_READ, int_defaults - FLOAT_READ
+
+
 def test_setting_values_follow_scrapys_reading():
     from crawler.setting_values import SettingError, check_setting
 
     for name, value in (("DOWNLOAD_DELAY", "0.25"), ("DOWNLOAD_TIMEOUT", "2.5"), ("CONCURRENT_REQUESTS", "8"),
+                        ("ROBOTSTXT_CRAWL_DELAY_MAX", "0.5"),
                         ("AUTOTHROTTLE_ENABLED", "False"), ("ROBOTSTXT_OBEY", "0"), ("USER_AGENT", "x"),
                         ("NEWSARCHIVE_BASE_URLS", '{"kyodo": "http://127.0.0.1:1"}'), ("SOME_PLUGIN_SETTING", "x"),
                         ("SPIDER_MODULES", "a,b")):
