@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.index import Index, decode_row, default_db_path
+from archive.terminal import printable
 from archive.warc import read_response
 
 # Columns of `articles` that describe the capture rather than the text.
@@ -114,8 +115,11 @@ def _diff(old: list[str], new: list[str], label_old: str, label_new: str, contex
 
 
 def format_show(result: dict[str, Any]) -> str:
-    """`show` as text: the provenance block, then the fields, then the body."""
+    """`show` as text: the provenance block, then the fields, then the body. Control characters from the
+    page are visible escapes (archive.terminal): one-line fields keep no line break, the body its own."""
     art, prov = result["article"], result["provenance"]
+    art = {k: _printable_list(v) for k, v in art.items()}
+    art["body"] = printable(result["article"].get("body") or "") or None
     capture = prov["capture"] or {}
     lines = [art["title"] or "(no title)", "=" * min(len(art["title"] or "(no title)"), 100)]
     for key in ("id", "url", "canonical_url", "site", "language", "published", "published_utc", "modified",
@@ -148,15 +152,26 @@ def format_show(result: dict[str, Any]) -> str:
 
 
 def format_history(result: dict[str, Any]) -> str:
-    lines = [f"{result['title']}", f"{result['url']} (id {result['id']}): {len(result['versions'])} version(s)", ""]
+    """`history` as text; page text with visible escapes for control characters (archive.terminal)."""
+    line = lambda text: printable(str(text), keep="\t")  # noqa: E731
+    lines = [line(result["title"]), f"{line(result['url'])} (id {result['id']}): {len(result['versions'])} version(s)",
+             ""]
     for v in result["versions"]:
-        lines.append(f"  {v['number']:>3}  {v['fetched_at']}  {v['access'] or '-':<8} {v['title']}")
+        lines.append(f"  {v['number']:>3}  {v['fetched_at']}  {v['access'] or '-':<8} {line(v['title'])}")
     for diff in result["diffs"]:
         lines += ["", f"--- changes from version {diff['from']} to {diff['to']} ---"]
         if not diff["title"] and not diff["body"]:
             lines.append("(title and body unchanged)")
         if diff["title"]:
-            lines += ["title:", *diff["title"]]
+            lines += ["title:", *map(line, diff["title"])]
         if diff["body"]:
-            lines += ["body:", *diff["body"]]
+            lines += ["body:", *map(line, diff["body"])]
     return "\n".join(lines)
+
+
+def _printable_list(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_printable_list(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable_list(v) for k, v in value.items()}
+    return printable(value, keep="\t") if isinstance(value, str) else value

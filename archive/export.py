@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from archive.index import Index, decode_row
-from archive.search import Filters, SearchError, fts_error
+from archive.outfile import atomic_output
+from archive.search import Filters, SearchError, check_query, fts_error
+from archive.terminal import json_text
 
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -46,14 +48,19 @@ def export_articles(db_path: str | Path, fmt: str, out: str | Path | IO, query: 
     if fmt == "parquet" and (out == "-" or (not isinstance(out, (str, Path)) and _is_tty(out))):
         raise ExportError("parquet is a binary format: give an output file with -o FILE")
     filters = Filters(site=site, author=author, since=since, until=until, access=access)
+    if query is not None:
+        if not query.strip():
+            raise SearchError("empty --query: leave it out to export every article")
+        check_query(query)
     index = Index(db_path, readonly=True)
     with ExitStack() as stack:
         stack.callback(index.close)
         chunks = iter_chunks(index.conn, filters, query, chunk_size)
         first = next(chunks, [])  # runs the query: a bad FTS query fails before any file is created
-        if isinstance(out, (str, Path)) and str(out) != "-":
-            out = stack.enter_context(open(out, "wb" if fmt == "parquet" else "w", newline="" if fmt == "csv"
-                                           else None, encoding=None if fmt == "parquet" else "utf-8"))
+        if isinstance(out, (str, Path)) and str(out) != "-":  # the file appears whole or not at all
+            binary = fmt == "parquet"
+            out = stack.enter_context(atomic_output(out, "wb" if binary else "w", newline="" if fmt == "csv" else None,
+                                                    encoding=None if binary else "utf-8"))
         elif out == "-":
             out = sys.stdout
         writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt]
@@ -102,7 +109,7 @@ def _is_tty(stream: Any) -> bool:
 def _write_jsonl(chunks: Iterator[list], out: IO[str]) -> int:
     written = 0
     for rows in chunks:
-        out.write("".join(json.dumps(decode_row(row), ensure_ascii=False) + "\n" for row in rows))
+        out.write("".join(json_text(decode_row(row)) + "\n" for row in rows))
         written += len(rows)
     return written
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +18,9 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
-from archive.sqlite_files import open_wal
+from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
+
+REBUILD = "it is derived from the WARC files: move it aside and `newsarchive reindex` rebuilds it"
 
 # Access states in order of how much text they carry: a capture never replaces one with more text.
 _TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
@@ -39,6 +42,11 @@ ARTICLE_FIELDS = (
 # Why a URL produced no indexed page (fetch_errors.reason).
 ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", "duplicate", "too_large",
                  "not_html", "archive", "circuit", "other")
+# URLs left alone on purpose: a link off the site is not followed, robots.txt forbids a path. They are kept in
+# fetch_errors for the record but are no failure: the crawl summary, `stats` and `report` count them apart.
+SKIP_REASONS = ("offsite", "robots")
+FAILURE_REASONS = tuple(reason for reason in ERROR_REASONS if reason not in SKIP_REASONS)
+SKIP_SQL = f"reason IN ({', '.join(repr(r) for r in SKIP_REASONS)})"
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,22 @@ def default_db_path(data_dir: str | Path) -> Path:
     return Path(data_dir) / "index.db"
 
 
+def check_writable(data_dir: str | Path) -> None:
+    """Raise DatabaseUnreadable unless a crawl could add to the index of `data_dir`: an existing index must
+    read as one and be writable, and so must the directory it is (or will be) in. Checked before a crawl
+    creates anything (its lock files, the index itself)."""
+    path = default_db_path(data_dir)
+    if path.exists():
+        Index(path, readonly=True).close()
+        places = [path, path.parent]  # the directory too: SQLite writes its -wal and -shm files beside the index
+    else:
+        places = [next(p for p in (path.parent, *path.parent.parents) if p.exists())]
+    for where in places:
+        if not os.access(where, os.W_OK):
+            raise DatabaseUnreadable(f"{where} is not writable by this user (a read-only file, directory or disk): "
+                                     f"a crawl must write {path}")
+
+
 class Index:
     """The archive catalogue. Open one per process; writes are batched by the caller's `commit()`."""
 
@@ -70,11 +94,14 @@ class Index:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no index at {self.path}: run `newsarchive crawl` or `newsarchive demo` first")
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            conn = open_read_only(self.path, REBUILD)
         else:
             # 16 KB pages: a ~4 KB article body fits its row's page instead of spilling into overflow pages
             # (+12% insert rate measured at 20k articles, index size unchanged).
-            conn = open_wal(self.path, setup=migrate, page_size=16384)
+            try:
+                conn = open_wal(self.path, setup=migrate, page_size=16384)
+            except sqlite3.DatabaseError as exc:
+                raise unreadable(self.path, exc, REBUILD) from None
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

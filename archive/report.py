@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from archive.index import Index
+from archive.index import SKIP_SQL, Index
+from archive.outfile import atomic_output
 
 SITE_COLORS = ["#2563eb", "#0f766e", "#7c3aed", "#b45309", "#be185d", "#4d7c0f"]
 ACCESS_COLORS = {"full": "#15803d", "open": "#0284c7", "gated": "#d97706", "expired": "#78716c", None: "#d6d3d1"}
@@ -65,17 +66,18 @@ def write_report(db_path: str | Path, out_path: str | Path) -> Path:
         page = render(index.conn, Path(db_path).name)
     finally:
         index.close()
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    with atomic_output(out_path, "w", encoding="utf-8") as fh:  # never a half page, never a new directory
+        fh.write(page)
+    return Path(out_path)
 
 
 def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
     days = articles_per_day(conn)
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     totals = {"articles": one("SELECT count(*) FROM articles"), "captures": one("SELECT count(*) FROM captures"),
-              "crawls": one("SELECT count(*) FROM crawls"), "fetch errors": one("SELECT count(*) FROM fetch_errors"),
+              "crawls": one("SELECT count(*) FROM crawls"),
+              "fetch errors": one(f"SELECT count(*) FROM fetch_errors WHERE NOT {SKIP_SQL}"),
+              "skipped": one(f"SELECT count(*) FROM fetch_errors WHERE {SKIP_SQL}"),
               "gap days": sum(len(s.gaps) for s in days)}
     colors = {s.site: SITE_COLORS[i % len(SITE_COLORS)] for i, s in enumerate(days)}
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -88,7 +90,9 @@ def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
     parts += ["<h2>Access states, by site</h2>", _access(conn, colors),
               "<h2>Crawl runs</h2><p class=note>One group of bars per run, oldest on the left.</p>",
               _crawls(conn),
-              "<h2>Fetch errors over time, by reason</h2>", _errors(conn)]
+              "<h2>Fetch errors over time, by reason</h2>",
+              "<p class=note>Off-site links and paths robots.txt forbids are not errors: they are left alone on "
+              "purpose, and counted as skipped.</p>", _errors(conn)]
     return PAGE.format(style=STYLE, body="\n".join(parts))
 
 
@@ -201,7 +205,7 @@ def _crawls(conn: sqlite3.Connection) -> str:
     rows = conn.execute(
         "SELECT c.id, c.started, c.ended, c.status, c.sites, "
         "coalesce(c.pages, (SELECT count(*) FROM captures WHERE crawl_id = c.id)), coalesce(c.articles, 0), "
-        "(SELECT count(*) FROM fetch_errors WHERE crawl_id = c.id) FROM crawls c "
+        f"(SELECT count(*) FROM fetch_errors WHERE crawl_id = c.id AND NOT {SKIP_SQL}) FROM crawls c "
         "ORDER BY coalesce(c.started, ''), c.id").fetchall()
     if not rows:
         return "<p>No crawl runs recorded.</p>"
@@ -245,7 +249,7 @@ def _crawls(conn: sqlite3.Connection) -> str:
 
 
 def _errors(conn: sqlite3.Connection) -> str:
-    rows = conn.execute("SELECT substr(at, 1, 10) AS day, reason, count(*) FROM fetch_errors "
+    rows = conn.execute(f"SELECT substr(at, 1, 10) AS day, reason, count(*) FROM fetch_errors WHERE NOT {SKIP_SQL} "
                         "GROUP BY day, reason ORDER BY day").fetchall()
     if not rows:
         return "<p class=ok>No fetch errors recorded.</p>"

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from archive.sqlite_files import open_wal
+from archive.sqlite_files import open_wal, unreadable
 
 SCHEDULES_DB = "schedules.db"
 SCHEMA_VERSION = 1
@@ -261,7 +261,11 @@ class ScheduleStore:
             self.conn = sqlite3.connect(":memory:", isolation_level=None)  # an empty store: nothing scheduled
             ensure_schema(self.conn)
         else:
-            self.conn = open_wal(self.path, setup=ensure_schema, timeout=30)
+            try:
+                self.conn = open_wal(self.path, setup=ensure_schema, timeout=30)
+            except sqlite3.DatabaseError as exc:
+                raise unreadable(self.path, exc, "restore it from a backup, or move it aside and add the "
+                                 "schedules again (`newsarchive schedule add`)") from None
         self.conn.row_factory = sqlite3.Row
 
     def close(self) -> None:
@@ -389,7 +393,7 @@ def crawl_rows(data_dir: str | Path, crawl_ids: Iterable[str]) -> dict[str, dict
     try:
         marks = ",".join("?" * len(ids))
         return {row["id"]: dict(row) for row in conn.execute(f"SELECT * FROM crawls WHERE id IN ({marks})", ids)}
-    except sqlite3.OperationalError:
+    except sqlite3.DatabaseError:  # no crawls table yet, or a damaged index: the runs are shown without them
         return {}
     finally:
         conn.close()

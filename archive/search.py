@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from archive.fulltext import COLUMNS, TOKENIZE
 from archive.index import Index
 
 CANDIDATES = 2000  # matches ranked when a query matches more articles than this
@@ -140,6 +141,19 @@ def fts_error(query: str, exc: sqlite3.Error) -> SearchError:
                        "(\"COVID-19\"); write AND, OR, NOT in capitals; prefix* for prefixes")
 
 
+def check_query(query: str) -> None:
+    """Raise SearchError for a query FTS5 cannot parse, found against an empty in-memory table of the same
+    columns, before the index is opened."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(f"CREATE VIRTUAL TABLE q USING fts5({', '.join(COLUMNS)}, tokenize='{TOKENIZE}')")
+        conn.execute("SELECT rowid FROM q WHERE q MATCH ?", [query]).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise fts_error(query, exc) from None
+    finally:
+        conn.close()
+
+
 # -- search ------------------------------------------------------------------------------------------
 
 def search(db_path: str | Path, query: str, site: str | None = None, author: str | None = None,
@@ -157,6 +171,7 @@ def search_result(db_path: str | Path, query: str, filters: Filters | None = Non
         raise SearchError("empty query: give one or more words, a \"quoted phrase\", or terms joined by OR")
     if limit < 1:
         raise SearchError(f"--limit must be at least 1, got {limit}")
+    check_query(query)
     index = Index(db_path, readonly=True)
     try:
         return _search(index.conn, query, filters or Filters(), limit, exhaustive)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,3 +39,44 @@ def open_wal(path: Path, setup: Callable[[sqlite3.Connection], None] | None = No
         if setup:
             setup(conn)
     return conn
+
+
+class DatabaseUnreadable(Exception):
+    """A project database that cannot be opened or read (damaged, not SQLite, read-only); the message is one
+    line naming the file and what to do."""
+
+
+def open_read_only(path: Path, remedy: str, **connect_args) -> sqlite3.Connection:
+    """A read-only connection whose schema has been read, so a foreign, damaged or unreadable file fails
+    here, with a sentence naming it and `remedy`, rather than in some later query."""
+    uri = Path(path).absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, **connect_args)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        failure = exc
+    wal = Path(f"{path}-wal")
+    if "unable to open" in str(failure) and not os.access(Path(path).parent, os.W_OK) and \
+            not (wal.exists() and wal.stat().st_size):
+        # A WAL-mode database on a read-only disk (or in a directory of another user's): SQLite cannot create
+        # the -shm file its usual reading needs. With no write-ahead log to replay the file is the database,
+        # and nothing can be writing it: it is read as immutable.
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, **connect_args)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            failure = exc
+    raise unreadable(Path(path), failure, remedy)
+
+
+def unreadable(path: Path, exc: BaseException, remedy: str) -> DatabaseUnreadable:
+    text = str(exc)
+    if "readonly" in text or "unable to open" in text or isinstance(exc, PermissionError):
+        why = "cannot be opened for writing" if "readonly" in text else "cannot be opened"
+        return DatabaseUnreadable(f"{path} {why} ({text}): check that the file and its directory are writable "
+                                  "by this user and on a writable disk")
+    return DatabaseUnreadable(f"{path} is damaged or not an SQLite database ({text}); {remedy}")

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from archive.index import Index
+from archive.index import SKIP_REASONS, SKIP_SQL, Index
 
 
 def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[str, Any]:
     """Articles per site per day over the `days` days ending at `end`, totals and access states per site,
-    gaps in each site's coverage, the last 10 crawls, fetch errors by reason. `end` defaults to today (UTC),
-    or tomorrow when a site east of UTC has already published on its tomorrow."""
+    gaps in each site's coverage, the last 10 crawls, fetch errors by reason (`errors`) and, apart from them,
+    URLs left alone on purpose (`skipped`: off-site links, robots.txt exclusions). `end` defaults to today
+    (UTC), or tomorrow when a site east of UTC has already published on its tomorrow."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     index = Index(db_path, readonly=True)
@@ -41,11 +42,14 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
         crawls = [dict(row) for row in conn.execute(
             "SELECT id, sites, started, ended, status, pages, articles, errors, warc_bytes FROM crawls "
             "ORDER BY started DESC, id DESC LIMIT 10")]
-        errors = {reason: count for reason, count in conn.execute(
-            "SELECT reason, count(*) FROM fetch_errors GROUP BY reason ORDER BY 2 DESC, 1")}
+        by_reason = conn.execute("SELECT reason, count(*) FROM fetch_errors GROUP BY reason ORDER BY 2 DESC, 1")
+        errors, skipped = {}, {}
+        for reason, count in by_reason:
+            (skipped if reason in SKIP_REASONS else errors)[reason] = count
         errors_by_site: dict[str, dict[str, int]] = {}
         for site, reason, count in conn.execute(
-                "SELECT coalesce(site, 'unknown'), reason, count(*) FROM fetch_errors GROUP BY 1, 2 ORDER BY 1, 3 DESC"):
+                "SELECT coalesce(site, 'unknown'), reason, count(*) FROM fetch_errors "
+                f"WHERE NOT {SKIP_SQL} GROUP BY 1, 2 ORDER BY 1, 3 DESC"):
             errors_by_site.setdefault(site, {})[reason] = count
         captures = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
     finally:
@@ -78,6 +82,7 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
         "crawls": crawls,
         "errors": errors,
         "errors_by_site": errors_by_site,
+        "skipped": skipped,
     }
 
 
@@ -122,6 +127,9 @@ def format_stats(result: dict[str, Any]) -> str:
     lines += ["", "fetch errors by reason"]
     lines.append(_table(["reason", "count"], [[r, n] for r, n in result["errors"].items()])
                  if result["errors"] else "none")
+    if result.get("skipped"):
+        lines += ["", "skipped on purpose (off-site links, robots.txt): "
+                  + ", ".join(f"{r} {n:,}" for r, n in result["skipped"].items())]
     return "\n".join(lines)
 
 

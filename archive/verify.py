@@ -27,6 +27,7 @@ from archive.httpcheck import DECODE_LIMIT, content_length_problem, encoding_pro
 from archive.index import Index, default_db_path
 from archive.members import Damage
 from archive.records import WarcRecords
+from archive.sqlite_files import DatabaseUnreadable
 from archive.verify_index import DamageMap, coverage_problems, integrity_problems
 
 DIGESTED_TYPES = {"response", "request", "resource", "metadata"}
@@ -313,7 +314,10 @@ def verify_archive(data_dir: str | os.PathLike, parse=None) -> ArchiveReport:
                                  f"a line, {len(lines - expected)} lines pointing at no record)")
     index = None
     if db_path.exists():
-        index = Index(db_path, readonly=True)
+        try:
+            index = Index(db_path, readonly=True)
+        except DatabaseUnreadable as exc:
+            report.faults.append(str(exc))
     try:
         for record_id, ref in registry.items():
             if ref.rec_type == "revisit" and ref.refers_to:
@@ -340,6 +344,8 @@ def verify_archive(data_dir: str | os.PathLike, parse=None) -> ArchiveReport:
                 except sqlite3.Error as exc:  # a database, but not an index of ours (tables missing)
                     report.faults.append(f"{db_path.name}: not an index this verify can read ({exc}): "
                                          "`newsarchive reindex` rebuilds it")
+        elif db_path.exists():
+            pass  # unreadable: said above
         elif any(ref.rec_type in ("response", "revisit") for ref in registry.values()):
             report.faults.append(f"no index at {db_path}, but the WARC files hold archived responses: "
                                  "`newsarchive reindex` builds it")

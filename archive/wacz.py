@@ -19,9 +19,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TextIO
+from typing import IO, TextIO
 
 from archive.index import Index, default_db_path
+from archive.outfile import OutputError, atomic_output, check_target
 from archive.verify import verify_warc
 
 
@@ -105,6 +106,7 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
     data_dir = Path(data_dir)
     warc_dir = data_dir / "warc"
     output = Path(output)
+    check_target(output)
     db_path = default_db_path(data_dir)
     if not db_path.exists():
         raise ExportError(f"no index at {db_path}: nothing to export")
@@ -128,16 +130,15 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
             raise ExportError("WARC files fail verification (run `newsarchive verify`):\n  " + "\n  ".join(damaged))
     title = title or (f"newsarchive crawl {crawl_id}" if crawl_id else f"newsarchive {data_dir.resolve().name}")
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
     log = io.StringIO()
     try:
-        with contextlib.redirect_stdout(log):
-            _build(partial, [warc_dir / name for name in names], pages, title)
+        # A temporary file beside `output` replaces it once whole (a device or directory is refused).
+        with atomic_output(output, "w+b") as package, contextlib.redirect_stdout(log):
+            _build(package, [warc_dir / name for name in names], pages, title)
+    except OutputError:
+        raise
     except Exception as exc:
-        partial.unlink(missing_ok=True)
         raise ExportError(f"py-wacz failed: {type(exc).__name__}: {exc}\n{log.getvalue()}") from exc
-    os.replace(partial, output)
     return WaczResult(output, names, len(pages), crawl_id, log.getvalue())
 
 
@@ -148,7 +149,7 @@ def resource_name(name: str) -> str:
     return re.sub(r"[^-a-z0-9._/]", "-", name.lower())
 
 
-def _build(target: Path, warcs: list[Path], pages: list[dict], title: str) -> None:
+def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title: str) -> None:
     """What `wacz create --copy-pages` does, through py-wacz's classes, with conforming resource names."""
     # Imported here: importing py-wacz appends "warcinfo" to cdxj-indexer's default record types.
     from wacz.main import DEFAULT_NUM_LINES, PAGE_INDEX

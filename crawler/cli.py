@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+
+from crawler.cli_errors import OneLineGroup, fail, remember_data_dir
+from crawler.cli_types import ACCESS, DATE, SITE, ArticleKey, DiscoveryModes, Setting, SiteURL, check_window, count
 
 DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
 
@@ -18,44 +20,40 @@ def default_data_dir() -> str:
 
 
 data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=default_data_dir,
-                           show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP)
+                           show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP, callback=remember_data_dir)
+article_key = click.argument("key", metavar="URL|ID", type=ArticleKey())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsarchive")
 def main():
-    """newsarchive: crawl news sites into WARC files and a searchable SQLite index."""
+    """newsarchive: crawl news sites into WARC files and a searchable SQLite index.
 
-
-def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, str]:
-    result = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not value:
-            raise click.BadParameter(f"expected {what}=VALUE, got {pair!r}")
-        result[key.strip()] = value.strip()
-    return result
+    A mistake in a command line is one line on stderr (`error: ...`) and exit status 2, as is an archive
+    database that cannot be read or an output file that cannot be written."""
 
 
 @main.command()
-@click.argument("sites", nargs=-1, required=True)
-@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL",
+@click.argument("sites", nargs=-1, required=True, type=SITE, metavar="SITE...")
+@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
               help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
-@click.option("--max-articles", type=int, default=None, help="Stop after this many article pages per site.")
-@click.option("--max-pages", type=int, default=None, help="Stop after this many fetched pages per site.")
-@click.option("--since", default=None, metavar="DATE", help="Only articles dated on or after DATE (YYYY-MM-DD).")
-@click.option("--until", default=None, metavar="DATE", help="Only articles dated on or before DATE.")
-@click.option("--discover", default=None, metavar="MODES",
+@click.option("--max-articles", type=count(), default=None, help="Stop after this many article pages per site.")
+@click.option("--max-pages", type=count(), default=None, help="Stop after this many fetched pages per site.")
+@click.option("--since", type=DATE, default=None, metavar="DATE",
+              help="Only articles dated on or after DATE (YYYY-MM-DD).")
+@click.option("--until", type=DATE, default=None, metavar="DATE", help="Only articles dated on or before DATE.")
+@click.option("--discover", type=DiscoveryModes(), default=None, metavar="MODES",
               help="Kyodo discovery: comma-separated feed,listings,sitemap [default: feed,listings].")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
 @click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
 @click.option("--walk-all", is_flag=True,
               help="Paginate every listing to its end (only articles not held are fetched). Automatic after a "
                    "crawl that did not finish.")
-@click.option("--seed", "seeds", multiple=True, metavar="SITE=URL",
+@click.option("--seed", "seeds", multiple=True, metavar="SITE=URL", type=SiteURL(),
               help="Also archive URL (and the same-site links on it) in SITE's crawl. Repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line; warnings and the summary only.")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", type=Setting(),
+              help="Scrapy setting override (a known setting's value is checked against its type).")
 @data_option
 def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, walk_all,
           seeds, quiet, settings, data_dir):
@@ -64,38 +62,40 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     Incremental by default: articles the index already holds are not fetched again unless their feed or
     sitemap says they changed, or --refresh is given. Listings, feeds and sitemaps are always fetched.
     """
-    from crawler.run import run_crawl
-
+    check_window(since, until)
+    sites = list(dict.fromkeys(sites))
+    stray = [site for site, _ in (*base_urls, *seeds) if site not in sites]
+    if stray:
+        fail(f"--base-url/--seed for {', '.join(dict.fromkeys(stray))}, which this crawl does not include")
     spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated,
                    "walk_all": walk_all}
     if discover:
         spider_args["discover"] = discover
     seed_map: dict[str, list[str]] = {}
-    for pair in seeds:
-        site, _, url = pair.partition("=")
-        if not url:
-            raise click.BadParameter(f"expected SITE=URL, got {pair!r}", param_hint="--seed")
-        seed_map.setdefault(site.strip(), []).append(url.strip())
+    for site, url in seeds:
+        seed_map.setdefault(site, []).append(url)
     overrides = {"LOG_LEVEL": "WARNING"} if quiet or sys.stderr.isatty() else {}
     overrides["NEWSARCHIVE_PROGRESS"] = sys.stderr.isatty() and not quiet
-    overrides.update(_parse_pairs(settings, "NAME"))
+    overrides.update(dict(settings))
     if max_pages:
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
+    from archive.index import check_writable
     from archive.indexlock import BUSY_EXIT, IndexBusy
     from crawler.locks import SiteBusy, site_locks
+    from crawler.run import run_crawl
 
+    check_writable(data_dir)  # an index or a disk the crawl cannot write: said before anything is created
     try:
         # One crawl per site at a time, across processes (the scheduler hands its locks down to its crawls).
         with site_locks(data_dir, sites, owner="newsarchive crawl"):
-            result = run_crawl(list(sites), data_dir, base_urls=_parse_pairs(base_urls, "SITE"),
+            result = run_crawl(sites, data_dir, base_urls=dict(base_urls),
                                max_articles=max_articles, settings=overrides, spider_args=spider_args,
                                seeds={site: ",".join(urls) for site, urls in seed_map.items()},
                                schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
     except (SiteBusy, IndexBusy) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(BUSY_EXIT)  # EX_TEMPFAIL: try again later
+        fail(exc, BUSY_EXIT)  # EX_TEMPFAIL: try again later
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        fail(exc)
     click.echo(result.summary_table())
     if not result.ok:
         for site in result.sites:
@@ -110,9 +110,9 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
 
 
 @main.command()
-@click.option("--articles", type=int, default=30, show_default=True, help="Articles per site.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--cache-mb", type=int, default=48, show_default=True,
+@click.option("--articles", type=count(1, 1_000_000), default=30, show_default=True, help="Articles per site.")
+@click.option("--seed", type=count(0, 2 ** 32 - 1), default=1, show_default=True)
+@click.option("--cache-mb", type=count(0, 1_000_000), default=48, show_default=True,
               help="Rendered pages kept per site, in MB (benchmarks raise it so a warm mirror only serves).")
 def mirror(articles, seed, cache_mb):
     """Serve offline copies of both sites on loopback until interrupted."""
@@ -124,32 +124,30 @@ def mirror(articles, seed, cache_mb):
 @main.command()
 @click.argument("file", type=click.File("rb"))
 @click.option("--url", required=True, help="The URL the page was fetched from.")
-@click.option("--site", default=None, help="Parser to use (default: inferred from the URL).")
-@click.option("--fetched-at", default=None, help="Capture time, ISO 8601 (default: now).")
+@click.option("--site", type=SITE, default=None, help="Parser to use (default: inferred from the URL).")
+@click.option("--fetched-at", type=DATE, default=None, help="Capture time, ISO 8601 (default: now).")
 def parse(file, url, site, fetched_at):
     """Parse one saved HTML page and print the article as JSON (exit 3 when it is not an article)."""
+    from archive.terminal import json_text, printable
     from crawler.parsers import PARSERS, Article, infer_site, parse_page
 
     site = site or infer_site(url)
     if site not in PARSERS:
-        raise click.UsageError(f"cannot tell the site of {url!r}; pass --site ({', '.join(PARSERS)})")
-    try:
-        moment = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(timezone.utc)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {fetched_at!r}", param_hint="--fetched-at") from None
+        fail(f"cannot tell the site of {url!r}; pass --site ({', '.join(PARSERS)})")
+    moment = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     result = parse_page(file.read(), url, moment, site=site)
-    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    click.echo(json_text(result.to_dict(), indent=2))
     if isinstance(result, Article):
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {printable(warning, keep='')}", err=True)
     else:
         sys.exit(3)
 
 
 @main.command()
-@click.option("--articles", type=int, default=25, show_default=True, help="Mirror articles per site.")
+@click.option("--articles", type=count(1, 100_000), default=25, show_default=True, help="Mirror articles per site.")
 @data_option
 def demo(articles, data_dir):
     """Offline demo: start the mirror, crawl both sites into the archive, search it."""
@@ -170,8 +168,7 @@ def verify(data_dir):
     try:
         report = verify_archive(data_dir, parse=parse_for_index)
     except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
 
@@ -179,11 +176,13 @@ def verify(data_dir):
 @main.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
               help="Articles as JSON lines, CSV (list fields as JSON) or Parquet (needs -o).")
-@click.option("--site", default=None, help="Only this site.")
+@click.option("--site", type=SITE, default=None, help="Only this site.")
 @click.option("--author", default=None, help="Only articles by this author: exact name, any case.")
-@click.option("--since", default=None, metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, UTC, or ISO).")
-@click.option("--until", default=None, metavar="DATE", help="Published on or before DATE (a day: inclusive).")
-@click.option("--access", default=None, help="Only this access state (full, open, gated, expired).")
+@click.option("--since", type=DATE, default=None, metavar="DATE",
+              help="Published on or after DATE (YYYY-MM-DD, UTC, or ISO).")
+@click.option("--until", type=DATE, default=None, metavar="DATE",
+              help="Published on or before DATE (a day: inclusive).")
+@click.option("--access", type=ACCESS, default=None, help="Only this access state (full, open, gated, expired).")
 @click.option("--query", default=None, metavar="FTS", help="Only articles matching this full-text query.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write (default: stdout).")
@@ -205,13 +204,14 @@ def export(ctx, **options):
 @data_option
 def export_wacz_command(crawl_id, output, title, data_dir):
     """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
+    from archive.outfile import check_target
     from archive.wacz import ExportError, export_wacz
 
+    check_target(output)  # before the WARC files are verified, which takes a while
     try:
         result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
     except ExportError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
                f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
 

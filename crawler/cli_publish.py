@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from crawler import cli
+from crawler.cli_errors import fail
+from crawler.cli_types import count
 
 
 def _register(command: click.Command) -> click.Command:
@@ -20,7 +22,7 @@ def _register(command: click.Command) -> click.Command:
 @click.command()
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="WARC directory to read (default: DATA/warc).")
-@click.option("--workers", type=int, default=None, help="Parser processes (default: one per CPU).")
+@click.option("--workers", type=count(1, 1024), default=None, help="Parser processes (default: one per CPU).")
 @click.option("--accept-loss", is_flag=True,
               help="Replace the old index even when the new one lacks articles or captures it holds.")
 @cli.data_option
@@ -42,15 +44,12 @@ def reindex(warc_dir, workers, accept_loss, data_dir):
         report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress,
                              accept_loss=accept_loss)
     except ReindexBusy as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(BUSY_EXIT)
+        fail(exc, BUSY_EXIT)
     except ReindexLoss as exc:
         click.echo(exc.report.summary())
-        click.echo(f"error: {exc}; run again with --accept-loss to replace it anyway", err=True)
-        sys.exit(1)
+        fail(f"{exc}; run again with --accept-loss to replace it anyway", 1)
     except ReindexError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(report.summary())
     sys.exit(1 if report.problems or report.damaged else 0)
 
@@ -62,31 +61,32 @@ def report(output, data_dir):
     """Write a one-page HTML report of the index: articles per day per site (gaps highlighted), access
     states, crawl runs and fetch errors. Self-contained: no scripts, fonts or images from elsewhere."""
     from archive.index import default_db_path
+    from archive.outfile import check_target
     from archive.report import write_report
 
+    check_target(output)
     try:
         path = write_report(default_db_path(data_dir), output)
     except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
 @click.command()
-@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--port", type=count(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this machine only; 0.0.0.0 serves the network.")
 @cli.data_option
 def serve(port, host, data_dir):
     """Browse and query the index in Datasette (read-only), with facets, full-text search and canned queries."""
-    from archive.index import default_db_path
-    from archive.serve import serve as run_serve
+    from archive import serve as serving
+    from archive.index import Index, default_db_path
 
     db_path = Path(default_db_path(data_dir))
     if not db_path.exists():
-        click.echo(f"error: no index at {db_path}: run `newsarchive crawl` or `newsarchive demo` first", err=True)
-        sys.exit(2)
-    sys.exit(run_serve(db_path, port=port, host=host))
+        fail(f"no index at {db_path}: run `newsarchive crawl` or `newsarchive demo` first")
+    Index(db_path, readonly=True).close()  # a damaged or foreign file is said here, not in Datasette's pages
+    sys.exit(serving.serve(db_path, port=port, host=host))
 
 
 for _command in (reindex, report, serve):

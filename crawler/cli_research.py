@@ -12,7 +12,10 @@ import sys
 import click
 
 from archive.search import CANDIDATES
+from archive.terminal import json_text, printable
 from crawler import cli
+from crawler.cli_errors import fail
+from crawler.cli_types import ACCESS, DATE, SITE, check_window, count
 
 FILTER_HELP = {
     "site": "Only this site (kyodo, inakoran).",
@@ -29,15 +32,13 @@ def _register(command: click.Command) -> click.Command:
     return command
 
 
-def _fail(message: object, status: int) -> None:
-    click.echo(f"error: {' '.join(str(message).split())}", err=True)  # always one line
-    sys.exit(status)
+FILTER_TYPES = {"site": SITE, "since": DATE, "until": DATE, "access": ACCESS, "author": None}
 
 
 def filter_options(fn):
     for name in ("access", "until", "since", "author", "site"):
-        fn = click.option(f"--{name}", default=None, metavar="DATE" if name in ("since", "until") else None,
-                          help=FILTER_HELP[name])(fn)
+        fn = click.option(f"--{name}", default=None, type=FILTER_TYPES[name],
+                          metavar="DATE" if name in ("since", "until") else None, help=FILTER_HELP[name])(fn)
     return fn
 
 
@@ -59,7 +60,7 @@ SEARCH_HELP = f"""Full-text search, best match first, with snippets.
 @click.command(help=SEARCH_HELP)
 @click.argument("query")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--limit", type=count(), default=10, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--rank-all", is_flag=True, help="Rank every match by bm25, however many.")
 @cli.data_option
@@ -67,37 +68,41 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
     from archive.index import default_db_path
     from archive.search import Filters, SearchError, search_result
 
+    check_window(since, until)
     try:
         result = search_result(default_db_path(data_dir), query, Filters(site, author, since, until, access),
                                limit=limit, exhaustive=rank_all)
     except (SearchError, FileNotFoundError) as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if result.ranked_among:
         click.echo(f"note: more than {result.ranked_among:,} articles match; ranked the {result.ranked_among:,} "
                    "most recently indexed (narrow the search or use --rank-all)", err=True)
     hits = [dataclasses.asdict(hit) for hit in result.hits]
     if fmt == "json":
-        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
+        click.echo(json_text(hits, indent=2))
+        return
+    # Table and CSV are for reading: page text with visible escapes for control characters, one line a field.
+    line = lambda value: printable("" if value is None else str(value), keep="")  # noqa: E731
+    if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["rank", "id", "url", "site", "published", "title", "authors", "access", "score", "snippet"])
         for rank, hit in enumerate(hits, 1):
-            writer.writerow([rank, hit["id"], hit["url"], hit["site"], hit["published"], hit["title"],
-                             json.dumps(hit["authors"], ensure_ascii=False), hit["access"], f"{hit['score']:.6g}",
-                             hit["snippet"]])
+            writer.writerow([rank, hit["id"], line(hit["url"]), line(hit["site"]), line(hit["published"]),
+                             line(hit["title"]), line(json_text(hit["authors"])), line(hit["access"]),
+                             f"{hit['score']:.6g}", line(" ".join(hit["snippet"].split()))])
     elif not hits:
         click.echo("no matches")
     else:
         for rank, hit in enumerate(hits, 1):
-            authors = f" | {', '.join(hit['authors'])}" if hit["authors"] else ""
-            click.echo(f"{rank:>2}. {hit['title']}\n    {hit['site']} | {hit['published']}{authors} | id {hit['id']}"
-                       f"\n    {hit['url']}\n    {' '.join(hit['snippet'].split())}\n")
+            authors = f" | {', '.join(map(line, hit['authors']))}" if hit["authors"] else ""
+            click.echo(f"{rank:>2}. {line(hit['title'])}\n    {line(hit['site'])} | {line(hit['published'])}{authors}"
+                       f" | id {hit['id']}\n    {line(hit['url'])}\n    {line(' '.join(hit['snippet'].split()))}\n")
 
 
 # -- show, history -----------------------------------------------------------------------------------
 
 @click.command()
-@click.argument("key", metavar="URL|ID")
+@cli.article_key
 @click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cli.data_option
@@ -110,19 +115,21 @@ def show(key, html, fmt, data_dir):
         if html:
             page = original_html(data_dir, key)
             stream = click.get_binary_stream("stdout")
+            if stream.isatty():  # byte for byte into a pipe or file; to a terminal, no control codes
+                page = printable(page.decode("utf-8", "backslashreplace")).encode("utf-8")
             stream.write(page)
             stream.flush()
             return
         result = show_article(default_db_path(data_dir), key)
     except ArticleNotFound as exc:
-        _fail(exc, 1)
+        fail(exc, 1)
     except (FileNotFoundError, ValueError) as exc:
-        _fail(exc, 2)
-    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_show(result))
+        fail(exc, 2)
+    click.echo(json_text(result, indent=2) if fmt == "json" else format_show(result))
 
 
 @click.command()
-@click.argument("key", metavar="URL|ID")
+@cli.article_key
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @cli.data_option
 def history(key, fmt, data_dir):
@@ -134,13 +141,13 @@ def history(key, fmt, data_dir):
     try:
         result = article_history(default_db_path(data_dir), key)
     except ArticleNotFound as exc:
-        _fail(exc, 1)
+        fail(exc, 1)
     except FileNotFoundError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if fmt == "json":
         for version in result["versions"]:
             version.pop("body", None), version.pop("lead", None)
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json_text(result, indent=2))
     else:
         click.echo(format_history(result))
 
@@ -148,7 +155,7 @@ def history(key, fmt, data_dir):
 # -- stats -------------------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+@click.option("--days", type=count(1, 100_000), default=30, show_default=True,
               help="Days of per-day counts, ending today (UTC).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @cli.data_option
@@ -160,7 +167,7 @@ def stats(days, fmt, data_dir):
     try:
         result = archive_stats(default_db_path(data_dir), days=days)
     except FileNotFoundError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_stats(result))
 
 
@@ -170,18 +177,38 @@ def export_articles_command(fmt, site, author, since, until, access, query, outp
     """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli.py)."""
     from archive.export import ExportError, export_articles
     from archive.index import default_db_path
+    from archive.outfile import check_target
     from archive.search import SearchError
 
+    check_window(since, until)
+    out = output or "-"
+    if out != "-":
+        check_target(out)
+    if out == "-" and fmt == "csv" and sys.stdout.isatty():  # JSON lines escape controls themselves
+        out = _PrintableText(sys.stdout)
     try:
-        written = export_articles(default_db_path(data_dir), fmt, output or "-", query=query, site=site,
+        written = export_articles(default_db_path(data_dir), fmt, out, query=query, site=site,
                                   author=author, since=since, until=until, access=access)
     except (ExportError, SearchError, FileNotFoundError) as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     except BrokenPipeError:  # `| head`
         sys.stderr.close()
         sys.exit(0)
     if output and output != "-":
         click.echo(f"wrote {written:,} articles to {output}", err=True)
+
+
+class _PrintableText:
+    """A text stream for a terminal: CSV fields of page text, with visible escapes for control characters."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(printable(text))
+
+    def isatty(self) -> bool:
+        return True
 
 
 for _command in (search, show, history, stats):

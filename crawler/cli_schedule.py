@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import _parse_pairs, data_option, main
+from crawler.cli import data_option, main
+from crawler.cli_errors import fail
+from crawler.cli_types import DiscoveryModes, Setting, SiteURL, count
 
 # name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
 # last week for what those missed; Inakoran (home page, sitemaps, feeds) every four hours.
@@ -26,7 +28,7 @@ DEFAULTS = [
 jitter_options = [
     click.option("--jitter", type=click.FloatRange(0, 1), default=0.05, show_default=True,
                  help="Start each run up to this fraction of its interval late (spreads load; 0: none)."),
-    click.option("--max-jitter", type=click.FloatRange(0), default=300, show_default=True,
+    click.option("--max-jitter", type=click.FloatRange(0, 86400), default=300, show_default=True,
                  help="...but at most this many seconds late."),
 ]
 
@@ -43,11 +45,6 @@ def _store(data_dir: str, create: bool = True):
     from archive.schedules import ScheduleStore
 
     return ScheduleStore(data_dir, create=create)
-
-
-def _fail(message: str, status: int = 2):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 def _moment(when: datetime | None, now: datetime) -> str:
@@ -81,13 +78,16 @@ def schedule():
 @click.option("--cron", default=None, metavar="EXPR", help='Cron expression, e.g. "0 * * * *" (5 fields, or @daily).')
 @click.option("--every", default=None, metavar="INTERVAL", help="Interval: 30m, 1h, 6h, 1d, 1h30m.")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone the cron expression is read in.")
-@click.option("--discover", default=None, metavar="MODES", help="Kyodo discovery: feed,listings,sitemap.")
-@click.option("--since-days", type=click.IntRange(0), default=None,
+@click.option("--discover", type=DiscoveryModes(), default=None, metavar="MODES",
+              help="Kyodo discovery: feed,listings,sitemap.")
+@click.option("--since-days", type=count(0, 36_500), default=None,
               help="Only articles dated in the last N days (--since computed at each run).")
-@click.option("--max-articles", type=click.IntRange(1), default=None, help="Stop after this many articles per site.")
-@click.option("--max-pages", type=click.IntRange(1), default=None, help="Stop after this many pages per site.")
-@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", help="Crawl SITE at URL (a mirror).")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting override.")
+@click.option("--max-articles", type=count(), default=None, help="Stop after this many articles per site.")
+@click.option("--max-pages", type=count(), default=None, help="Stop after this many pages per site.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
+              help="Crawl SITE at URL (a mirror).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", type=Setting(),
+              help="Scrapy setting override, checked now against the setting's type (not at every run).")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
 @click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
 @click.option("--paused", is_flag=True, help="Add it paused (`schedule resume` starts it).")
@@ -106,8 +106,8 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
     from crawler.sites import SITES
 
     options = {"discover": discover, "since_days": since_days, "max_articles": max_articles,
-               "max_pages": max_pages, "base_urls": _parse_pairs(base_urls, "SITE"),
-               "settings": _parse_pairs(settings, "NAME"), "refresh": refresh, "retry_gated": retry_gated}
+               "max_pages": max_pages, "base_urls": dict(base_urls),
+               "settings": dict(settings), "refresh": refresh, "retry_gated": retry_gated}
     if defaults:
         if name or sites or cron or every:
             raise click.UsageError("--defaults takes no NAME, --sites, --cron or --every")
@@ -117,32 +117,31 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
             raise click.UsageError("give NAME, --sites and one of --cron/--every (or --defaults)")
         todo = [(name, [s.strip() for s in sites.split(",") if s.strip()], {"cron": cron, "every": every},
                  {k: v for k, v in options.items() if v or (k == "since_days" and v is not None)})]
-    store = _store(data_dir)
-    now = None
+    items = []  # every definition is checked before schedules.db is opened (or created)
     for sched_name, site_list, when, opts in todo:
-        unknown = [s for s in site_list + list(opts.get("base_urls", {})) if s not in SITES]
+        unknown = [s for s in site_list if s not in SITES]
         if unknown:
-            _fail(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(SITES))}")
+            fail(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(sorted(SITES))}")
         if opts.get("base_urls"):  # --defaults: each schedule takes the base URLs of its own sites
             stray = [s for s in opts["base_urls"] if s not in site_list]
             if stray and not defaults:
-                _fail(f"--base-url for {', '.join(stray)}, which schedule {sched_name} does not crawl")
+                fail(f"--base-url for {', '.join(stray)}, which schedule {sched_name} does not crawl")
             opts = {**opts, "base_urls": {s: u for s, u in opts["base_urls"].items() if s in site_list}}
-        if opts.get("discover"):
-            from crawler.spiders.kyodo import DISCOVERY_MODES
-
-            bad = [m for m in opts["discover"].split(",") if m.strip() not in DISCOVERY_MODES]
-            if bad:
-                _fail(f"unknown discovery mode(s) {', '.join(bad)}; choose from {', '.join(DISCOVERY_MODES)}")
-        if defaults and store.get(sched_name) and not replace:
-            click.echo(f"{sched_name}: exists, kept")
+        try:
+            items.append(Schedule(sched_name, site_list, cron=when.get("cron"), tz=tz, paused=paused, options=opts,
+                                  every=parse_every(when["every"]) if when.get("every") else None))
+        except ScheduleError as exc:
+            fail(str(exc))
+    store = _store(data_dir)
+    now = None
+    for item in items:
+        if defaults and store.get(item.name) and not replace:
+            click.echo(f"{item.name}: exists, kept")
             continue
         try:
-            item = Schedule(sched_name, site_list, cron=when.get("cron"), tz=tz, paused=paused, options=opts,
-                            every=parse_every(when["every"]) if when.get("every") else None)
             store.add(item, replace=replace)
         except ScheduleError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         from archive.schedules import utcnow
 
         now = now or utcnow()
@@ -183,7 +182,7 @@ def list_(fmt, data_dir):
 def remove(name, data_dir):
     """Remove schedule NAME (its run history stays)."""
     if not _store(data_dir, create=False).remove(name):
-        _fail(f"no schedule {name!r}")
+        fail(f"no schedule {name!r}")
     click.echo(f"removed {name}")
 
 
@@ -193,7 +192,7 @@ def remove(name, data_dir):
 def pause(name, data_dir):
     """Pause schedule NAME: no runs until `schedule resume` (a running crawl is left to finish)."""
     if not _store(data_dir, create=False).set_paused(name, True):
-        _fail(f"no schedule {name!r}")
+        fail(f"no schedule {name!r}")
     click.echo(f"paused {name}")
 
 
@@ -204,7 +203,7 @@ def resume(name, data_dir):
     """Resume schedule NAME; if runs were missed meanwhile, one run catches up at once."""
     store = _store(data_dir, create=False)
     if not store.set_paused(name, False):
-        _fail(f"no schedule {name!r}")
+        fail(f"no schedule {name!r}")
     from archive.schedules import utcnow
 
     click.echo(f"resumed {name}; next run {_moment(store.get(name).next_run, utcnow())}")
@@ -212,7 +211,7 @@ def resume(name, data_dir):
 
 @schedule.command("history")
 @click.argument("name", required=False)
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--limit", type=count(), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @data_option
 def history(name, limit, fmt, data_dir):
@@ -239,7 +238,7 @@ def history(name, limit, fmt, data_dir):
 
 
 @schedule.command("check")
-@click.option("--overdue-factor", type=click.FloatRange(0, min_open=True), default=2.0, show_default=True,
+@click.option("--overdue-factor", type=click.FloatRange(0, 1000, min_open=True), default=2.0, show_default=True,
               help="A run is overdue when it is later than this many times its interval.")
 @click.option("-v", "--verbose", is_flag=True, help="Say so when all is well (default: silent, for cron mail).")
 @data_option

@@ -19,9 +19,12 @@ from scrapy.spiderloader import SpiderLoader
 
 from archive import indexlock
 from archive.catchup import catch_up
-from archive.index import Index, default_db_path
+from archive.index import SKIP_REASONS, Index, default_db_path
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
+from crawler.setting_values import check_settings
+from crawler.sites import DISCOVERY_MODES
+from crawler.spiders.state import Window
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +106,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     unknown = [s for s in sites if s not in known]
     if unknown:
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    check_arguments(settings, spider_args)
     data_dir = Path(data_dir)
     # Held from the catch-up to the last row: a reindex renaming its index in meanwhile would drop our rows.
     with indexlock.held(default_db_path(data_dir), exclusive=False, owner="crawl"):
@@ -146,10 +150,24 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     return result
 
 
+def check_arguments(settings: dict[str, Any] | None, spider_args: dict[str, Any] | None) -> None:
+    """Raise ValueError (one line) for what the spiders would otherwise refuse inside Scrapy, after the
+    index was created: settings not of their type, dates that do not exist, unknown discovery modes."""
+    check_settings(settings or {})
+    args = spider_args or {}
+    try:
+        Window.parse(args.get("since"), args.get("until"))
+    except OverflowError:
+        raise ValueError(f"a date out of range: --since {args.get('since')!r}, --until {args.get('until')!r}") from None
+    modes = [m.strip() for m in str(args.get("discover") or "").split(",") if m.strip()]
+    if [m for m in modes if m not in DISCOVERY_MODES]:
+        raise ValueError(f"unknown discovery mode(s) in {args['discover']!r}; choose from {', '.join(DISCOVERY_MODES)}")
+
+
 def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
-    # Off-site links are recorded (fetch_errors, reason offsite) but were never meant to be fetched.
+    # Off-site links and robots.txt exclusions are recorded (fetch_errors) but were never meant to be fetched.
     errors = sum(v for k, v in stats.items()
-                 if k.startswith("newsarchive/failed/") and k != "newsarchive/failed/offsite")
+                 if k.startswith("newsarchive/failed/") and k.rsplit("/", 1)[-1] not in SKIP_REASONS)
     errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
     answered = sum(v for k, v in stats.items()
                    if k.startswith("downloader/response_status_count/") and not k.rsplit("/", 1)[-1].startswith("5"))

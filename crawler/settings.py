@@ -91,10 +91,17 @@ NEWSARCHIVE_MAX_PAGES = 0  # 0 = no bound
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,
 }
+# No server inside a crawl: the Telnet console and Scrapy 2.19's RemoteControl (an HTTP endpoint that runs any
+# Python code it is sent, announced through a token file in $HOME) would each let a local process take over
+# the crawler. Both stay off even if EXTENSIONS is overridden.
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.progress.ProgressLine": 500,
+    "crawler.logsafe.SafeLogs": 0,
 }
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 NEWSARCHIVE_PROGRESS = False  # live progress line on stderr (the CLI sets it on a terminal)
 # Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback's output (default 100); our
 # callbacks yield a handful of items and the pipeline is synchronous, so 100 workers per page are pure cost.

@@ -41,6 +41,11 @@ SITES: dict[str, Site] = {
 }
 
 
+# How the Kyodo spider finds articles (`--discover`): here rather than in the spider, so the command line can
+# check a value without importing Scrapy.
+DISCOVERY_MODES = ("feed", "listings", "sitemap")
+
+
 def site_for_url(url: str) -> Site | None:
     """The site a URL belongs to by its host, or None (mirror URLs on 127.0.0.1 have no site by host)."""
     host = (urlsplit(url.strip()).hostname or "").lower()

@@ -60,7 +60,7 @@ def test_add_list_pause_resume_remove(run):
     (["--cron", "* * *"], "error: bad cron expression '* * *': expected 5 fields"),
     (["--every", "hourly"], "error: bad interval 'hourly'"),
     (["--every", "1h", "--cron", "@daily"], "error: give exactly one of --cron EXPR and --every INTERVAL"),
-    (["--every", "1h", "--discover", "rss"], "error: unknown discovery mode(s) rss"),
+    (["--every", "1h", "--discover", "rss"], "error: Invalid value for '--discover': unknown discovery mode(s) rss"),
     (["--every", "1h", "--base-url", "inakoran=http://x"], "error: --base-url for inakoran, which schedule x does not"),
 ])
 def test_bad_definitions_are_one_line_errors(run, args, message):

@@ -140,6 +140,29 @@ def test_the_index_cannot_be_written(server):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
 
 
+def test_no_absolute_path_is_shown(server):
+    base, db, _, _ = server
+    for path in ("/-/databases.json", "/index.json", "/-/settings.json", "/-/metadata.json"):
+        with urllib.request.urlopen(base + path, timeout=10) as response:
+            text = response.read().decode()
+        assert str(db.parent) not in text and "/tmp" not in text, path
+    status, databases = get(base, "/-/databases.json")
+    assert [d["path"] for d in databases] == ["index.db"]
+
+
+@pytest.mark.parametrize("path", ["/index/articles/-/insert", "/index/-/create", "/index/articles/1/-/delete",
+                                  "/index", "/-/databases.json"])
+def test_a_write_request_is_refused_with_403(server, path):
+    base, db, _, digest = server
+    request = urllib.request.Request(base + path, data=json.dumps({"row": {"title": "x"}}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    assert "read-only" in json.load(refused.value)["error"]
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
 def test_metadata_describes_every_table_and_column():
     meta = metadata()
     tables = meta["databases"]["index"]["tables"]

@@ -11,3 +11,11 @@ def test_canonicalize_strips_whitespace_fragments_and_tracking_but_keeps_query_b
 def test_same_origin_compares_scheme_host_and_port():
     assert same_origin("http://127.0.0.1:8421/x", "http://127.0.0.1:8421")
     assert not same_origin("http://127.0.0.1:8422/x", "http://127.0.0.1:8421")
+
+
+def test_canonicalize_percent_encodes_inner_spaces_and_non_ascii_instead_of_deleting_them():
+    assert canonicalize("/a b/", "http://h/") == "http://h/a%20b/"
+    assert canonicalize(" http://h/berita/jalan ke depan ") == "http://h/berita/jalan%20ke%20depan"
+    assert canonicalize("http://h/ä?q=é") == "http://h/%C3%A4?q=%C3%A9"
+    assert canonicalize("http://h/a%20b/") == "http://h/a%20b/"  # already encoded: unchanged
+    assert canonicalize("http://h/a\n/b\r\n") == "http://h/a/b"  # line breaks inside an href are not the URL's

@@ -219,7 +219,8 @@ def _dates(metas, ld, times, date_m, fetched_at, warnings):
             else:
                 continue
             if moment is None:
-                warnings.append(f"{field}: unreadable {source} date {str(raw)[:80]!r}")
+                warnings.append(f"{field}: unreadable {source} date "
+                                f"{(raw[0] if isinstance(raw, re.Match) else str(raw))[:80]!r}")
                 continue
             moment = common.not_in_future(moment, fetched_at, warnings, f"{field} ({source})")
             if moment is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timezone
-from urllib.parse import urldefrag, urljoin
 
 import scrapy
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from scrapy import signals
 from scrapy.http import Response
@@ -24,7 +24,7 @@ from archive.index import default_db_path
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
-from crawler.urls import canonicalize, same_origin
+from crawler.urls import as_linked, canonicalize, same_origin
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def seed_requests(self):
         for url in self.seeds:
-            yield scrapy.Request(_as_linked(url, self.base_url + "/"), callback=self.parse_seed,
+            yield scrapy.Request(as_linked(url, self.base_url + "/"), callback=self.parse_seed,
                                  errback=self.on_error, meta={"discovery": {"source": "seed"}}, dont_filter=True)
 
     async def parse_seed(self, response, follow: bool = True):
@@ -123,7 +123,7 @@ class ArchiveSpider(scrapy.Spider):
         if not follow or not hasattr(response, "text"):
             return
         for href in response.css("a::attr(href)").getall():
-            url = _as_linked(href, response.url)
+            url = as_linked(href, response.url)
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
                                      cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
@@ -134,8 +134,20 @@ class ArchiveSpider(scrapy.Spider):
         """The sitemap (urlset or sitemapindex) in a 200 response, or None (recorded when unreadable)."""
         if response.status != 200:
             return None
+        body = response.body
+        if gzip_magic_number(response):  # a .xml.gz file (not a Content-Encoding, which Scrapy undoes)
+            limit = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            try:
+                body = gunzip(body, max_size=limit)
+            except _DecompressionMaxSizeExceeded:
+                self.record_failure(response.url, "too_large",
+                                    detail=f"gzip sitemap larger than {limit:,} bytes (DOWNLOAD_MAXSIZE) unpacked")
+                return None
+            except Exception as exc:  # not gzip after all, or damaged (zlib.error, BadGzipFile, EOFError)
+                self.record_failure(response.url, "parse", detail=f"unreadable gzip sitemap: {exc}")
+                return None
         try:
-            return Sitemap(response.body)
+            return Sitemap(body)
         except Exception as exc:  # lxml refuses the document: record it, don't crash the crawl
             self.record_failure(response.url, "parse", detail=f"unreadable sitemap: {exc}")
             return None
@@ -232,12 +244,6 @@ def content_encoding(response: Response) -> str | None:
     """The Content-Encoding still applied to `response.body`: none once Scrapy decompressed it, the received
     one for a request marked `parser_decodes` (the parser process undoes it)."""
     return b", ".join(response.headers.getlist(b"Content-Encoding")).decode("latin-1") or None
-
-
-def _as_linked(href: str, base: str) -> str:
-    """An absolute link as the page wrote it, whitespace and fragment removed. Seeds archive what they link:
-    canonicalize() re-encodes query strings (`b=x%20y` would be requested as `b=x+y`)."""
-    return urldefrag(urljoin(base, re.sub(r"\s+", "", href or "")))[0]
 
 
 def _truthy(value) -> bool:

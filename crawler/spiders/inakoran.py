@@ -11,8 +11,11 @@ index (a killed crawl): answered with a 304, it would never be parsed.
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+import feedparser
 import scrapy
 from scrapy.linkextractors import LinkExtractor
 
@@ -116,20 +119,28 @@ class InakoranSpider(ArchiveSpider):
                                        CONDITIONAL_META_KEY: next_hops == hops})
 
     def parse_feed(self, response):
+        """Any feed the site announces, whatever its shape (RSS 0.9x/2.0, RSS 1.0/RDF, Atom): feedparser reads
+        them all, with each entry's article link (Atom's rel=alternate, not its comments feed) and date."""
         if response.status != 200:
             return
-        selector = scrapy.Selector(response, type="xml")
-        selector.remove_namespaces()
-        for item in selector.xpath("//item | //entry"):
-            href = item.xpath("link/@href").get() or item.xpath("link/text()").get() or ""
-            url = self.url(response.urljoin(href.strip()))
-            date_text = item.xpath("pubDate/text() | updated/text() | published/text()").get()
-            published = parse_time(date_text)
+        feed = feedparser.parse(response.body, response_headers={
+            "content-location": response.url,
+            "content-type": (response.headers.get(b"Content-Type") or b"application/xml").decode("latin-1")})
+        for entry in feed.entries:
+            url = self.url(response.urljoin((entry.get("link") or "").strip()))
+            date_text = entry.get("published") or entry.get("updated")
+            published = parse_time(date_text) or _feed_time(entry.get("published_parsed")
+                                                             or entry.get("updated_parsed"))
             if not self.is_same_site(url) or not self.window.contains(published) or not self.may_request_article():
                 continue
             if url in self.held and not self.wants_article(url):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta={"discovery": {"source": "feed", "via": response.url, "feedItemDate": date_text,
-                                                     "feedItemTitle": (item.xpath("title/text()").get() or "").strip(),
-                                                     "feedItemGuid": item.xpath("guid/text() | id/text()").get()}})
+                                                     "feedItemTitle": (entry.get("title") or "").strip(),
+                                                     "feedItemGuid": entry.get("id")}})
+
+
+def _feed_time(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser's reading of a date it understood (always UTC), for formats parse_time does not know."""
+    return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None

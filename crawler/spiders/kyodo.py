@@ -16,6 +16,7 @@ import scrapy
 from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.middlewares import PARSER_DECODES_META_KEY
 from crawler.parsepool import in_parser
+from crawler.sites import DISCOVERY_MODES
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
 
@@ -31,7 +32,6 @@ LISTING_PATHS = (
     *(f"/list/partners/{partner}" for partner in
       ("kyodo_news", "apnews", "reuters", "yonhap", "animate", "spotlightjapan")),
 )
-DISCOVERY_MODES = ("feed", "listings", "sitemap")
 
 
 def article_url(url: str) -> str | None:
