@@ -103,10 +103,10 @@ def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
         return _not_article(url, "photo gallery")
     if not html or not html.strip():
         return _not_article(url, "empty page")
-    sel = page_selector(html) if isinstance(html, bytes) else selector(html)
+    warnings: list[str] = []
+    sel = page_selector(html, warnings) if isinstance(html, bytes) else selector(html, warnings=warnings)
     page = _scan(sel.root)
     ld = json_ld_article(sel) or {}
-    warnings: list[str] = []
     template = _template(page, bool(ld), path, fetched_at, warnings)
     if template is None:
         return _not_article(url, _classify(page, path))
@@ -248,7 +248,11 @@ def _set_date(art: Article, fetched_at: datetime, field_name: str, candidates: l
         if moment is None:
             art.warnings.append(f"{field_name}: {source} date {raw!r} not understood")
             continue
-        moment = not_in_future(in_zone(moment, TZ), fetched_at, art.warnings, field_name)
+        moment = in_zone(moment, TZ)
+        if moment is None:
+            art.warnings.append(f"{field_name}: {source} date {raw!r} is out of range; dropped")
+            continue
+        moment = not_in_future(moment, fetched_at, art.warnings, field_name)
         if moment is not None:
             setattr(art, field_name, iso(moment))
             art.date_source[field_name] = source
