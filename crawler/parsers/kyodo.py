@@ -19,7 +19,8 @@ Decisions where the conventions leave room:
   NEWS paragraph that repeats the headline is kept (it is the story's only text). Partner pages' link
   lists and ">>Read" promotions inside that container are cut (`kyodo_body.py`, which reads the container).
 - dates: JSON-LD first, then `time@datetime` (naive JST), then the printed date text; a date after the
-  capture (10 minutes of slack) is dropped with a warning and the next source is tried.
+  capture (10 minutes of slack), or one Tokyo time cannot express (year 1 at +14:00), is dropped with a
+  warning and the next source is tried.
 - language: the primary subtag of `<html lang>`, "en" when missing.
 
 `parse` never raises: bad bytes are repaired or replaced, missing fields become None with a message
