@@ -71,7 +71,7 @@ def _utf8_root(body: bytes, warnings: list[str] | None = None) -> etree._Element
 
 
 def _too_deep() -> bool:
-    return any("Excessive depth" in error.message for error in _HTML_PARSER.error_log)
+    return any("Excessive depth" in error.message for error in _HTML_PARSER.error_log.filter_from_fatals())
 
 
 def _bounded(data: bytes, warnings: list[str] | None) -> bytes:
