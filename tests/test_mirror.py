@@ -191,7 +191,13 @@ def test_kyodo_article_markup_and_truth_agree(mirror):
         if t["title"].startswith("BREAKING NEWS:"):
             kinds.add("breaking")
             assert t["categories"] == [] and t["body"] == t["title"] and '<img src=""' in html
-    assert kinds == {"full", "gated", "expired", "open", "breaking"}
+        if t["credit"] == "Spotlight Japan":  # partner copy: link lists and a promotion inside the body container
+            kinds.add("spotlight")
+            assert t["access"] == "open" and t["categories"][-1] == "Spotlight"
+            assert "&gt;&gt;Read the full article" in html and "<hr>" in html and "article-body-bottom" not in html
+            assert t["body"].endswith("This article was submitted by a contributing writer for publication on Japan Wire.")
+            assert ">>Read" not in t["body"] and "Related coverage" not in t["body"]
+    assert kinds == {"full", "gated", "expired", "open", "breaking", "spotlight"}
     assert any(t["authors"] and t["credit"] == "AP News" for t in mirror.truth("kyodo"))
 
 
@@ -295,7 +301,7 @@ def test_truth_shape(mirror):
                 assert t["lead"] is None and t["access"] == "expired"
             assert t["access"] in ({"full", "gated", "expired", "open"} if site == "kyodo" else {"open"})
             assert all(set(i) == {"src", "caption", "credit"} and i["src"].startswith("http") for i in t["images"])
-            assert (t["credit"] in ("KYODO NEWS", "AP News")) if site == "kyodo" else t["credit"] is None
+            assert (t["credit"] in ("KYODO NEWS", "AP News", "Spotlight Japan")) if site == "kyodo" else t["credit"] is None
 
 
 # --- determinism and changes ------------------------------------------------------------------------

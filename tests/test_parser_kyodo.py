@@ -63,7 +63,7 @@ def test_article_invariants(name):
         assert article.body.startswith(article.lead)
         assert "----------" not in article.body
         for noise in ("Related coverage", "Log in or create", "no longer available", "Popular", "More from",
-                      "googletag", "Create account"):
+                      "googletag", "Create account", ">>Read", "Spotlight Japan stories"):
             assert noise not in article.body
     if article.published:
         assert article.published.endswith("+09:00")
@@ -172,6 +172,23 @@ def test_never_raises_on_truncations(name):
         assert isinstance(result, (Article, NotArticle)), cut
         if isinstance(result, NotArticle):
             assert not result.reason.startswith("unparseable"), (cut, result.reason)
+
+
+def test_partner_link_lists_go_but_story_text_stays():
+    """Only a known label, the link-only paragraphs or list items right after it, and link-only ">>Read" promos are
+    cut: a story paragraph that mentions related coverage or holds a link keeps its place."""
+    body = ("<p>LONDON, Japan Wire - Lead text.</p><p>More from the council is expected on <a href='/x'>Friday</a>.</p>"
+            "<p>Related coverage: residents say more is needed.</p><p><a href='/y'>A linked sentence alone.</a></p>"
+            "<p>&gt;&gt;Read on, says the mayor, to see why.</p><hr><p><strong>More from Spotlight Japan:</strong></p>"
+            "<ul><li><a href='/1'>One</a></li><li><a href='/2'>Two</a> </li></ul><p>Closing line.</p>"
+            "<p><a href='https://immersive.example/'><b>&gt;&gt; Read the full story&gt;&gt;</b></a></p>"
+            "<p>Related stories</p><p><a href='/3'>Three</a></p>")
+    html = f"<html lang='en'><h1 class='article-ttl'>T</h1><div class='article-body__inner'>{body}</div></html>"
+    article = kyodo.parse(html.encode(), "https://english.kyodonews.net/articles/-/1", datetime(2026, 9, 28))
+    assert article.dateline == "LONDON"
+    assert article.body.split("\n\n") == [
+        "Lead text.", "More from the council is expected on Friday.", "Related coverage: residents say more is needed.",
+        "A linked sentence alone.", ">>Read on, says the mayor, to see why.", "Closing line."]
 
 
 def test_claims_url():

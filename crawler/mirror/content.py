@@ -30,7 +30,7 @@ KYODO_SECTIONS = {
 }
 KYODO_PARTNERS = {
     "kyodo_news": "KYODO NEWS", "apnews": "AP News", "reuters": "Reuters", "yonhap": "Yonhap",
-    "animate": "Animate Times", "spotlightjapan": "Spotlight",
+    "animate": "Animate Times", "spotlightjapan": "Spotlight Japan",
 }
 INA_SECTIONS = {
     "nasional": "Nasional", "internasional": "Internasional", "ekonomi": "Ekonomi", "budaya": "Budaya",
@@ -41,7 +41,9 @@ KYODO_CDN = "https://english-kyodo.ismcdn.jp"
 # Kyodo showcase: the first stories of every catalogue cover each variant, so small mirrors have all.
 # (age in minutes, kind)
 _KYODO_SHOWCASE = [(120, "kyodo"), (300, "ap"), (3 * DAY, "kyodo"), (100 * DAY, "kyodo"), (40, "breaking"),
-                   (110 * DAY, "kyodo"), (6 * DAY, "podcast"), (20 * 60, "kyodo"), (95 * DAY, "podcast")]
+                   (110 * DAY, "kyodo"), (6 * DAY, "podcast"), (20 * 60, "kyodo"), (95 * DAY, "podcast"),
+                   (2 * DAY, "spotlight")]
+CONTRIBUTOR_NOTE = "This article was submitted by a contributing writer for publication on Japan Wire."
 _INA_SHOWCASE = [(180, "a"), (300, "b"), (2 * DAY, "a"), (9 * DAY, "b")]
 
 
@@ -65,7 +67,7 @@ class Story:
     id: int
     published: datetime
     modified: datetime
-    kind: str  # kyodo | ap | breaking | podcast  (Kyodo);  a | b  (Inakoran template)
+    kind: str  # kyodo | ap | breaking | podcast | spotlight  (Kyodo);  a | b  (Inakoran template)
     sections: list[str]
     base_title: str
     path: str = ""
@@ -113,7 +115,7 @@ class Story:
         return now - self.published
 
     def access(self, now: datetime) -> str:
-        if self.site != "kyodo" or self.kind in ("ap", "breaking"):
+        if self.site != "kyodo" or self.kind in ("ap", "breaking", "spotlight"):
             return "open"
         days = self.age(now) / timedelta(days=1)
         return "full" if days < 1 else "gated" if days <= 90 else "expired"
@@ -132,7 +134,7 @@ class Story:
 
     def category_names(self) -> list[str]:
         names = KYODO_SECTIONS if self.site == "kyodo" else INA_SECTIONS
-        return [names[s] for s in self.sections]
+        return [names[s] for s in self.sections] + (["Spotlight"] if self.kind == "spotlight" else [])
 
 
 # --- Kyodo --------------------------------------------------------------------------------------------
@@ -147,7 +149,8 @@ def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -
     else:
         minutes = 11 + int(SPAN_MINUTES * rng.random() ** 2)
         r = rng.random()
-        kind = "ap" if r < 0.14 else "podcast" if r < 0.18 else "breaking" if minutes < DAY and r < 0.3 else "kyodo"
+        kind = ("ap" if r < 0.14 else "podcast" if r < 0.18 else "breaking" if minutes < DAY and r < 0.3
+                else "spotlight" if r >= 0.97 else "kyodo")
     published = (now - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     if kind == "breaking":
         published += timedelta(seconds=rng.randint(1, 40))
@@ -165,6 +168,8 @@ def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -
         sections = ["podcast"]
     elif kind == "breaking":
         sections = []
+    elif kind == "spotlight":
+        sections = [rng.choice(["japan", "travel-tourism", "feature"])]
     else:
         sections = [rng.choices(list(KYODO_SECTIONS)[:7], weights=[35, 25, 8, 6, 8, 10, 8])[0]]
         if rng.random() < 0.15:
@@ -190,7 +195,9 @@ def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -
         authors = tg.people_ap(rng, rng.choice([1, 2, 2, 3]))
     elif kind == "kyodo" and (rng.random() < 0.35 or index == 0):
         authors = [tg.person_jp(rng)]
-    partner = "apnews" if kind == "ap" else "kyodo_news"
+    elif kind == "spotlight" and rng.random() < 0.4:
+        authors = tg.people_ap(rng, 1)
+    partner = {"ap": "apnews", "spotlight": "spotlightjapan"}.get(kind, "kyodo_news")
     story = Story(site="kyodo", index=index, seed=seed, id=0, published=published, modified=modified, kind=kind,
                   sections=sections, base_title=title, authors=authors, credit=KYODO_PARTNERS[partner],
                   partner=partner, title_br=(kind == "podcast" and rng.random() < 0.5) or rng.random() < 0.03
@@ -204,20 +211,24 @@ def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -
 def _kyodo_text(story: Story) -> dict:
     rng = random.Random(f"{story.seed}:kyodo:{story.index}:text")
     kind = story.kind
-    count = {"kyodo": rng.randint(4, 12), "ap": rng.randint(5, 12), "podcast": rng.randint(2, 4)}.get(kind, 1)
+    count = {"kyodo": rng.randint(4, 12), "ap": rng.randint(5, 12), "podcast": rng.randint(2, 4),
+             "spotlight": rng.randint(4, 9)}.get(kind, 1)
     paragraphs = [tg.lead_en(rng)] + tg.paragraphs_en(rng, count - 1)
     dateline = None
     if kind == "kyodo":
         dateline = rng.choice(tg.KYODO_DATELINES)
+    elif kind == "spotlight":  # printed "TOKYO, Japan Wire - "; features start without one
+        dateline = "TOKYO" if story.sections != ["feature"] else None
+        paragraphs.append(CONTRIBUTOR_NOTE)
     elif kind == "ap":
         dateline = rng.choice(tg.AP_DATELINES)
     photo = body_photo = None
     when = ap_date(story.published - timedelta(days=rng.randint(0, 2)))
-    if kind == "kyodo" and (rng.random() < 0.85 or story.index in (0, 2, 3)):
+    if kind in ("kyodo", "spotlight") and (rng.random() < 0.85 or story.index in (0, 2, 3)):
         h = tg.hexdigest(rng, 38)
         caption = tg.caption_en(rng, when)
         credit = rng.choices(["Kyodo", "Getty/Kyodo", "Photo courtesy of the city government", "Reuters/Kyodo"],
-                             weights=[60, 15, 10, 15])[0]
+                             weights=[60, 15, 10, 15])[0] if kind == "kyodo" else "Japan Wire"
         extra = "(Photo not for sale)(Photo not for use outside of Japan)" if rng.random() < 0.08 else ""
         printed = f"{caption}{' ' + extra if extra else ''} ({credit})"
         photo = Photo(f"{KYODO_CDN}/mwimgs/{h[0]}/{h[1]}/635m/img_{h}.jpg",

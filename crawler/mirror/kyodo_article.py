@@ -7,7 +7,12 @@ Body variants inside `div.article-body__inner` (what the ground truth counts as 
   podcast   an omny.fm iframe first, no dateline; otherwise as its state says
   AP copy   figure.image-area (first or after the 2nd paragraph) + plain <p>s, no paywall  [all]
   BREAKING  one <p> repeating the headline, <img src="">, category only All, no related  [that paragraph]
-The dateline prefix "CITY - " is printed at the start of the first paragraph only.
+  Spotlight Japan partner copy: plain <p>s ending with the contributor note, a ">>Read ... on Spotlight
+            Japan>>" link before it, then <hr> and a label ("More Spotlight Japan stories:", "More from Spotlight
+            Japan:", "Related coverage") over link-only <p>s and a ul#related_preview, all inside the container,
+            no div.article-body-bottom                                       [the story paragraphs and the note]
+The dateline prefix "CITY - " is printed at the start of the first paragraph only ("TOKYO, Japan Wire - " on
+Spotlight copy, whose dateline is "TOKYO").
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from bisect import bisect_left
 from itertools import islice
 from urllib.parse import quote
 
-from crawler.mirror.content import KYODO_CDN, KYODO_SECTIONS, Catalogue, Story
+from crawler.mirror.content import CONTRIBUTOR_NOTE, KYODO_CDN, KYODO_SECTIONS, Catalogue, Story
 from crawler.mirror.kyodo_chrome import AVATAR, EXPIRED_SIGNAGE, FOOTER, SITE_NAME, head, img_size, items_section, \
     ld_script
 from crawler.mirror.pages import HTML, Page, attr, esc, linked, quirky
@@ -85,6 +90,8 @@ def _body(cat: Catalogue, base: str, story: Story) -> str:
         out.append(f'<div class="podcast-container noprovide"><iframe frameborder="0" height="180" '
                    f'src="https://omny.fm/shows/news-2/{no}-english-world/embed?style=Cover" title="" '
                    f'width="100%"></iframe></div>\n\n')
+    if story.kind == "spotlight":
+        return "      " + _spotlight_body(cat, base, story)
     if story.kind == "ap":
         after = story.text()["body_photo_after"]
         related = cat.newest("world")
@@ -109,8 +116,32 @@ def _body(cat: Catalogue, base: str, story: Story) -> str:
     return "      " + "".join(out)
 
 
+_SPOTLIGHT_LABELS = ("<em>More Spotlight Japan stories:</em>", "<em>More from Spotlight Japan:</em>", "Related coverage")
+
+
+def _spotlight_body(cat: Catalogue, base: str, story: Story) -> str:
+    paras = [_para(story, n, text) for n, text in enumerate(story.paragraphs)]
+    if story.dateline:
+        paras[0] = paras[0].replace(f"{esc(story.dateline)} - ", f"{esc(story.dateline)}, Japan Wire - ", 1)
+    promo = (f'<p><a href="https://immersive.kyodonews.net/story-{story.id}/index.html" rel="noopener" target="_blank" '
+             f'title="Kyodo News Plus"><strong>&gt;&gt;Read the full article with visuals on Spotlight Japan&gt;&gt;'
+             f'</strong></a></p>')
+    note = len(story.text()["paragraphs"]) - 1  # the contributor note (edits come after it)
+    paras[note] = f"<p><em>{esc(CONTRIBUTOR_NOTE)}</em></p>"
+    paras.insert(note, promo)
+    pick = vary(f"spotlight:{story.id}")
+    older = list(islice((s for s in cat.newest() if s.published < story.published and s.kind != "breaking"), 3))
+    links = [f'<p><a href="{attr(base + s.path)}"><u><strong>{esc(s.title)}</strong></u></a></p>' for s in older]
+    if len(links) > 1 and pick & 4:
+        s = older[1]
+        links[1] = (f'<ul id="related_preview">\n\t<li title="{attr(base + s.path)}"><a href="{attr(base + s.path)}">'
+                    f'<u><strong>{esc(s.title)}</strong></u></a></li>\n</ul>')
+    lists = "\n\n".join([f"<hr>\n<p>{_SPOTLIGHT_LABELS[pick % 3]}</p>", *links, "<p> </p>"])
+    return "\n\n".join(paras) + "\n\n" + lists + "\n"
+
+
 def _related(cat: Catalogue, base: str, story: Story) -> str:
-    if story.kind == "breaking":
+    if story.kind in ("breaking", "spotlight"):
         return ""
     pool = cat.newest(story.sections[0] if story.sections else "")
     start = bisect_left(pool, -story.published.timestamp(), key=lambda s: -s.published.timestamp())
@@ -223,6 +254,9 @@ def render_article(cat: Catalogue, base: str, story: Story) -> Page:
     avatar = AVATAR.get(story.partner, AVATAR["kyodo_news"])
     cats = "".join(f',<a class="article-header-cate__link" href="/list/news/{s}">{esc(KYODO_SECTIONS[s])}</a>'
                    for s in story.sections)
+    if story.kind == "spotlight":
+        cats += ',<a class="article-header-cate__link" href="/list/news/spotlight">Spotlight</a>'
+
     if story.photo:
         big = img_size(story.photo.src, "1270m")
         figure = f"""    <img src="{attr(story.photo.src)}" loading="eager" srcset="{attr(story.photo.src)} 1x,{attr(big)} 2x" width="635" height="424" class="" alt="">

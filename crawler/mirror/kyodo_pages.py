@@ -4,7 +4,7 @@ URL map (all on the mirror's host):
   /                                   home: top-news-main, top-news-sub (datetime with offset), latest list
   /list/news[?page=N]                 all stories, 20 per page, newest first by published time
   /list/news/<section>[?page=N]       japan world travel-tourism asian-games sumo feature arts podcast
-  /list/partners/<slug>[?page=N]      kyodo_news apnews (reuters yonhap animate spotlightjapan: empty)
+  /list/partners/<slug>[?page=N]      kyodo_news apnews spotlightjapan (reuters yonhap animate: empty)
   /articles/-/<id>                    article page (full / gated / expired / AP partner / BREAKING NEWS)
   /articles/photo/<id>                photo gallery (Disallowed in robots.txt; linked from lists/articles)
   /list/feed/rss4kyodonews-fzone      RSS 2.0, 25 newest items

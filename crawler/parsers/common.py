@@ -1,8 +1,8 @@
-"""Helpers every site parser shares: decoding, JSON-LD / OpenGraph reading, dates, text cleaning."""
+"""Helpers every site parser shares: decoding (markup.py, re-exported here), JSON-LD / OpenGraph reading, dates,
+text cleaning."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import unicodedata
@@ -13,39 +13,9 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
 
-# --- decoding -------------------------------------------------------------------------------------
-
-
-def decode_html(html: bytes, content_type: str | None = None) -> str:
-    """Bytes to text the way browsers do: BOM, then HTTP charset, then <meta charset>, then sniffing.
-
-    Bytes that are invalid in the declared charset (windows-1252 served as UTF-8, say) are replaced,
-    never raised on.
-    """
-    _encoding, text = html_to_unicode(content_type, html)
-    return text
-
-
-_HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-
-
-def html_root(text: str) -> etree._Element:
-    """The lxml tree of a decoded page, built as parsel builds it, with plain `lxml.etree` elements:
-    lxml.html's element classes cost a Python call per element (a tenth of a Kyodo page's parse time)."""
-    return _utf8_root(text.strip().replace("\x00", "").encode("utf-8"))
-
-
-def _utf8_root(body: bytes) -> etree._Element:
-    root = etree.fromstring(body, parser=_HTML_PARSER) if body else None
-    return root if root is not None else etree.fromstring(b"<html/>", parser=_HTML_PARSER)
-
-
-def selector(html: bytes | str, content_type: str | None = None) -> Selector:
-    text = html if isinstance(html, str) else decode_html(html, content_type)
-    return Selector(root=html_root(text or "<html></html>"), type="html")
-
+from crawler.parsers.markup import (FLATTEN_DEPTH, MAX_HTML_BYTES, decode_html, decode_html_repairing,  # noqa: F401
+                                    flatten_deep, html_root, page_selector, selector)
 
 # --- text ------------------------------------------------------------------------------------------
 
@@ -87,7 +57,7 @@ def iter_json_ld(sel: Selector) -> Iterator[dict[str, Any]]:
     for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             continue
         stack = [data]
         while stack:
@@ -106,11 +76,16 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting
 def json_ld_article(sel: Selector) -> dict[str, Any] | None:
     """The first JSON-LD object typed as a (news) article."""
     for item in iter_json_ld(sel):
-        types = item.get("@type")
-        types = set(types) if isinstance(types, list) else {types}
-        if types & _ARTICLE_TYPES:
+        if ld_types(item) & _ARTICLE_TYPES:
             return item
     return None
+
+
+def ld_types(item: Any) -> set[str]:
+    """The `@type` names of a JSON-LD object. Pages put objects, nested arrays and numbers there too; those name
+    no type and are ignored (a `set()` of them raised TypeError and lost the article)."""
+    types = item.get("@type") if isinstance(item, dict) else None
+    return {t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
 
 
 def meta_content(sel: Selector, *names: str) -> str | None:
@@ -146,9 +121,15 @@ def parse_iso(value: str | None, default_tz: str | None = None) -> datetime | No
     return moment
 
 
-def in_zone(moment: datetime, tz: str) -> datetime:
-    """The same instant expressed in the site's zone (so the stored offset is the site's real one)."""
-    return moment.astimezone(ZoneInfo(tz))
+def in_zone(moment: datetime, tz: str) -> datetime | None:
+    """The same instant expressed in the site's zone (so the stored offset is the site's real one).
+
+    None when the zone cannot express it (year 1 seen from east of UTC, year 9999 from west of it): such a value
+    is junk, never a publication time, and must cost the field, not the article (it raised OverflowError)."""
+    try:
+        return moment.astimezone(ZoneInfo(tz))
+    except (OverflowError, ValueError):
+        return None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -171,38 +152,6 @@ def not_in_future(moment: datetime | None, fetched_at: datetime, warnings: list[
 
 
 # --- helpers added for the Kyodo parser (usable by every site) -------------------------------------
-
-def _cp1252_for_bad_utf8(exc: UnicodeError) -> tuple[str, int]:
-    if isinstance(exc, UnicodeDecodeError):
-        return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
-    raise exc
-
-
-codecs.register_error("newsarchive-cp1252", _cp1252_for_bad_utf8)
-
-
-def decode_html_repairing(html: bytes, content_type: str | None = None) -> str:
-    """`decode_html`, except that bytes invalid in a UTF-8 page are read as windows-1252.
-
-    Pages that declare UTF-8 but carry stray windows-1252 bytes (a pasted "it\\x92s", "caf\\xe9") then keep
-    the character the author typed instead of U+FFFD. Valid UTF-8 is decoded exactly as before.
-    """
-    encoding, text = html_to_unicode(content_type, html)
-    if "\ufffd" in text and codecs.lookup(encoding).name == "utf-8":
-        raw = html[len(codecs.BOM_UTF8):] if html.startswith(codecs.BOM_UTF8) else html
-        text = raw.decode("utf-8", errors="newsarchive-cp1252")
-    return text
-
-
-def page_selector(html: bytes) -> Selector:
-    """`selector(decode_html_repairing(html))`, building the tree from the bytes themselves when they are
-    clean UTF-8 (nearly every page): the same tree without re-encoding a 100 KB page (7% of a parse)."""
-    encoding, text = html_to_unicode(None, html)
-    if (codecs.lookup(encoding).name == "utf-8" and "\ufffd" not in text and b"\x00" not in html
-            and not html.startswith(codecs.BOM_UTF8)):
-        return Selector(root=_utf8_root(html.strip()), type="html")
-    return selector(decode_html_repairing(html) or "<html></html>")
-
 
 _URL_NOISE = re.compile(r"[\t\n\r]")
 

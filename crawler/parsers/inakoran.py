@@ -93,7 +93,8 @@ def _date_from_match(m: re.Match) -> tuple[datetime | None, bool]:
         moment = datetime(y, mo, d, hour, int(g["M"] or 0), int(g["S"] or 0), tzinfo=tz)
     except (ValueError, KeyError, OverflowError, IndexError):
         return None, False
-    return common.in_zone(moment, TZ), g["H"] is not None
+    moment = common.in_zone(moment, TZ)  # None for year 1 at GMT+14, say
+    return (moment, g["H"] is not None) if moment is not None else (None, False)
 
 
 _HEADINGS = ("h2", "h3", "h4")
@@ -173,7 +174,7 @@ def _authors(metas, ld, blocks, a_i, date_i, date_m, categories) -> list[str]:
     value = (ld or {}).get("author")
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict):
-            item = None if item.get("@type") in ("Organization", "NewsMediaOrganization") else item.get("name")
+            item = None if common.ld_types(item) & {"Organization", "NewsMediaOrganization"} else item.get("name")
         if isinstance(item, str):
             names += [n for n in _split_people(item) if n not in names]
     names = names or _split_people(_meta(metas, "author") or "")
@@ -218,13 +219,14 @@ def _dates(metas, ld, times, date_m, fetched_at, warnings):
                 moment = common.parse_iso(raw, TZ) or parse_date_text(raw)[0]
             else:
                 continue
+            moment = common.in_zone(moment, TZ) if moment is not None else None  # None: out of range
             if moment is None:
-                warnings.append(f"{field}: unreadable {source} date "
-                                f"{(raw[0] if isinstance(raw, re.Match) else str(raw))[:80]!r}")
+                text = raw.group(0) if isinstance(raw, re.Match) else raw
+                warnings.append(f"{field}: unreadable or out-of-range {source} date {text[:80]!r}")
                 continue
             moment = common.not_in_future(moment, fetched_at, warnings, f"{field} ({source})")
             if moment is not None:
-                out[field], sources[field] = common.iso(common.in_zone(moment, TZ)), source
+                out[field], sources[field] = common.iso(moment), source
             break
     return out.get("published"), out.get("modified"), sources, seen
 
@@ -235,7 +237,7 @@ def _categories(sel, ld, title) -> list[str]:
     found = [s for s in (section if isinstance(section, list) else [section]) if isinstance(s, str)]
     found = found or sel.root.xpath('//meta[@property="article:section" or @name="article:section"]/@content')
     for item in ([] if found else common.iter_json_ld(sel)):
-        stack = [item.get("itemListElement")] if item.get("@type") == "BreadcrumbList" else []
+        stack = [item.get("itemListElement")] if "BreadcrumbList" in common.ld_types(item) else []
         while stack:
             el = stack.pop(0)
             if isinstance(el, list):
@@ -336,7 +338,7 @@ def _page_kind(sel, url: str, blocks: list[_Block]) -> str | None:
     teasers = sum(1 for b in blocks if b.text and b.links >= 0.8 and len(b.text.split()) >= 4
                   and b.owner.tag in (*_HEADINGS, "li", "div"))
     dated = sum(1 for b in blocks if b.text and len(b.text) <= 120 and _DATE_RE.match(b.text))
-    kinds = {str(item.get("@type")) for item in common.iter_json_ld(sel)}
+    kinds = set().union(*map(common.ld_types, common.iter_json_ld(sel)))
     if teasers >= 3 or dated >= 3 or kinds & {"CollectionPage", "ItemList", "SearchResultsPage"}:
         return "list page"
     return None
@@ -354,8 +356,8 @@ def parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
 
 def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else bytes(html or b"")
-    sel = common.page_selector(raw)
     warnings: list[str] = []
+    sel = common.page_selector(raw, warnings)
     ld = common.json_ld_article(sel)
     metas = _metas(sel)
     base = common.absolute_url(sel.xpath("//base/@href").get(), url) or url

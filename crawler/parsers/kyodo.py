@@ -16,9 +16,11 @@ Decisions where the conventions leave room:
   flashes, every legacy page). JSON-LD `isAccessibleForFree: false` is ignored: BREAKING NEWS carries it
   although its whole text is on the page unwrapped, and the mirror's truth calls that open.
 - body: the paragraphs of `div.article-body__inner` only, a `p.--blur` teaser included; the BREAKING
-  NEWS paragraph that repeats the headline is kept (it is the story's only text).
+  NEWS paragraph that repeats the headline is kept (it is the story's only text). Partner pages' link
+  lists and ">>Read" promotions inside that container are cut (`kyodo_body.py`, which reads the container).
 - dates: JSON-LD first, then `time@datetime` (naive JST), then the printed date text; a date after the
-  capture (10 minutes of slack) is dropped with a warning and the next source is tried.
+  capture (10 minutes of slack), or one Tokyo time cannot express (year 1 at +14:00), is dropped with a
+  warning and the next source is tried.
 - language: the primary subtag of `<html lang>`, "en" when missing.
 
 `parse` never raises: bad bytes are repaired or replaced, missing fields become None with a message
@@ -36,9 +38,12 @@ from lxml import etree
 
 from crawler.parsers import kyodo_legacy as legacy
 from crawler.parsers.common import (absolute_url, canonical_url, clean_text, element_text, page_selector,
-                                    in_zone, iso, join_paragraphs, json_ld_article, meta_content, not_in_future,
-                                    parse_iso, selector, word_count)
-from crawler.parsers.model import Article, Image, NotArticle
+                                    in_zone, iso, json_ld_article, meta_content, not_in_future, parse_iso, selector,
+                                    word_count)
+from crawler.parsers.kyodo_body import fill_body, image as _image, split_caption
+from crawler.parsers.model import Article, NotArticle
+
+__all__ = ["NAME", "VERSION", "claims_url", "parse", "split_caption", "split_names"]
 
 NAME = "kyodo"
 LEGACY_NAME = "kyodo-legacy"
@@ -62,21 +67,9 @@ _CLASS_KEYS = {
 _CURRENT_KEYS = ("title", "body", "time", "author", "credit", "lead_figure")
 _LEGACY_KEYS = ("legacy_credit", "legacy_body", "legacy_pic")
 
-_BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "pre", "td", "th", "dt", "dd"})
-_CONTAINER_TAGS = frozenset({"div", "section", "article", "blockquote", "ul", "ol", "dl", "table", "thead",
-                             "tbody", "tfoot", "tr", "center", "main", "header", "footer", "body"})
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "form", "button", "nav", "aside",
-                        "svg", "video", "audio", "object", "embed", "input", "select", "textarea", "figcaption"})
-_SKIP_CLASSES = frozenset({"login-signage", "podcast-container", "article-body-bottom", "article-sns",
-                           "related-item", "measurement"})
-_SEPARATOR = re.compile(r"^[-–—_=*~]{3,}$")
-_DATELINE = re.compile(r"^([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]*)*(?:, [A-Z][A-Za-z.'’-]*(?: [A-Z][A-Za-z.'’-]*)*)?)"
-                       r" [-–—] (.*)$", re.S)
 _BYLINE_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 _NOT_FOUND = re.compile(r"\b404\b|not found|page (?:cannot|can't|could not) be found|does not exist", re.I)
 _TITLE_SUFFIX = re.compile(r"\s+[|–-]\s+[^|]*kyodo news[^|]*$", re.I)
-_KYODO_TAIL = re.compile(r"\s*==\s*Kyodo\s*$", re.I)
-_MAX_DEPTH = 60
 _AGENCIES = frozenset({"kyodo", "kyodo news", "ap", "ap news", "associated press", "reuters", "yonhap", "staff"})
 
 
@@ -103,10 +96,10 @@ def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
         return _not_article(url, "photo gallery")
     if not html or not html.strip():
         return _not_article(url, "empty page")
-    sel = page_selector(html) if isinstance(html, bytes) else selector(html)
+    warnings: list[str] = []
+    sel = page_selector(html, warnings) if isinstance(html, bytes) else selector(html, warnings=warnings)
     page = _scan(sel.root)
     ld = json_ld_article(sel) or {}
-    warnings: list[str] = []
     template = _template(page, bool(ld), path, fetched_at, warnings)
     if template is None:
         return _not_article(url, _classify(page, path))
@@ -202,7 +195,7 @@ def _fill_current(art: Article, page: dict, ld: dict, url: str, fetched_at: date
                                              ("text", _text(time_el))])
     _set_date(art, fetched_at, "modified", [("json-ld", _ld_str(ld, "dateModified"))])
     lead_image = _image(page.get("lead_figure"), url)
-    _fill_body(art, page.get("body"), url, [lead_image] if lead_image else [])
+    fill_body(art, page.get("body"), url, [lead_image] if lead_image else [])
     art.access = _access(page, art.warnings)
 
 
@@ -222,7 +215,7 @@ def _fill_legacy(art: Article, page: dict, ld: dict, url: str, fetched_at: datet
     _set_date(art, fetched_at, "published", [("json-ld", _ld_str(ld, "datePublished")), ("text", line.published)])
     _set_date(art, fetched_at, "modified", [("json-ld", _ld_str(ld, "dateModified"))])
     lead_image = _image(page.get("legacy_pic"), url, legacy_src=True)
-    _fill_body(art, page.get("legacy_body"), url, [lead_image] if lead_image else [])
+    fill_body(art, page.get("legacy_body"), url, [lead_image] if lead_image else [])
     art.access = "open"  # the legacy site had no paywall
 
 
@@ -248,7 +241,11 @@ def _set_date(art: Article, fetched_at: datetime, field_name: str, candidates: l
         if moment is None:
             art.warnings.append(f"{field_name}: {source} date {raw!r} not understood")
             continue
-        moment = not_in_future(in_zone(moment, TZ), fetched_at, art.warnings, field_name)
+        moment = in_zone(moment, TZ)
+        if moment is None:
+            art.warnings.append(f"{field_name}: {source} date {raw!r} is out of range; dropped")
+            continue
+        moment = not_in_future(moment, fetched_at, art.warnings, field_name)
         if moment is not None:
             setattr(art, field_name, iso(moment))
             art.date_source[field_name] = source
@@ -265,99 +262,6 @@ def _access(page: dict, warnings: list[str]) -> str | None:
         warnings.append("paywalled-content wrapper is empty")
         return None
     return "open"
-
-
-def _fill_body(art: Article, root, url: str, images: list[Image]) -> None:
-    blocks: list[str] = []
-    if root is not None:
-        _walk(root, url, blocks, images, 0)
-    blocks = [b for b in blocks if b and not _SEPARATOR.match(b)]
-    if blocks:
-        match = _DATELINE.match(blocks[0])
-        if match:
-            art.dateline = match.group(1)
-            blocks[0] = clean_text(match.group(2))
-    art.body = join_paragraphs(blocks)
-    art.lead = art.body.split("\n\n", 1)[0] if art.body else None
-    art.images = images
-
-
-def _walk(node, url: str, blocks: list[str], images: list[Image], depth: int) -> None:
-    """Paragraph blocks and figures of a body container, in order. Inline runs directly in a container
-    (text, <a>, <strong>) form a paragraph of their own, ended by a block, a figure or a <br>."""
-    run: list[str] = [node.text or ""]
-
-    def flush() -> None:
-        text = clean_text("".join(run))
-        if text:
-            blocks.append(text)
-        run.clear()
-
-    for child in node:
-        tag = child.tag
-        if isinstance(tag, str):
-            classes = set((child.get("class") or "").split())
-            if tag in _SKIP_TAGS or classes & _SKIP_CLASSES or any(c.startswith("g-ad") for c in classes):
-                pass
-            elif tag == "figure" or tag == "img":
-                flush()
-                image = _image(child, url)
-                if image:
-                    images.append(image)
-            elif tag == "br":
-                flush()
-            elif tag in _BLOCK_TAGS or (tag in _CONTAINER_TAGS and depth >= _MAX_DEPTH):
-                flush()
-                blocks.append(element_text(child))
-                images.extend(filter(None, (_image(img, url) for img in child.iter("img"))))
-            elif tag in _CONTAINER_TAGS:
-                flush()
-                _walk(child, url, blocks, images, depth + 1)
-            else:
-                run.append(element_text(child))
-        run.append(child.tail or "")
-    flush()
-
-
-def _image(el, url: str, legacy_src: bool = False) -> Image | None:
-    """Image of a figure (or a bare img / legacy div.mainpic): absolute src, caption, credit."""
-    if el is None:
-        return None
-    img = el if el.tag == "img" else next(el.iter("img"), None)
-    if img is None:
-        return None
-    src = (img.get("src") or "").strip()
-    if legacy_src or not src:
-        lazy = (img.get("data-src") or img.get("data-original") or "").strip()
-        if lazy and (not src or legacy.PLACEHOLDER_IMG.search(src)):
-            src = lazy
-    if not src or legacy.PLACEHOLDER_IMG.search(src):
-        return None
-    cap_el = None if el is img else next(el.iter("figcaption"), None)
-    if cap_el is None and el is not img and el.tag != "figure":
-        cap_el = el  # legacy div.mainpic: its text is the caption
-    caption, credit = split_caption(element_text(cap_el) if cap_el is not None else "")
-    return Image(src=absolute_url(src, url), caption=caption, credit=credit)
-
-
-def split_caption(text: str) -> tuple[str | None, str | None]:
-    """ "Ships in the strait. (Photo not for sale)(Getty/Kyodo)" -> ("Ships in the strait. (Photo not for
-    sale)", "Getty/Kyodo"): the last parenthesised group is the credit. Legacy "(Kyodo) ==Kyodo" tails are
-    cleaned; a bare "==Kyodo" tail means credit "Kyodo"."""
-    text = clean_text(text)
-    tail = _KYODO_TAIL.search(text)
-    credit = "Kyodo" if tail else None
-    if tail:
-        text = text[:tail.start()]
-    if text.endswith(")"):
-        depth = 0
-        for i in range(len(text) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(text[i], 0)
-            if depth == 0:
-                credit = clean_text(text[i + 1:-1]) or credit
-                text = text[:i]
-                break
-    return clean_text(text) or None, credit
 
 
 # --- small helpers ----------------------------------------------------------------------------------

@@ -65,8 +65,12 @@ def resolve_relative(text: str, hour_minute: str | None, fetched_at: datetime,
         match = _REL_DATE.match(text)
         if not match:
             return None
-        amount = 1 if match.group(1) in ("a", "an", "one") else int(match.group(1))
-        delta = timedelta(seconds=amount * _UNIT_SECONDS[match.group(2).lower()])
+        try:  # "99999999999 weeks ago" reaches further back than datetime does (and int() refuses 5,000 digits)
+            amount = 1 if match.group(1) in ("a", "an", "one") else int(match.group(1))
+            delta = timedelta(seconds=amount * _UNIT_SECONDS[match.group(2).lower()])
+            captured - delta - timedelta(days=1)
+        except (OverflowError, ValueError):
+            return None
     approx = captured - delta
     hm = _HM.match(hour_minute or "")
     if not hm or int(hm.group(1)) > 23 or int(hm.group(2)) > 59:
