@@ -18,6 +18,7 @@ import sqlite_utils
 
 from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import open_wal
+from archive.storable import storable_article
 
 # Access states in order of how much text they carry: a capture never replaces one with more text.
 _TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
@@ -100,6 +101,20 @@ class Index:
         self.commit()
         self.conn.close()
 
+    def savepoint(self, name: str) -> None:
+        self.begin()
+        self.conn.execute(f"SAVEPOINT {name}")
+
+    def release(self, name: str) -> None:
+        self.conn.execute(f"RELEASE {name}")
+
+    def rollback_to(self, name: str) -> None:
+        """Undo everything since `savepoint(name)` and end it. Author ids looked up since then may name rows
+        the rollback removed, so none is trusted any more."""
+        self.conn.execute(f"ROLLBACK TO {name}")
+        self.conn.execute(f"RELEASE {name}")
+        self._author_ids.clear()
+
     # -- writes --------------------------------------------------------------------------------------
 
     def start_crawl(self, crawl_id: str, sites: Iterable[str], args: dict[str, Any], started: str,
@@ -159,6 +174,7 @@ class Index:
         Every distinct (title, body) seen with full text becomes an `article_versions` row.
         """
         self.begin()
+        article = storable_article(article)
         seen_at = seen_at or capture.fetched_at
         row = self.article_row(article, capture_id, capture)
         existing = self.conn.execute(
