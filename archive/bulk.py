@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from archive.index import ARTICLE_FIELDS, Capture, Index
+from archive.storable import storable_article
 
 _ARTICLE_COLUMNS = (*dict.fromkeys((*ARTICLE_FIELDS, "canonical_url", "published_utc", "capture_id", "crawl_id",
                                     "fetched_at", "warc_file", "warc_offset", "warc_length", "record_id",
@@ -39,6 +40,7 @@ def add_page(index: Index, article: dict[str, Any], capture: Capture) -> str:
 def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str]:
     """`add_page` for each (article, capture), in one transaction of the caller's; outcomes in order."""
     index.begin()
+    pages = [(storable_article(article), capture) for article, capture in pages]
     capture_ids = _add_captures(index, [capture for _, capture in pages])
     placed = [content_of(index, capture_ids[capture.record_id], capture) for _, capture in pages]
     keys = [article.get("canonical_url") or article["url"] for article, _ in pages]
@@ -56,6 +58,29 @@ def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list
         if not outcomes[position]:
             content_id, content = placed[position]
             outcomes[position] = index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
+    return outcomes
+
+
+def add_pages_each(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str | Exception]:
+    """`add_pages`, except that a page the index refuses costs only itself: if the batch fails, each page is
+    tried again on its own. Per page, in order: its outcome, or the exception that kept it out."""
+    index.savepoint("pages")
+    try:
+        outcomes: list[str | Exception] = list(add_pages(index, pages))
+    except Exception:
+        index.rollback_to("pages")
+    else:
+        index.release("pages")
+        return outcomes
+    outcomes = []
+    for article, capture in pages:
+        index.savepoint("page")
+        try:
+            outcomes.append(add_page(index, article, capture))
+            index.release("page")
+        except Exception as exc:
+            index.rollback_to("page")
+            outcomes.append(exc)
     return outcomes
 
 

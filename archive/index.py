@@ -19,6 +19,7 @@ import sqlite_utils
 
 from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
+from archive.storable import storable_article
 
 REBUILD = "it is derived from the WARC files: move it aside and `newsarchive reindex` rebuilds it"
 
@@ -127,6 +128,20 @@ class Index:
         self.commit()
         self.conn.close()
 
+    def savepoint(self, name: str) -> None:
+        self.begin()
+        self.conn.execute(f"SAVEPOINT {name}")
+
+    def release(self, name: str) -> None:
+        self.conn.execute(f"RELEASE {name}")
+
+    def rollback_to(self, name: str) -> None:
+        """Undo everything since `savepoint(name)` and end it. Author ids looked up since then may name rows
+        the rollback removed, so none is trusted any more."""
+        self.conn.execute(f"ROLLBACK TO {name}")
+        self.conn.execute(f"RELEASE {name}")
+        self._author_ids.clear()
+
     # -- writes --------------------------------------------------------------------------------------
 
     def start_crawl(self, crawl_id: str, sites: Iterable[str], args: dict[str, Any], started: str,
@@ -186,6 +201,7 @@ class Index:
         Every distinct (title, body) seen with full text becomes an `article_versions` row.
         """
         self.begin()
+        article = storable_article(article)
         seen_at = seen_at or capture.fetched_at
         row = self.article_row(article, capture_id, capture)
         existing = self.conn.execute(

@@ -41,7 +41,7 @@ from typing import Callable
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import indexlock, oldindex
-from archive.bulk import add_pages
+from archive.bulk import add_pages_each
 from archive.index import BULK_CACHE_MB, Capture, Index
 from archive.records import WarcRecords
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
@@ -309,7 +309,9 @@ class _Builder:
             stats = self.rebuilt.get(capture.crawl_id) if capture.crawl_id else None
             if stats is not None:
                 stats["articles"] += 1
-        add_pages(self.index, pages)
+        for (_, capture), outcome in zip(pages, add_pages_each(self.index, pages)):
+            if isinstance(outcome, Exception):  # live, the index writer would have lost this page alone too
+                self.report.problems.append(f"could not index {capture.url}: {type(outcome).__name__}: {outcome}")
         self.index.commit()
 
     # -- crawls -------------------------------------------------------------------------------------

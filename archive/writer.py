@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from archive.bulk import add_page, add_pages
+from archive.bulk import add_pages_each
 from archive.index import Capture, Index
 
 logger = logging.getLogger(__name__)
@@ -154,26 +154,12 @@ class IndexWriter:
             self._failed(kind, exc)
 
     def _articles(self, index: Index, pages: list) -> None:
-        """A run of articles in one go; if any of them fails, each again on its own, so only it is lost."""
-        index.begin()
-        index.conn.execute("SAVEPOINT pages")
-        try:
-            outcomes = add_pages(index, pages)
-        except Exception:
-            index.conn.execute("ROLLBACK TO pages")
-            index.conn.execute("RELEASE pages")
-            for article, capture in pages:
-                index.conn.execute("SAVEPOINT page")
-                try:
-                    self.outcomes[add_page(index, article, capture)] += 1
-                    index.conn.execute("RELEASE page")
-                except Exception as exc:
-                    index.conn.execute("ROLLBACK TO page")
-                    index.conn.execute("RELEASE page")
-                    self._failed("article", exc)
-            return
-        index.conn.execute("RELEASE pages")
-        self.outcomes.update(outcomes)
+        """A run of articles in one go; a page the index refuses is lost alone (archive/bulk.py)."""
+        for outcome in add_pages_each(index, pages):
+            if isinstance(outcome, Exception):
+                self._failed("article", outcome)
+            else:
+                self.outcomes[outcome] += 1
 
     def _failed(self, kind: str, exc: Exception) -> None:
         self.outcomes["errors"] += 1

@@ -69,14 +69,19 @@ class WorkerProcess:
         os.set_blocking(self._wfd, True)
         os.set_blocking(self._rfd, True)
         try:
-            while self._out:
-                self._write_all(self._out.popleft())
-            self._write_all(_frame(message))
             results = []
+            try:
+                while self._out:
+                    self._write_all(self._out.popleft())
+                self._write_all(_frame(message))
+            except BrokenPipeError:
+                raise WorkerError(self._died()) from None
             while len(results) <= len(self._pending):
                 chunk = os.read(self._rfd, 1 << 16)
-                if not chunk:
-                    raise WorkerError(self._death_note())
+                if not chunk:  # what it answered before it died still counts
+                    for result in results:
+                        self._settle(self._pending.popleft(), result)
+                    raise WorkerError(self._died())
                 self._in += chunk
                 results.extend(self._frames())
         finally:
@@ -205,14 +210,15 @@ class WorkerProcess:
         while view:
             view = view[os.write(self._wfd, view):]
 
-    def _death_note(self) -> str:
-        code = self.proc.poll() if self.proc else None
-        return f"{self.name} process exited (code {code})" if code is not None else f"{self.name} closed its pipe"
-
-    def _died(self) -> None:
-        note = self._death_note()
-        self._release(5)
+    def _died(self) -> str:
+        """The child's pipe closed: it is exiting. Its calls fail with a note naming its exit status, known only
+        once it is reaped: the kernel closes a dying process's pipes before its parent can reap it, so a
+        status read at once (poll) may find it still running. The wait is short (the child is on its way
+        out, and `_release` closes its stdin, which ends a live one) and bounded, as is the loop's stall."""
+        code = self._release(5)
+        note = f"{self.name} process exited (code {code})"
         self._fail_pending(note)
+        return note
 
     def _release(self, timeout: float) -> int | None:
         """Stop watching the pipes, close them and reap the child (killed if it outstays `timeout`)."""

@@ -3,6 +3,7 @@ index writer loses only the bad page of a batch."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -106,6 +107,26 @@ def test_the_writer_loses_only_the_bad_page_of_a_batch(tmp_path):
         assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 10
 
 
+def test_a_page_failing_late_in_a_batch_costs_no_other_article(tmp_path):
+    # The batch fails after it has added the new articles and their authors; tried again one by one, those
+    # articles must not link to author rows the rollback took away.
+    writer = IndexWriter(tmp_path / "index.db", batch=50)
+    pages = [page(n, "2026-11-21T01:00:00Z", authors=("Aiko Sato", f"Writer {n}")) for n in range(1, 4)]
+    bad = page(1, "2026-11-21T02:00:00Z", title="Edited")  # held by then: upserted after the new ones
+    bad[0]["published"] = 5  # TypeError where the publication time is read
+    for article, capture in pages + [bad]:
+        writer.add_article(article, capture)
+    writer.flush()
+    writer.close()
+    assert writer.outcomes == {"new": 3, "errors": 1}, writer.errors
+    assert "TypeError" in writer.errors[0]
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+        assert sorted(db.execute("SELECT name, count(*) FROM article_authors JOIN authors ON authors.id = author_id "
+                                 "GROUP BY name")) == [("Aiko Sato", 3), ("Writer 1", 1), ("Writer 2", 1),
+                                                       ("Writer 3", 1)]
+
+
 def _in_transaction(writer: IndexWriter) -> bool:
     """Whether the writer thread holds uncommitted rows, asked in order with the queued rows."""
     answer, done = [], threading.Event()
@@ -131,3 +152,36 @@ def test_the_writer_commits_after_a_batch_or_a_time_bound_not_after_each_row(tmp
             assert time.monotonic() < deadline, "a lone row was never committed"
             time.sleep(0.05)
     quick.close()
+
+
+def test_text_sqlite_cannot_store_is_stored_replaced_with_a_warning(tmp_path):
+    # The parsers hand over storable text; this is the index's own guard for what slips past them (an older
+    # parser, a bug): a lone surrogate cannot be encoded at all, a NUL ends the text for SQL's functions.
+    bad, _ = page(7, "2026-11-21T01:00:00Z", title="A \ud800 B", authors=("Aiko \udfff Sato",))
+    capture = page(7, "2026-11-21T01:00:00Z")[1]
+    bad.update(body="Lead.\n\nBody\x00 text.", warnings=["a parser warning"])
+    writer = IndexWriter(tmp_path / "index.db")
+    writer.add_capture(capture)
+    writer.add_article(dict(bad), capture)
+    writer.flush()
+    writer.close()
+    assert writer.outcomes == {"new": 1}, writer.errors
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        (title, body, authors, warnings), = db.execute("SELECT title, body, authors, warnings FROM articles")
+        assert (title, body) == ("A \ufffd B 7", "Lead.\n\nBody\ufffd text.")
+        assert json.loads(authors) == ["Aiko \ufffd Sato"]
+        assert json.loads(warnings) == ["a parser warning",
+                                        "title: unstorable text replaced with U+FFFD by the index",
+                                        "authors: unstorable text replaced with U+FFFD by the index",
+                                        "body: unstorable text replaced with U+FFFD by the index"]
+        assert db.execute("SELECT name FROM authors").fetchall() == [("Aiko \ufffd Sato",)]
+        assert db.execute("SELECT title FROM article_versions").fetchall() == [("A \ufffd B 7",)]
+        assert db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'text'").fetchone() == (1,)
+
+    held, _ = page(7, "2026-11-22T01:00:00Z", title="A \ud800 C")  # one by one, as an edit of a held article
+    index = Index(tmp_path / "index.db")
+    index.begin()
+    assert add_page(index, held, page(7, "2026-11-22T01:00:00Z")[1]) == "edited"
+    index.commit()
+    assert index.article(held["url"])["title"] == "A \ufffd C 7"
+    index.close()

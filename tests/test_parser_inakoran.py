@@ -255,3 +255,21 @@ def test_text_blocks_split_and_link_share():
         ("ekor", "div", 0.0), ("ab", "p", 0.0)]
     assert [b.img.get("src") for b in blocks if b.img is not None] == ["a.jpg"]
 
+
+
+def test_text_that_cannot_be_stored_is_replaced_and_its_field_named():
+    # JSON-LD escapes give what UTF-8 cannot hold (`\ud800`, a lone surrogate) or what SQL text functions read as
+    # the end of a string (`\u0000`): replaced with U+FFFD, named in a warning, and nothing else of the article lost.
+    html, meta = load("wp-harga-beras")
+    html = (html.replace(b'"headline":"Pemerintah Tetapkan', b'"headline":"Pemerintah \\ud800 Tetapkan')
+            .replace(b'"author":{"name":"Dewi Lestari"', b'"author":{"name":"Dewi Lestari\\udc00"')
+            .replace(b'"articleSection":["Ekonomi"', b'"articleSection":["Ekonomi\\u0000"'))
+    result = inakoran.parse(html, meta["url"], datetime.fromisoformat(meta["fetched_at"]))
+    assert isinstance(result, Article)
+    expected = dict(meta["expected"], title="Pemerintah \ufffd Tetapkan Harga Eceran Tertinggi Beras yang Baru",
+                    authors=["Dewi Lestari\ufffd"], categories=["Ekonomi\ufffd", "Nasional"])
+    assert result.to_dict() == expected
+    assert result.warnings == ["title: unstorable lone surrogate replaced with U+FFFD",
+                               "authors: unstorable lone surrogate replaced with U+FFFD",
+                               "categories: unstorable NUL replaced with U+FFFD"]
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # storable now

@@ -215,3 +215,25 @@ def test_split_caption_and_names():
     assert kyodo.split_names("By A, B, and C,") == ["A", "B", "C"]
     assert kyodo.split_names("By BEN FINLEY and KONSTANTIN TOROPIN,") == ["BEN FINLEY", "KONSTANTIN TOROPIN"]
     assert kyodo.split_names("By KYODO NEWS,") == []
+
+
+def test_text_that_cannot_be_stored_is_replaced_and_its_field_named():
+    # JSON escapes can carry what no UTF-8 text (or SQLite text) holds: `\ud800` is a lone surrogate once
+    # json.loads has read it, `\u0000` a NUL. The article must survive with every other field intact.
+    html, spec = load("full_caption_author")
+    html = (html.replace(b'class="article-ttl"', b'class="ttl"')  # the headline now comes from JSON-LD
+            .replace(b'<a class="article-header-info__link" href="/list/partners/kyodo_news">KYODO NEWS</a>', b"")
+            .replace(b'"headline":"Coastal town opens', b'"headline":"Coastal town \\ud800 opens')
+            .replace(b'"name":"KYODO NEWS"', b'"name":"KYODO\\udfff NEWS\\u0000"')
+            .replace(b'"datePublished":"2026-09-27T14:01:00+09:00"', b'"datePublished":"2026-09-27T14:01:00+09:00\\ud800"'))
+    article = kyodo.parse(html, spec["url"], datetime.fromisoformat(spec["fetched_at"]))
+    assert isinstance(article, Article)
+    expected = dict(spec["expected"], title="Coastal town \ufffd opens solar-powered ferry link to outlying isles",
+                    credit="KYODO\ufffd NEWS\ufffd", date_source={"published": "time", "modified": "json-ld"})
+    assert article.to_dict() == expected
+    assert article.warnings == [
+        "published: json-ld date '2026-09-27T14:01:00+09:00\\ud800' not understood",
+        "title: unstorable lone surrogate replaced with U+FFFD",
+        "credit: unstorable lone surrogate, NUL replaced with U+FFFD",
+    ]
+    json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8")  # storable now

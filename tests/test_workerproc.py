@@ -28,6 +28,10 @@ class Echo:
             time.sleep(value)
         if kind == "pid":
             return os.getpid()
+        if kind == "linger":  # the pipe closes first, the exit comes later: a dying process, slowed down
+            os.closerange(3, 1 << 16)
+            time.sleep(value)
+            os._exit(3)
         return value
 
     def abandon(self):
@@ -64,6 +68,38 @@ def test_a_dead_child_fails_its_calls_and_is_replaced():
                 await pending
             second = await worker.call(("pid", None))
             assert second != first
+        finally:
+            worker.close()
+    asyncio.run(main())
+
+
+def test_a_child_that_closes_its_pipe_before_it_exits_is_reported_by_its_exit_status():
+    # A killed child's pipe closes before the kernel lets its parent reap it; the note must not be written in
+    # between. Here the gap is widened to 0.3 s, so the answer cannot depend on how the processes are scheduled.
+    async def main():
+        worker = WorkerProcess("test_workerproc:Echo", name="echo")
+        try:
+            with pytest.raises(WorkerError, match=r"echo process exited \(code 3\)"):
+                await worker.call(("linger", 0.3))
+            assert await worker.call(("echo", "replaced")) == "replaced"
+            with pytest.raises(WorkerError, match=r"echo process exited \(code 3\)"):
+                worker.call_sync(("linger", 0.3))  # the blocking call of shutdown code, too
+        finally:
+            worker.close()
+    asyncio.run(main())
+
+
+def test_a_blocking_call_to_a_child_that_died_unnoticed_fails_as_a_worker_error():
+    # Shutdown code catches WorkerError (crawler/middlewares.py); the write to the dead child's pipe must not
+    # escape as a BrokenPipeError.
+    async def main():
+        worker = WorkerProcess("test_workerproc:Echo", name="echo")
+        try:
+            pid = await worker.call(("pid", None))
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.3)  # blocking: the event loop never gets to read the pipe's end
+            with pytest.raises(WorkerError, match=r"echo process exited \(code -9\)"):
+                worker.call_sync(("echo", 1))
         finally:
             worker.close()
     asyncio.run(main())

@@ -3,6 +3,7 @@ text cleaning."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -16,6 +17,7 @@ from parsel import Selector
 
 from crawler.parsers.markup import (FLATTEN_DEPTH, MAX_HTML_BYTES, decode_html, decode_html_repairing,  # noqa: F401
                                     flatten_deep, html_root, page_selector, selector)
+from crawler.parsers.model import Article
 
 # --- text ------------------------------------------------------------------------------------------
 
@@ -40,6 +42,59 @@ def node_text(node: Selector) -> str:
 def join_paragraphs(paragraphs: list[str]) -> str | None:
     kept = [p for p in (clean_text(p) for p in paragraphs) if p]
     return "\n\n".join(kept) if kept else None
+
+
+# What no page text may keep: a lone surrogate (JSON's `\ud800` escape gives one) cannot be encoded as UTF-8, so
+# SQLite, a JSON export or a log line refuses the whole string; a NUL is stored, but SQL's text functions
+# (length, LIKE, snippets) stop at it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_NAMES = (("lone surrogate", re.compile("[\ud800-\udfff]")), ("NUL", re.compile("\x00")))
+
+
+def storable(text: str) -> str:
+    """`text` with every character no archive can keep replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def make_storable(article: Article) -> Article:
+    """Replace unstorable characters in every string of `article`, in place, with a warning naming each field
+    that had some: one bad character must not cost the article its index row, nor the row its other fields.
+    The warnings themselves are cleaned without a word."""
+    for name, value in list(vars(article).items()):
+        if not _holds(value, _UNSTORABLE):
+            continue
+        found = [kind for kind, pattern in _UNSTORABLE_NAMES if _holds(value, pattern)]
+        setattr(article, name, _replaced(value))
+        if name != "warnings":
+            article.warnings.append(f"{name}: unstorable {', '.join(found)} replaced with U+FFFD")
+    return article
+
+
+def _holds(value: Any, pattern: re.Pattern) -> bool:
+    if isinstance(value, str):
+        return pattern.search(value) is not None
+    if value is None or isinstance(value, int):
+        return False
+    if isinstance(value, dict):
+        return any(_holds(k, pattern) or _holds(v, pattern) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds(v, pattern) for v in value)
+    if dataclasses.is_dataclass(value):  # an Image
+        return any(_holds(v, pattern) for v in vars(value).values())
+    return False
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: _replaced(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)})
+    return value
 
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")

@@ -348,10 +348,12 @@ def _page_kind(sel, url: str, blocks: list[_Block]) -> str | None:
 def parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
     """One captured page to an Article or a NotArticle. Pure, and never raises."""
     try:
-        return _parse(html, url, fetched_at)
+        result = _parse(html, url, fetched_at)
     except Exception as exc:  # a bug must not stop a crawl; the page is archived all the same
-        return NotArticle(url=url, reason=f"parser error: {type(exc).__name__}: {exc}"[:300],
+        # The message may quote the page, and the reason is stored (a fetch_errors row when an article was due).
+        return NotArticle(url=url, reason=common.storable(f"parser error: {type(exc).__name__}: {exc}"[:300]),
                           parser=NAME, parser_version=VERSION)
+    return common.make_storable(result) if isinstance(result, Article) else result
 
 
 def _parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:

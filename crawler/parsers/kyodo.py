@@ -38,8 +38,8 @@ from lxml import etree
 
 from crawler.parsers import kyodo_legacy as legacy
 from crawler.parsers.common import (absolute_url, canonical_url, clean_text, element_text, page_selector,
-                                    in_zone, iso, json_ld_article, meta_content, not_in_future, parse_iso, selector,
-                                    word_count)
+                                    in_zone, iso, json_ld_article, make_storable, meta_content, not_in_future,
+                                    parse_iso, selector, word_count)
 from crawler.parsers.kyodo_body import fill_body, image as _image, split_caption
 from crawler.parsers.model import Article, NotArticle
 
@@ -82,9 +82,10 @@ def claims_url(url: str) -> bool:
 
 def parse(html: bytes, url: str, fetched_at: datetime) -> Article | NotArticle:
     try:
-        return _parse(html, url, fetched_at)
+        result = _parse(html, url, fetched_at)
     except Exception as exc:  # noqa: BLE001  last resort: the contract is "never raises"
         return _not_article(url, f"unparseable page ({type(exc).__name__})")
+    return make_storable(result) if isinstance(result, Article) else result
 
 
 # --- page level -------------------------------------------------------------------------------------
