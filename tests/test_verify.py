@@ -232,7 +232,7 @@ def garbage_index(data: Path) -> str:
     for suffix in ("-wal", "-shm"):
         Path(f"{data / 'index.db'}{suffix}").unlink(missing_ok=True)
     (data / "index.db").write_bytes(b"not a database " * 1000)
-    return "index.db: not a readable SQLite database (file is not a database)"
+    return "index.db is damaged or not an SQLite database (file is not a database)"
 
 
 def fts_rows_deleted(data: Path) -> str:
