@@ -38,7 +38,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.bulk import add_pages
 from archive.index import BULK_CACHE_MB, Capture, Index
-from archive.warc import OPEN_SUFFIX, decode_content, read_response, recover_open_files, warc_date_to_datetime
+from archive.recovery import recover_open_files
+from archive.warc import OPEN_SUFFIX, decode_content, read_response, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
 
@@ -123,7 +124,7 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
     if workers > 1 and not _picklable(parse):
         workers = 1
     report = ReindexReport(db_path=db_path, old_index=db_path.exists())
-    report.recovered = [f"{r.open_file} -> {r.warc_file or 'removed'}" for r in recover_open_files(warc_dir)]
+    report.recovered = [r.short() for r in recover_open_files(warc_dir)]
     still_open = sorted(p.name for p in warc_dir.glob(f"*{OPEN_SUFFIX}"))
     if still_open:
         raise ReindexError(f"a crawl is writing {still_open[0]}: reindex when it has finished")

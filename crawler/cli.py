@@ -81,6 +81,10 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides.update(_parse_pairs(settings, "NAME"))
     if max_pages:
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
+    import sqlite3
+
+    from archive.storage import storage_problem
+    from crawler.halt import EX_IOERR, Halt
     from crawler.locks import SiteBusy, site_locks
 
     try:
@@ -95,7 +99,16 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
         sys.exit(75)  # EX_TEMPFAIL: try again later
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:  # before the crawl (locks, repair, catch-up): the disk is full
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
+        sys.exit(EX_IOERR)
     click.echo(result.summary_table())
+    if result.halt is not None:
+        click.echo(result.halt.line(data_dir), err=True)
+        sys.exit(EX_IOERR)
     if not result.ok:
         for site in result.sites:
             if not site.reachable:
