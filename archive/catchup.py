@@ -6,7 +6,9 @@ crawl starts, those records are indexed exactly as `reindex` would (same parser,
 best-version rule), so nothing fetched is lost and nothing archived needs fetching again.
 
 Only files that may hold unindexed records are read: files no capture row mentions, and files of crawls
-whose row is not `finished` (a killed crawl's row stays `running`).
+whose row is still `running` (a killed crawl's row, and that of a crawl whose index writer stopped on a
+full disk: crawler/run.py leaves it so). A crawl that stopped on a full disk with its index intact is
+`disk_full`, settled like `failed`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from archive.index import Index
 from archive.members import Damage
 from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_order
-from archive.warc import recover_open_files
+from archive.recovery import recover_open_files
 
 
 @dataclass
@@ -50,7 +52,7 @@ def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn) -> Catch
     result = CatchUp()
     if not warc_dir.is_dir():
         return result
-    result.recovered = [f"{r.open_file} -> {r.warc_file or 'removed'}" for r in recover_open_files(warc_dir)]
+    result.recovered = [r.short() for r in recover_open_files(warc_dir)]
     index = Index(db_path)
     try:
         suspects = _suspect_files(index.conn, warc_dir)
@@ -88,12 +90,13 @@ def _suspect_files(conn: sqlite3.Connection, warc_dir: Path) -> list[Path]:
     referenced = {r[0] for r in conn.execute("SELECT DISTINCT warc_file FROM captures")}
     unfinished = {r[0] for r in conn.execute(
         "SELECT DISTINCT c.warc_file FROM captures c JOIN crawls k ON k.id = c.crawl_id "
-        "WHERE k.status IS NULL OR k.status NOT IN ('finished', 'failed', 'interrupted', 'reindexed')")}
+        "WHERE k.status IS NULL OR k.status NOT IN ('finished', 'failed', 'interrupted', 'reindexed', 'disk_full', "
+        "'storage_error')")}
     return [p for p in warc_files_in_order(warc_dir) if p.name not in referenced or p.name in unfinished]
 
 
 def _crawl_alive(crawl_id: str, warc_dir: Path) -> bool:
     """A crawl is still running if a WARC file of its process is still open."""
-    from archive.warc import _writer_alive
+    from archive.recovery import _writer_alive
 
     return any(_writer_alive(p.name) for p in warc_dir.glob("*.open"))

@@ -27,6 +27,7 @@ BLOCK = 1 << 16  # compressed bytes read at a time
 KEEP_LIMIT = 64 << 20  # a member inflating to more is checked but not kept (read it again from the file)
 _OUT_MAX = 4 << 20  # inflated bytes per zlib call: a member of zeros must not take 1,000x its size at once
 _WARC = b"WARC/"
+CUT_SHORT = "is cut short"  # how a Damage says that the file ends inside the member
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _inflate(src: _Source, keep_limit: int) -> _Inflated:
     while True:
         data = src.take()
         if not data:
-            return _Inflated(error="is cut short: the file ends inside it (truncated)")
+            return _Inflated(error=CUT_SHORT + ": the file ends inside it (truncated)")
         while data:
             try:
                 out = decompressor.decompress(data, _OUT_MAX)
@@ -183,6 +184,13 @@ class MemberScan:
     members: int  # intact members
     problem: str | None  # None when the file is exactly a sequence of intact members
     damaged: list[Damage] = field(default_factory=list)
+    size: int = 0  # of the file when scanned
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the file merely ends inside its last member (a write cut short), which may be cut away."""
+        last = self.damaged[-1] if self.damaged else None
+        return last is not None and last.end == self.size and last.reason.startswith(CUT_SHORT)
 
 
 def scan_members(path: str | os.PathLike) -> MemberScan:
@@ -198,4 +206,34 @@ def scan_members(path: str | os.PathLike) -> MemberScan:
                 members += 1
                 complete_end = item.offset + item.length
     problem = "; ".join(d.describe() for d in damaged) or None
-    return MemberScan(complete_end, members, problem, damaged)
+    return MemberScan(complete_end, members, problem, damaged, os.path.getsize(path))
+
+
+def ends_with_complete_member(path: str | os.PathLike, window: int = 1 << 16) -> bool:
+    """Whether the file ends exactly where a complete gzip member ends, judged from its last `window` bytes
+    only. True is reliable (a member header from which a whole member inflates, CRC and length checked,
+    up to the last byte); False means "not shown here", for `scan_members` to settle. Our files end
+    with a metadata or request record of a few hundred bytes, so one read answers."""
+    size = os.path.getsize(path)
+    if size == 0:
+        return False
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - window))
+        tail = fh.read()
+    at = tail.rfind(MAGIC)
+    while at >= 0:
+        if _one_member_to_end(memoryview(tail)[at:]):
+            return True
+        at = tail.rfind(MAGIC, 0, at)
+    return False
+
+
+def _one_member_to_end(data) -> bool:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        while data and not decompressor.eof:
+            decompressor.decompress(data, 1 << 16)  # bounded output: a small tail may inflate a lot
+            data = decompressor.unconsumed_tail
+    except zlib.error:
+        return False
+    return decompressor.eof and not decompressor.unused_data

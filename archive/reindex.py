@@ -45,7 +45,8 @@ from archive.bulk import add_pages_each
 from archive.index import BULK_CACHE_MB, Capture, Index
 from archive.records import WarcRecords
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
-from archive.warc import OPEN_SUFFIX, decode_content, read_response, recover_open_files, warc_date_to_datetime
+from archive.recovery import recover_open_files
+from archive.warc import OPEN_SUFFIX, decode_content, read_response, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
 
@@ -102,7 +103,7 @@ def _rebuild(warc_dir: Path, db_path: Path, parse: ParseFn, workers: int | None,
     if workers > 1 and not _picklable(parse):
         workers = 1
     report = ReindexReport(db_path=db_path, old_index=db_path.exists())
-    report.recovered = [f"{r.open_file} -> {r.warc_file or 'removed'}" for r in recover_open_files(warc_dir)]
+    report.recovered = [r.short() for r in recover_open_files(warc_dir)]
     still_open = sorted(p.name for p in warc_dir.glob(f"*{OPEN_SUFFIX}"))
     if still_open:
         raise ReindexError(f"a crawl is writing {still_open[0]}: reindex when it has finished")

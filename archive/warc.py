@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,27 +31,34 @@ DEFAULT_MAX_BYTES = 1_000_000_000  # Heritrix, Browsertrix and warcprox rotate a
 
 
 class GzipMembers:
-    """The stream warcio writes records into: each record (warcio flushes after one) becomes one gzip member.
+    """The stream warcio writes records into: each record (warcio flushes after one) becomes one gzip member,
+    gathered in memory until the writer hands the whole exchange to the file in one write.
 
     ISA-L (python-isal) compresses at its default level in a sixth of the time zlib level 9 (warcio's) takes on
     the bodies a crawl meets, which mostly arrive gzip-compressed already; zlib spent a third of the capture
     writer's time recompressing them. The output is plain gzip that every WARC reader inflates."""
 
-    def __init__(self, out):
-        self.out = out
+    def __init__(self):
+        self.pending = bytearray()
         self._compressor = None
 
     def write(self, data: bytes) -> None:
         if self._compressor is None:
             self._compressor = isal_zlib.compressobj(isal_zlib.ISAL_DEFAULT_COMPRESSION, isal_zlib.DEFLATED,
                                                      16 + isal_zlib.MAX_WBITS)
-        self.out.write(self._compressor.compress(data))
+        self.pending += self._compressor.compress(data)
 
     def flush(self) -> None:
-        """Ends the member. The file itself is flushed once per exchange, by the caller, not per record."""
-        if self._compressor is not None:
-            self.out.write(self._compressor.flush())
-            self._compressor = None
+        """Ends the member."""
+        # Forget the compressor before anything else can fail: a finished ISA-L compressor fed again raises
+        # "Level buffer too small" on every later record, which is what a failed write used to turn into.
+        compressor, self._compressor = self._compressor, None
+        if compressor is not None:
+            self.pending += compressor.flush()
+
+    def discard(self) -> None:
+        self._compressor = None
+        self.pending = bytearray()  # a new one: a view of the old one may outlive a failed write
 
 
 class WireHeaders(StatusAndHeaders):
@@ -115,6 +123,11 @@ class WarcFileWriter:
 
     A file is written under a `.open` suffix and renamed when closed, so a reader never mistakes a file in
     progress (or left by a killed crawl) for a finished one. Thread-safe: one lock around each write.
+
+    An exchange (response, request and metadata records) reaches the file in one write or not at all: when
+    the write fails (a full disk), the file is cut back to where the exchange began, so it ends with a
+    complete record, and the writer refuses every later write with the same error rather than writing
+    records after a hole. `close()` then still leaves a sound file.
     """
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
@@ -138,9 +151,13 @@ class WarcFileWriter:
         self.bytes_written = 0
         self._serial = 0
         self._lock = threading.Lock()
-        self._fh = None
+        self._fh = None  # unbuffered: whole exchanges are gathered in `_members` and written at once
+        self._size = 0  # bytes of complete records in the open file, where the next exchange starts
+        self._uncut = False  # a failed write that could not be cut back: the file must stay `.open`
         self._name: str | None = None
+        self._members = GzipMembers()
         self._writer: WARCWriter | None = None
+        self._failure: OSError | None = None
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -148,56 +165,72 @@ class WarcFileWriter:
     def current_file(self) -> str | None:
         return self._name
 
+    @property
+    def failure(self) -> OSError | None:
+        """The write error that stopped this writer, if one did."""
+        return self._failure
+
     def _open_next(self) -> None:
         self._serial += 1
         stamp = warc_timestamp17(datetime.now(timezone.utc))
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
-        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb")
-        self._writer = WARCWriter(GzipMembers(self._fh), gzip=False, warc_version="1.1")
+        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb", buffering=0)
+        self._size = 0
+        self._writer = WARCWriter(self._members, gzip=False, warc_version="1.1")
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                 "hostname": self.hostname, **self.warcinfo}
-        self._write(self._writer.create_warcinfo_record(self._name, info))
+        self._append([self._writer.create_warcinfo_record(self._name, info)])
 
     def _close_current(self) -> None:
+        """Give the open file its final name, its CDXJ beside it. If any step fails the file stays `.open`,
+        for the next run's recovery to finish, and the error is raised."""
         if self._fh is None:
             return
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self.bytes_written += self._fh.tell()
-        self._fh.close()
-        os.replace(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
-        self.closed_files.append(self._name)
-        closed = self.directory / self._name
+        fh, name, size, uncut = self._fh, self._name, self._size, self._uncut
         self._fh = self._writer = self._name = None
+        self._size, self._uncut = 0, False
+        open_path, final = self.directory / (name + OPEN_SUFFIX), self.directory / name
+        try:
+            if uncut:  # it ends inside a record: recovery cuts it, as for a killed crawl's file
+                return
+            if size == 0:  # not even its warcinfo record got written
+                open_path.unlink()
+                return
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
         if self._cdxj is not None:
-            self._cdxj.save(closed)
+            # Before the rename, so a file whose CDXJ could not be written stays `.open` (recovery writes both).
+            self._cdxj.save(final)
+        os.replace(open_path, final)
+        self.bytes_written += size
+        self.closed_files.append(name)
         if self.on_close is not None:
-            self.on_close(closed)
+            self.on_close(final)
 
     def close(self) -> None:
         with self._lock:
             self._close_current()
 
     def flush(self) -> None:
-        with self._lock:
-            if self._fh is not None:
-                self._fh.flush()
+        """Nothing to do: each exchange is in the operating system's hands when `write_exchange` returns."""
 
     @property
     def total_bytes(self) -> int:
         with self._lock:
-            return self.bytes_written + (self._fh.tell() if self._fh else 0)
+            return self.bytes_written + self._size
 
     # -- records -------------------------------------------------------------------------------------
 
     def write_exchange(self, exchange: HttpExchange, metadata: dict[str, str] | None = None,
                        dedupe: "DigestIndex | None" = None) -> RecordLocation:
-        """Write response (or revisit) + request + metadata records; flushed before returning, so a killed
+        """Write response (or revisit) + request + metadata records, in the file before returning, so a killed
         process loses at most the exchange being written.
 
         With `dedupe`, a 200 response whose payload this URL already has in the archive is written as a
         `revisit` record (profile identical-payload-digest) that refers to the original.
+        Raises OSError when the file cannot take the exchange, and from then on at every call.
         """
         request, response, warc_date = self._build_records(exchange)
         digest = response.rec_headers.get_header("WARC-Payload-Digest")
@@ -207,16 +240,21 @@ class WarcFileWriter:
             if original is not None:
                 response = self._revisit_record(exchange, response, original, warc_date)
         with self._lock:
-            if self._fh is None or self._fh.tell() >= self.max_bytes:
-                self._close_current()
-                self._open_next()
-            offset, end = self._write(response)
-            record_id = response.rec_headers.get_header("WARC-Record-ID")
-            request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-            self._write(request)
-            if metadata:
-                self._write(self._metadata_record(exchange.url, warc_date, record_id, metadata))
-            self._fh.flush()
+            if self._failure is not None:
+                raise OSError(self._failure.errno, self._failure.strerror, self._failure.filename)
+            try:
+                if self._fh is None or self._size >= self.max_bytes:
+                    self._close_current()
+                    self._open_next()
+                record_id = response.rec_headers.get_header("WARC-Record-ID")
+                request.rec_headers.add_header("WARC-Concurrent-To", record_id)
+                records = [response, request]
+                if metadata:
+                    records.append(self._metadata_record(exchange.url, warc_date, record_id, metadata))
+                (offset, end), *_ = self._append(records)
+            except OSError as exc:
+                self._failure = exc
+                raise
             location = RecordLocation(
                 warc_file=self._name, offset=offset, length=end - offset, record_id=record_id,
                 warc_date=warc_date, payload_digest=digest, record_type=response.rec_type,
@@ -225,17 +263,48 @@ class WarcFileWriter:
                 and exchange.status == 200 and exchange.body:
             from archive.dedupe import Original
 
-            dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset, end - offset))
+            try:
+                dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset,
+                                            end - offset))
+            except sqlite3.Error:
+                pass  # a cache of the WARC files: a row it missed only costs a full record instead of a revisit
         return location
 
-    def _write(self, record) -> tuple[int, int]:
-        """Append one record as a gzip member; where it starts and ends."""
-        offset = self._fh.tell()
-        self._writer.write_record(record)
-        end = self._fh.tell()
-        if self._cdxj is not None:
-            self._cdxj.add(record, self._name, offset, end - offset)
-        return offset, end
+    def _append(self, records: list) -> list[tuple[int, int]]:
+        """Append records, one gzip member each, in a single write; where each starts and ends. The members
+        wait in memory until then: about the size of the body, which this process holds anyway."""
+        start = self._size
+        spans = []
+        try:
+            for record in records:
+                offset = start + len(self._members.pending)
+                self._writer.write_record(record)
+                spans.append((offset, start + len(self._members.pending)))
+            self._write_out(self._members.pending)
+        finally:
+            self._members.discard()
+        if self._cdxj is not None:  # only now: the lines of an exchange that failed must not be kept
+            for record, (offset, end) in zip(records, spans):
+                self._cdxj.add(record, self._name, offset, end - offset)
+        return spans
+
+    def _write_out(self, data: bytearray) -> None:
+        path = str(self.directory / (self._name + OPEN_SUFFIX))
+        with memoryview(data) as view:
+            done = 0
+            try:
+                while done < len(view):
+                    done += self._fh.write(view[done:])
+            except OSError as exc:
+                # The kernel may have taken part of it (a short write, then ENOSPC): cut that part off, so
+                # the file ends with the last complete record and nothing after it.
+                try:
+                    os.ftruncate(self._fh.fileno(), self._size)
+                    self._fh.seek(self._size)
+                except OSError:
+                    self._uncut = True
+                raise OSError(exc.errno, exc.strerror, path) from exc
+        self._size += len(data)
 
     def _revisit_record(self, exchange: HttpExchange, response, original: "Original", warc_date: str):
         builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")
@@ -376,61 +445,3 @@ def decode_content(raw: bytes, encoding: str | None, max_size: int = 0) -> bytes
 
 def warc_date_to_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-# -- crash recovery ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Recovered:
-    open_file: str
-    warc_file: str | None  # final name, or None when nothing complete was left (file removed)
-    records_kept: int
-    bytes_cut: int
-
-
-def _writer_alive(name: str) -> bool:
-    """Whether the process named in `…-{pid}~{host}.warc.gz.open` is still writing it (same host only)."""
-    try:
-        head, host = name[: -len(".warc.gz" + OPEN_SUFFIX)].rsplit("~", 1)
-        pid = int(head.rsplit("-", 1)[1])
-    except (ValueError, IndexError):
-        return False
-    if host != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
-    """Close WARC files left `.open` by a killed crawl: cut off a partial trailing record, keep every
-    complete one, rename to the final name. Returns what was done, for the log and the crawl summary."""
-    from archive.cdxj import write_cdxj
-    from archive.members import scan_members
-
-    results = []
-    for path in sorted(Path(directory).glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        if _writer_alive(path.name):
-            continue
-        scan = scan_members(path)
-        size = path.stat().st_size
-        if scan.members == 0:
-            path.unlink()
-            results.append(Recovered(path.name, None, 0, size))
-            continue
-        if scan.complete_end < size:
-            with open(path, "r+b") as fh:
-                fh.truncate(scan.complete_end)
-                os.fsync(fh.fileno())
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
-        os.replace(path, final)
-        write_cdxj(final)
-        results.append(Recovered(path.name, final.name, scan.members, size - scan.complete_end))
-    return results

@@ -5,6 +5,12 @@ articles are written in the order they were queued (the captures of a run before
 transaction ends after `batch` rows or once its first row is `commit_seconds` old, so rows become visible
 to readers within about that time while each commit (and the full-text segment it writes) carries many
 rows, and the articles of a transaction go in together (archive/bulk.py).
+
+A row that fails on its own (a bad value) is counted and skipped. A failure of the storage (a full disk:
+"database or disk is full", an I/O error; archive/storage.py), or anything else the thread cannot go on
+from, stops the writer: its open transaction is rolled back, `on_failure` is called once, and from then
+on every call raises IndexWriteFailed at once, so nobody waits on a thread that is gone. The rows it had
+not committed are in the WARC files, which the next crawl's catch-up reads (archive/catchup.py).
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from archive.bulk import add_pages_each
 from archive.index import Capture, Index
+from archive.storage import storage_problem
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +33,23 @@ _STOP = object()
 POLL_SECONDS = 0.05  # how often a transaction that is gathering rows looks for more
 
 
+class IndexWriteFailed(RuntimeError):
+    """The index writer has stopped; `cause` is what stopped it."""
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+        super().__init__(f"the index writer stopped: {type(cause).__name__}: {cause}")
+
+
 class IndexWriter:
-    def __init__(self, path: str | Path, batch: int = 200, commit_seconds: float = 1.0):
+    def __init__(self, path: str | Path, batch: int = 200, commit_seconds: float = 1.0,
+                 on_failure: Callable[[BaseException], None] | None = None):
         self.path = Path(path)
         self.batch = batch
         self.commit_seconds = commit_seconds
+        self.on_failure = on_failure  # called on the writer thread, once, with what stopped it
+        self.failure: BaseException | None = None
+        self._flushing: threading.Event | None = None  # the caller of the flush being committed
         self.outcomes: Counter[str] = Counter()  # article upserts: new / updated / kept; errors
         self.errors: list[str] = []
         self._queue: queue.Queue = queue.Queue(maxsize=10_000)  # back-pressure if the disk is slow
@@ -45,24 +64,36 @@ class IndexWriter:
     # -- called from the crawler's thread --------------------------------------------------------------
 
     def add_capture(self, capture: Capture) -> None:
-        self._queue.put(("capture", capture))
+        self._put(("capture", capture))
 
     def add_article(self, article: dict[str, Any], capture: Capture) -> None:
-        self._queue.put(("article", article, capture))
+        self._put(("article", article, capture))
 
     def call(self, fn, *args) -> None:
         """Run `fn(index, *args)` on the writer thread, in order with the queued rows."""
-        self._queue.put(("call", fn, args))
+        self._put(("call", fn, args))
 
     def flush(self) -> None:
-        """Block until every queued row is committed."""
+        """Block until every queued row is committed; IndexWriteFailed if the writer stopped."""
         done = threading.Event()
-        self._queue.put(("flush", done))
-        done.wait()
+        self._put(("flush", done))
+        # The thread records its failure before it releases the flush it was committing and those queued;
+        # the timeout is a second line of defence, so no slip can leave a caller waiting forever.
+        while not done.wait(1.0):
+            if self.failure is not None or not self._thread.is_alive():
+                break
+        if self.failure is not None:
+            raise IndexWriteFailed(self.failure)
 
     def close(self) -> None:
-        self._queue.put(_STOP)
+        if self.failure is None:
+            self._queue.put(_STOP)
         self._thread.join()
+
+    def _put(self, job) -> None:
+        if self.failure is not None:
+            raise IndexWriteFailed(self.failure)
+        self._queue.put(job)
 
     # -- the writer thread ---------------------------------------------------------------------------
 
@@ -74,6 +105,13 @@ class IndexWriter:
             self._ready.set()
             return
         self._ready.set()
+        try:
+            self._serve(index)
+            index.close()
+        except BaseException as exc:
+            self._stop(index, exc)
+
+    def _serve(self, index: Index) -> None:
         pending = 0
         deadline = 0.0  # when the oldest uncommitted row must be committed
         job = None
@@ -89,7 +127,9 @@ class IndexWriter:
                 break
             kind, following = job[0], None
             if kind == "flush":
+                self._flushing = job[1]  # if the commit fails, _stop releases the caller once it knows why
                 index.commit()
+                self._flushing = None
                 pending = 0
                 job[1].set()
                 job = None
@@ -110,7 +150,30 @@ class IndexWriter:
                 index.commit()
                 pending = 0
             job = following
-        index.close()
+
+    def _stop(self, index: Index, exc: BaseException) -> None:
+        self.failure = exc
+        logger.debug("index writer stopped", exc_info=exc)
+        try:  # SQLite asks for a rollback after SQLITE_FULL or an I/O error
+            if index.conn.in_transaction:
+                index.conn.execute("ROLLBACK")
+            index.conn.close()
+        except Exception:
+            pass
+        if self.on_failure is not None:
+            try:
+                self.on_failure(exc)
+            except Exception:
+                logger.exception("the index writer's on_failure callback failed")
+        if self._flushing is not None:
+            self._flushing.set()
+        while True:  # release whoever waits on a flush; everything else queued is dropped
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not _STOP and job[0] == "flush":
+                job[1].set()
 
     def _gather(self, job, deadline: float, room: int) -> tuple[list, list, Any]:
         """Captures and articles from this job on, waiting for more until the transaction is due to commit
@@ -150,13 +213,17 @@ class IndexWriter:
                 index.add_capture(job[1])
             elif kind == "call":
                 job[1](index, *job[2])
-        except Exception as exc:  # one bad row must not stop the others
+        except Exception as exc:  # one bad row must not stop the others; a full disk stops them all
+            if storage_problem(exc):
+                raise
             self._failed(kind, exc)
 
     def _articles(self, index: Index, pages: list) -> None:
         """A run of articles in one go; a page the index refuses is lost alone (archive/bulk.py)."""
         for outcome in add_pages_each(index, pages):
             if isinstance(outcome, Exception):
+                if storage_problem(outcome):
+                    raise outcome
                 self._failed("article", outcome)
             else:
                 self.outcomes[outcome] += 1

@@ -79,8 +79,12 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides.update(dict(settings))
     if max_pages:
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
+    import sqlite3
+
     from archive.index import check_writable
     from archive.indexlock import BUSY_EXIT, IndexBusy
+    from archive.storage import storage_problem
+    from crawler.halt import EX_IOERR, Halt
     from crawler.locks import SiteBusy, site_locks
     from crawler.run import run_crawl
 
@@ -96,7 +100,16 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
         fail(exc, BUSY_EXIT)  # EX_TEMPFAIL: try again later
     except ValueError as exc:
         fail(exc)
+    except (OSError, sqlite3.Error) as exc:  # before the crawl (locks, repair, catch-up): the disk is full
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
+        sys.exit(EX_IOERR)
     click.echo(result.summary_table())
+    if result.halt is not None:
+        click.echo(result.halt.line(data_dir), err=True)
+        sys.exit(EX_IOERR)
     if not result.ok:
         for site in result.sites:
             if not site.reachable:

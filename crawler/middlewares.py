@@ -16,10 +16,13 @@ from scrapy.http import Request, Response
 
 import crawler
 from archive.index import Capture
-from archive.warc import HttpExchange, RecordLocation, recover_open_files
+from archive.recovery import recover_open_files
+from archive.storage import DISK_FULL, storage_problem
+from archive.warc import HttpExchange, RecordLocation
 from crawler import signals as na_signals
 from crawler.capture_writer import WarcTotals
 from crawler.download import REASON_META_KEY
+from crawler.halt import halt, halted, watch
 from crawler.runinfo import crawl_id_for, data_dir
 from crawler.workerproc import WorkerError, WorkerProcess
 
@@ -74,7 +77,8 @@ class WarcCaptureMiddleware:
     (crawler/capture_writer.py), so archiving overlaps with the reactor instead of stalling it. The capture (WARC
     file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
-    (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. A body cut short (flags in
+    (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. One that fails because the
+    storage failed (a full disk) stops the whole crawl at once (crawler/halt.py). A body cut short (flags in
     TRUNCATED_FLAGS) is archived as far as it came with `WARC-Truncated: length`, never deduplicated; one that
     lost its connection ("dataloss") is then retried like a failed download.
     """
@@ -83,6 +87,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler_obj
         self.writer = writer
         self.crawl_id = crawl_id
+        watch(crawler_obj)
         self.stats = crawler_obj.stats
         # Benchmarks only: everything but the WARC writing itself (captures and articles are still indexed,
         # pointing at no record), so `bench` can measure what writing costs. Never for a real crawl.
@@ -104,15 +109,16 @@ class WarcCaptureMiddleware:
         except OSError as exc:  # nothing could be archived: stop the crawl at once, loudly, without a traceback
             why = "it exists and is not a directory" if warc_dir.exists() and not warc_dir.is_dir() else \
                 f"{type(exc).__name__}: {exc}"
-            return _ArchiveUnavailable(crawler_obj, f"cannot archive to {warc_dir}: {why}")
+            return _ArchiveUnavailable(crawler_obj, f"cannot archive to {warc_dir}: {why}",
+                                       (DISK_FULL if storage_problem(exc) == DISK_FULL else None,
+                                        f"the WARC directory {warc_dir}", f"{type(exc).__name__}: {exc}"))
 
     @classmethod
     def _open(cls, crawler_obj, settings, spider_name: str, crawl_id: str, archive_dir: Path, warc_dir: Path):
         warc_dir.mkdir(parents=True, exist_ok=True)
         for fixed in recover_open_files(warc_dir):
             crawler_obj.stats.inc_value("warc/recovered_files")
-            logger.warning("recovered %s left open by a killed crawl: kept %d records, cut %d bytes -> %s",
-                           fixed.open_file, fixed.records_kept, fixed.bytes_cut, fixed.warc_file or "removed")
+            logger.warning("%s", fixed.describe())
         warcinfo = {
             "software": f"newsarchive/{crawler.__version__} (Scrapy)",
             "operator": settings.get("WARC_OPERATOR") or None,
@@ -140,6 +146,10 @@ class WarcCaptureMiddleware:
     async def process_response(self, request: Request, response: Response):
         if "cached" in response.flags:
             return response
+        if halted() is not None:  # answered after the crawl stopped on a full disk: it cannot be archived
+            self.stats.inc_value("warc/write_errors")
+            logger.debug("not archived, the crawl is stopping: %s", response.url)
+            return response
         cut = truncated(response)
         try:
             exchange = self._exchange(request, response, datetime.now(timezone.utc))
@@ -149,9 +159,13 @@ class WarcCaptureMiddleware:
             # A cut payload must never stand in for a later full one: no dedupe for it.
             location: RecordLocation = _unwritten(exchange) if self.dry_run else \
                 await self.writer.call(("write", exchange, metadata, not cut))
-        except Exception as exc:  # archiving must never fail silently, nor kill the crawl
+        except Exception as exc:  # archiving must never fail silently; only a failed storage stops the crawl
             self.stats.inc_value("warc/write_errors")
-            logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
+            problem = getattr(exc, "storage", None)
+            if problem:
+                halt(problem, "a WARC file", str(exc).removeprefix(f"{self.writer.name}: "))
+            else:
+                logger.error("could not archive %s: %s: %s", response.url, type(exc).__name__, exc)
             return response
         if cut:
             self.stats.inc_value("warc/truncated_records")
@@ -192,8 +206,12 @@ class WarcCaptureMiddleware:
             try:
                 totals = self.writer.call_sync(("close",))
             except WorkerError as exc:
-                self.stats.inc_value("warc/write_errors")
-                logger.error("could not close the WARC files: %s; `newsarchive verify` will repair them", exc)
+                if exc.storage:  # the file stays `.open`, sound up to its last complete record
+                    halt(exc.storage, "a WARC file", str(exc).removeprefix(f"{self.writer.name}: "))
+                    logger.info("the WARC file was left open for the next run to close: %s", exc)
+                else:
+                    self.stats.inc_value("warc/write_errors")
+                    logger.error("could not close the WARC files: %s; the next crawl repairs them", exc)
         self.writer.close()
         self.stats.set_value("warc/bytes", totals.bytes_written)
         self.stats.set_value("warc/files", len(totals.closed_files))
@@ -222,13 +240,18 @@ class _ArchiveUnavailable:
     permission, disk full): one clear error, `warc/write_errors` set, the spider closed before any request
     goes out (finish reason `warc_unwritable`), so the crawl exits non-zero instead of fetching for nothing."""
 
-    def __init__(self, crawler_obj, message: str):
+    def __init__(self, crawler_obj, message: str, failure: tuple[str | None, str, str]):
         self.crawler = crawler_obj
         self.message = message
+        self.failure = failure  # (archive.storage problem or None, where, error)
         crawler_obj.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     def spider_opened(self, spider):
         self.crawler.stats.inc_value("warc/write_errors")
+        problem, where, error = self.failure
+        if problem:  # a full disk: the whole crawl stops, with the one line that says so
+            halt(problem, where, error)
+            raise CloseSpider(problem)
         logger.error("%s; stopping the crawl", self.message)
         raise CloseSpider("warc_unwritable")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from scrapy import signals
 
 from archive import indexlock
 from archive.index import Capture, Index, default_db_path
-from archive.writer import IndexWriter
+from archive.storage import storage_problem
+from archive.writer import IndexWriteFailed, IndexWriter
 from crawler import signals as na_signals
+from crawler.halt import halt
 from crawler.runinfo import crawl_id_for, data_dir
 
 logger = logging.getLogger(__name__)
@@ -25,11 +28,11 @@ class _SharedWriter:
     _open: dict[Path, tuple[IndexWriter, int]] = {}
 
     @classmethod
-    def acquire(cls, path: Path, batch: int, commit_seconds: float) -> IndexWriter:
+    def acquire(cls, path: Path, batch: int, commit_seconds: float, on_failure) -> IndexWriter:
         path = path.resolve()
         writer, users = cls._open.get(path, (None, 0))
         if writer is None:
-            writer = IndexWriter(path, batch=batch, commit_seconds=commit_seconds)
+            writer = IndexWriter(path, batch=batch, commit_seconds=commit_seconds, on_failure=on_failure)
         cls._open[path] = (writer, users + 1)
         return writer
 
@@ -48,7 +51,9 @@ class IndexPipeline:
     """Captures arrive by signal (every archived response, robots.txt and error pages included); articles
     arrive as items, linked to their capture by WARC record id. Both are queued to the index writer
     thread in arrival order, committed every INDEX_COMMIT_EVERY rows or INDEX_COMMIT_SECONDS, and when the
-    spider closes.
+    spider closes. If the writer stops (a full disk), the whole crawl stops (crawler/halt.py), rows that
+    arrive meanwhile are dropped (their records are in the WARC files, for the next run's catch-up), and the
+    `index/failed` stat tells run_crawl to leave the crawl's row `running` so that catch-up happens.
     """
 
     def __init__(self, crawler_obj):
@@ -63,7 +68,7 @@ class IndexPipeline:
         self.index_lock = indexlock.acquire(self.db_path, exclusive=False, owner="crawl")
         try:
             self.writer = _SharedWriter.acquire(self.db_path, settings.getint("INDEX_COMMIT_EVERY"),
-                                                settings.getfloat("INDEX_COMMIT_SECONDS"))
+                                                settings.getfloat("INDEX_COMMIT_SECONDS"), self._writer_stopped)
         except BaseException:
             self.index_lock.release()
             raise
@@ -78,9 +83,19 @@ class IndexPipeline:
     def from_crawler(cls, crawler_obj):
         return cls(crawler_obj)
 
+    def _writer_stopped(self, exc: BaseException) -> None:
+        """On the writer thread: stop the crawl, from the reactor's."""
+        from twisted.internet import reactor
+
+        reactor.callFromThread(halt, storage_problem(exc) or "index_failed", "the index",
+                               f"{type(exc).__name__}: {exc}")
+
     def open_spider(self):
         spider = self.crawler.spider
-        self.writer.flush()
+        try:
+            self.writer.flush()
+        except IndexWriteFailed:
+            return  # the crawl is stopping already
         index = Index(self.db_path)
         exists = index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [self.crawl_id]).fetchone()
         index.close()
@@ -90,16 +105,19 @@ class IndexPipeline:
             self.writer.call(lambda ix: ix.start_crawl(self.crawl_id, [spider.name], {"spider": spider.name}, started))
 
     def capture_written(self, capture: Capture, request, response, spider):
-        self.writer.add_capture(capture)
+        with _unless_stopped():
+            self.writer.add_capture(capture)
 
     def fetch_failed(self, url, reason, status, detail, spider):
         site, crawl_id = spider.name, self.crawl_id
-        self.writer.call(lambda ix: ix.add_fetch_error(url, reason, site=site, crawl_id=crawl_id,
-                                                       status=status, detail=detail))
+        with _unless_stopped():
+            self.writer.call(lambda ix: ix.add_fetch_error(url, reason, site=site, crawl_id=crawl_id,
+                                                           status=status, detail=detail))
 
     def process_item(self, item):
         article = dict(item["article"], warnings=item.get("warnings", []))
-        self.writer.add_article(article, item["capture"])
+        with _unless_stopped():
+            self.writer.add_article(article, item["capture"])
         return item
 
     def spider_closed(self, spider, reason):
@@ -111,11 +129,24 @@ class IndexPipeline:
                 pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
                 errors=stats.get("newsarchive/errors", 0), warc_bytes=stats.get("warc/bytes", 0),
                 warc_files=json.dumps(stats.get("warc/file_names", [])))
-            self.writer.call(lambda ix: ix.finish_crawl(self.crawl_id, **fields))
-        self.writer.flush()
+            with _unless_stopped():
+                self.writer.call(lambda ix: ix.finish_crawl(self.crawl_id, **fields))
+        try:
+            self.writer.flush()
+        except IndexWriteFailed:
+            self.stats.set_value("index/failed", 1)
         for outcome, count in self.writer.outcomes.items():
             self.stats.set_value(f"index/articles_{outcome}" if outcome != "errors" else "index/write_errors", count)
         if self.writer.outcomes["errors"]:
             logger.error("%d index writes failed; first: %s", self.writer.outcomes["errors"], self.writer.errors[0])
         _SharedWriter.release(self.writer)
         self.index_lock.release()
+
+
+@contextmanager
+def _unless_stopped():
+    """Rows for a writer that has stopped are dropped: the crawl is stopping already (the writer said why)."""
+    try:
+        yield
+    except IndexWriteFailed:
+        pass

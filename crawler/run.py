@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,8 @@ from scrapy.spiderloader import SpiderLoader
 from archive import indexlock
 from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
+from archive.storage import storage_problem
+from crawler.halt import Halt, halted
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 from crawler.setting_values import check_settings
@@ -50,6 +53,7 @@ class SiteSummary:
     finish_reason: str = ""
     reachable: bool = True  # False when no request got any HTTP answer other than 5xx
     write_errors: int = 0  # records or rows that could not be written: the run must not pass as good
+    index_failed: bool = False  # the index writer stopped: rows it had not committed are only in the WARC files
 
 
 @dataclass
@@ -57,14 +61,16 @@ class CrawlResult:
     crawl_id: str
     data_dir: Path
     sites: list[SiteSummary]
+    halt: Halt | None = None  # why the crawl stopped early, if the archive could not be written
 
     @property
     def ok(self) -> bool:
         """Exit status 0 means every site answered and everything fetched was archived and indexed.
         Individual page failures do not fail the run: they are in fetch_errors."""
-        return all(s.write_errors == 0 and s.reachable and s.finish_reason in ("finished", "closespider_pagecount",
-                                                                                 "closespider_itemcount")
-                   for s in self.sites)
+        return self.halt is None and all(
+            s.write_errors == 0 and s.reachable and s.finish_reason in ("finished", "closespider_pagecount",
+                                                                        "closespider_itemcount")
+            for s in self.sites)
 
     def summary_table(self) -> str:
         header = ("site", "pages", "articles", "errors", "warc files", "warc bytes")
@@ -139,14 +145,29 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     process.start()
 
     summaries = [_summary(site, crawler.stats.get_stats()) for site, crawler in zip(sites, crawlers)]
-    result = CrawlResult(crawl_id=crawl_id, data_dir=data_dir, sites=summaries)
-    index = Index(default_db_path(data_dir))
-    index.finish_crawl(crawl_id, ended=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                       status="finished" if result.ok else "failed", pages=result.total("pages"),
-                       articles=result.total("articles"), errors=result.total("errors"),
-                       warc_bytes=result.total("warc_bytes"),
-                       warc_files=json.dumps([f for s in summaries for f in s.warc_files]))
-    index.close()
+    result = CrawlResult(crawl_id=crawl_id, data_dir=data_dir, sites=summaries, halt=halted())
+    if any(s.index_failed for s in summaries):
+        # Left `running`: the next crawl's catch-up then reads this crawl's WARC files for the rows the index
+        # lost, and marks it `interrupted` (archive/catchup.py). A finished status would hide them for good.
+        logger.info("crawl %s left `running` in the index, for the next run to catch up", crawl_id)
+        return result
+    status = "finished" if result.ok else result.halt.reason if result.halt else "failed"
+    try:
+        index = Index(default_db_path(data_dir))
+        try:
+            index.finish_crawl(crawl_id, ended=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                               status=status, pages=result.total("pages"),
+                               articles=result.total("articles"), errors=result.total("errors"),
+                               warc_bytes=result.total("warc_bytes"),
+                               warc_files=json.dumps([f for s in summaries for f in s.warc_files]))
+        finally:
+            index.close()
+    except sqlite3.Error as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        logger.info("could not mark crawl %s %s in the index: %s", crawl_id, status, exc)
+        result.halt = result.halt or Halt(problem, "the index", f"{type(exc).__name__}: {exc}")
     return result
 
 
@@ -175,7 +196,8 @@ def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
         site=site, pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
         errors=errors, warc_files=list(stats.get("warc/file_names", [])), warc_bytes=stats.get("warc/bytes", 0),
         finish_reason=str(stats.get("finish_reason", "")), reachable=answered > 0,
-        write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0))
+        write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0),
+        index_failed=bool(stats.get("index/failed")))
 
 
 def silence_scrapy_logs(level: int = logging.WARNING) -> None:

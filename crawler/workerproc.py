@@ -25,11 +25,18 @@ import subprocess
 import sys
 from typing import Any
 
+from archive.storage import storage_problem
+
 _FRAME = struct.Struct("!I")
 
 
 class WorkerError(RuntimeError):
-    """The child raised while handling a call (the message names the exception), or it died."""
+    """The child raised while handling a call (the message names the exception), or it died. `storage` says
+    whether the child's exception was a failure of the storage (archive.storage: "disk_full", ...)."""
+
+    def __init__(self, message: str, storage: str | None = None):
+        super().__init__(message)
+        self.storage = storage
 
 
 class WorkerProcess:
@@ -93,7 +100,7 @@ class WorkerProcess:
         for result in earlier:
             self._settle(self._pending.popleft(), result)
         if not ok:
-            raise WorkerError(f"{self.name}: {value}")
+            raise _error(self.name, value)
         return value
 
     def close(self, timeout: float = 30) -> int | None:
@@ -203,7 +210,7 @@ class WorkerProcess:
         if ok:
             future.set_result(value)
         else:
-            future.set_exception(WorkerError(f"{self.name}: {value}"))
+            future.set_exception(_error(self.name, value))
 
     def _write_all(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
@@ -242,6 +249,11 @@ class WorkerProcess:
             future = self._pending.popleft()
             if not future.done():
                 future.set_exception(WorkerError(note))
+
+
+def _error(name: str, failure: tuple[str, str | None] | str) -> WorkerError:
+    message, storage = failure if isinstance(failure, tuple) else (failure, None)
+    return WorkerError(f"{name}: {message}", storage)
 
 
 def _frame(message: Any) -> bytes:
@@ -312,7 +324,7 @@ def _child(target: str, parent_pid: int) -> int:
         try:
             reply((True, handler.handle(message[0])))
         except Exception as exc:
-            reply((False, f"{type(exc).__name__}: {exc}"))
+            reply((False, (f"{type(exc).__name__}: {exc}", storage_problem(exc))))
     if handler is not None and hasattr(handler, "abandon"):
         handler.abandon()
     return 0

@@ -12,7 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.cdxj import cdxj_path, read_cdxj, write_cdxj
 from archive.dedupe import DigestIndex
-from archive.warc import OPEN_SUFFIX, HttpExchange, WarcFileWriter, recover_open_files
+from archive.recovery import recover_open_files
+from archive.warc import OPEN_SUFFIX, HttpExchange, WarcFileWriter
 
 MOMENT = datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=timezone.utc)
 

@@ -113,7 +113,7 @@ def test_truncated_file_is_reported(tmp_path):
 
 
 def test_recover_open_file_cuts_partial_record_and_keeps_complete_ones(tmp_path):
-    from archive.warc import recover_open_files
+    from archive.recovery import recover_open_files
 
     writer = WarcFileWriter(tmp_path)
     for i in range(3):

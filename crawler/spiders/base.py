@@ -16,6 +16,7 @@ from archive.index import Capture
 from archive.warc import warc_date_to_datetime
 from crawler.conditional import NOT_MODIFIED_FLAG
 from crawler.download import MAXSIZE_FLAG
+from crawler.halt import halted
 from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
@@ -216,6 +217,8 @@ class ArchiveSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/not_modified_not_parsed")
             return
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
+        if capture is None and halted() is not None:  # the crawl is stopping on a full disk: parse only what it
+            return  # archived before then, so that it is stopped the sooner
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
         try:

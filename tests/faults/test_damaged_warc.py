@@ -338,7 +338,7 @@ def test_an_uncompressed_warc_is_read_up_to_its_damage_and_the_rest_reported(arc
 def test_recovering_a_killed_crawls_file_cuts_only_its_partial_tail_not_the_records_after_damage(archive):
     """A damaged member in the middle of a `.open` file used to end the scan there: recovery cut the file at
     the damage and threw every intact record after it away."""
-    from archive.warc import recover_open_files
+    from archive.recovery import recover_open_files
 
     source = sorted((archive / "warc").glob("newsarchive-kyodo-*.warc.gz"))[0]
     offset, length = [(at.offset, at.length) for at in WarcRecords(source)][5]
