@@ -23,10 +23,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+# Files in progress and their recovery: archive/openfiles.py (re-exported, long imported from here).
+from archive.openfiles import OPEN_SUFFIX, Recovered, create_locked, recover_open_files  # noqa: F401
+
 if TYPE_CHECKING:
     from archive.dedupe import DigestIndex, Original
 
-OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000  # Heritrix, Browsertrix and warcprox rotate at 1 GB
 
 
@@ -115,7 +117,12 @@ class WarcFileWriter:
     """Appends exchanges to `{prefix}-{timestamp17}-{serial}-{pid}~{host}.warc.gz`, rotating by size.
 
     A file is written under a `.open` suffix and renamed when closed, so a reader never mistakes a file in
-    progress (or left by a killed crawl) for a finished one. Thread-safe: one lock around each write.
+    progress (or left by a killed crawl) for a finished one. While it is written, the writer holds an
+    `flock` on it (archive/openfiles.py). Thread-safe: one lock around each write.
+
+    The descriptor is not inheritable (as every `open()` in Python): a child started with exec never holds
+    the lock. A bare `os.fork()` of the writing process would share it and keep the file "in use" after the
+    writer dies, so the writer's process forks nothing (crawler/capture_writer.py).
     """
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
@@ -134,7 +141,9 @@ class WarcFileWriter:
         self.max_bytes = max_bytes
         self.warcinfo = dict(warcinfo or {})
         self.hostname = socket.gethostname()
-        self.pid = pid or os.getpid()  # the crawl's, named in the file: recovery waits while it is alive
+        # The crawl's pid, named in the file by convention only: a pid says nothing of liveness once the
+        # process is a zombie, or after a reboot. The lock held on the file does.
+        self.pid = pid or os.getpid()
         self.closed_files: list[str] = []
         self.bytes_written = 0
         self._serial = 0
@@ -150,10 +159,17 @@ class WarcFileWriter:
         return self._name
 
     def _open_next(self) -> None:
-        self._serial += 1
-        stamp = warc_timestamp17(datetime.now(timezone.utc))
-        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
-        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb")
+        while self._fh is None:
+            self._serial += 1
+            stamp = warc_timestamp17(datetime.now(timezone.utc))
+            self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
+            # Two writers of one pid and prefix in one millisecond would share a name: the next serial, rather
+            # than writing over the other's file.
+            if not (self.directory / self._name).exists():
+                try:
+                    self._fh = create_locked(self.directory / (self._name + OPEN_SUFFIX))
+                except FileExistsError:
+                    continue
         self._writer = WARCWriter(GzipMembers(self._fh), gzip=False, warc_version="1.1")
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -166,8 +182,12 @@ class WarcFileWriter:
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self.bytes_written += self._fh.tell()
-        self._fh.close()
-        os.replace(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
+        # Renamed before the close gives up the lock: a recoverer that finds the file unlocked under its
+        # `.open` name would otherwise take a finished file for a killed crawl's.
+        try:
+            os.replace(self.directory / (self._name + OPEN_SUFFIX), self.directory / self._name)
+        finally:
+            self._fh.close()
         self.closed_files.append(self._name)
         closed = self.directory / self._name
         self._fh = self._writer = self._name = None
@@ -198,13 +218,17 @@ class WarcFileWriter:
         process loses at most the exchange being written.
 
         With `dedupe`, a 200 response whose payload this URL already has in the archive is written as a
-        `revisit` record (profile identical-payload-digest) that refers to the original.
+        `revisit` record (profile identical-payload-digest) that refers to the original, if that original
+        is sure to stay where the digest index says (`_may_refer_to`); else the full response is written and
+        replaces the entry.
         """
         request, response, warc_date = self._build_records(exchange)
         digest = response.rec_headers.get_header("WARC-Payload-Digest")
-        original = None
+        original = stale = None
         if dedupe is not None and exchange.status == 200 and exchange.body and digest:
             original = dedupe.lookup(exchange.url, digest)
+            if original is not None and not self._may_refer_to(original):
+                original, stale = None, original
             if original is not None:
                 response = self._revisit_record(exchange, response, original, warc_date)
         with self._lock:
@@ -226,8 +250,24 @@ class WarcFileWriter:
                 and exchange.status == 200 and exchange.body:
             from archive.dedupe import Original
 
-            dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset, end - offset))
+            dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset, end - offset),
+                       replace=stale is not None)
         return location
+
+    def _may_refer_to(self, original: "Original") -> bool:
+        """Whether a revisit may name `original`. The digest index is a cache and can be wrong about it: a
+        killed crawl's file is still `.open` until recovery, which may cut off its end; another crawl's file
+        is `.open` while it writes; a file may have been removed. A closed file holding the whole record
+        will do, and so will this writer's own file (the record precedes the revisit, and recovery keeps
+        every complete record). A stat per lookup keeps it cheap."""
+        end = original.offset + original.length
+        with self._lock:
+            if self._fh is not None and original.warc_file == self._name:
+                return end <= self._fh.tell()
+        try:
+            return end <= os.stat(self.directory / original.warc_file).st_size
+        except OSError:
+            return False
 
     def _write(self, record) -> tuple[int, int]:
         """Append one record as a gzip member; where it starts and ends."""
@@ -375,61 +415,3 @@ def decode_content(raw: bytes, encoding: str | None, max_size: int = 0) -> bytes
 
 def warc_date_to_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-# -- crash recovery ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Recovered:
-    open_file: str
-    warc_file: str | None  # final name, or None when nothing complete was left (file removed)
-    records_kept: int
-    bytes_cut: int
-
-
-def _writer_alive(name: str) -> bool:
-    """Whether the process named in `…-{pid}~{host}.warc.gz.open` is still writing it (same host only)."""
-    try:
-        head, host = name[: -len(".warc.gz" + OPEN_SUFFIX)].rsplit("~", 1)
-        pid = int(head.rsplit("-", 1)[1])
-    except (ValueError, IndexError):
-        return False
-    if host != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
-    """Close WARC files left `.open` by a killed crawl: cut off a partial trailing record, keep every
-    complete one, rename to the final name. Returns what was done, for the log and the crawl summary."""
-    from archive.cdxj import write_cdxj
-    from archive.members import scan_members
-
-    results = []
-    for path in sorted(Path(directory).glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        if _writer_alive(path.name):
-            continue
-        scan = scan_members(path)
-        size = path.stat().st_size
-        if scan.members == 0:
-            path.unlink()
-            results.append(Recovered(path.name, None, 0, size))
-            continue
-        if scan.complete_end < size:
-            with open(path, "r+b") as fh:
-                fh.truncate(scan.complete_end)
-                os.fsync(fh.fileno())
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
-        os.replace(path, final)
-        write_cdxj(final)
-        results.append(Recovered(path.name, final.name, scan.members, size - scan.complete_end))
-    return results

@@ -16,7 +16,8 @@ from scrapy.http import Request, Response
 
 import crawler
 from archive.index import Capture
-from archive.warc import HttpExchange, RecordLocation, recover_open_files
+from archive.openfiles import recover_open_files
+from archive.warc import HttpExchange, RecordLocation
 from crawler import signals as na_signals
 from crawler.capture_writer import WarcTotals
 from crawler.download import REASON_META_KEY
