@@ -25,7 +25,8 @@ class Original:
 
 
 class DigestIndex:
-    """(URL, payload digest) -> the first response record that stored that payload for that URL.
+    """(URL, payload digest) -> the first response record that stored that payload for that URL, or the first
+    after it that the writer found usable (an entry is a cache; the writer checks it before use).
 
     Keyed by URL as well as digest: replay tools resolve a revisit by its URL, and the same bytes under
     another URL (an empty page, a shared error page) are a different capture for researchers.
@@ -44,10 +45,12 @@ class DigestIndex:
             [url, digest]).fetchone()
         return Original(*row) if row else None
 
-    def add(self, digest: str, original: Original) -> None:
+    def add(self, digest: str, original: Original, replace: bool = False) -> None:
+        """Remember `original` for (its URL, digest); with `replace`, instead of an entry found unusable (its
+        record is not, or not yet, in a closed file: see WarcFileWriter._may_refer_to)."""
         # A write per record is cheap in WAL with synchronous=NORMAL, and a killed crawl loses at most the
         # records whose WARC bytes were lost too (the writer flushes WARC data before this row lands).
-        self.conn.execute("INSERT OR IGNORE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.conn.execute(f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)",
                           [original.url, digest, original.record_id, original.warc_date, original.warc_file,
                            original.offset, original.length])
 

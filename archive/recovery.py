@@ -1,7 +1,8 @@
 """Repairing WARC files that a crawl did not close cleanly, before the next crawl writes anything.
 
 Two kinds, both cut back to their last complete record (gzip member) and given a fresh CDXJ:
-- files left `.open` by a killed crawl (whose process is gone): renamed to their final name;
+- files left `.open` by a killed crawl (no writer holds their lock: archive/openfiles.py): renamed to their
+  final name;
 - a closed file that ends inside a record: what the writer before issue #13 left when a write failed on a
   full disk (it closed the file anyway), and what a file system may leave after a crash.
 
@@ -19,11 +20,10 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.warc import OPEN_SUFFIX
+from archive.openfiles import OPEN_SUFFIX, claim
 
 _NAME = re.compile(r"^(?P<prefix>.+)-(?P<stamp>\d{17})-(?P<serial>\d+)-\d+~[^/]+\.warc\.gz$")
 
@@ -48,26 +48,6 @@ class Recovered:
                 f"cut {self.bytes_cut} bytes -> {self.warc_file or 'removed'}")
 
 
-def _writer_alive(name: str) -> bool:
-    """Whether the process named in `…-{pid}~{host}.warc.gz.open` is still writing it (same host only)."""
-    try:
-        head, host = name[: -len(".warc.gz" + OPEN_SUFFIX)].rsplit("~", 1)
-        pid = int(head.rsplit("-", 1)[1])
-    except (ValueError, IndexError):
-        return False
-    if host != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
     """Close WARC files left `.open` by a killed crawl and repair the newest closed file of each prefix if it
     ends inside a record (see the module docstring). Returns what was done, for the log and the summary."""
@@ -76,18 +56,22 @@ def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
 
     results = []
     for path in sorted(Path(directory).glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        if _writer_alive(path.name):
+        fd = claim(path)  # None while its writer lives; held until the rename, so no two recoverers meet
+        if fd is None:
             continue
-        scan = scan_members(path)
-        size = path.stat().st_size
-        if scan.members == 0:
-            path.unlink()
-            results.append(Recovered(path.name, None, 0, size))
-            continue
-        if scan.complete_end < size:
-            _cut(path, scan.complete_end)
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
-        os.replace(path, final)
+        try:
+            scan = scan_members(path)
+            size = path.stat().st_size
+            if scan.members == 0:
+                path.unlink()
+                results.append(Recovered(path.name, None, 0, size))
+                continue
+            if scan.complete_end < size:
+                _cut(path, scan.complete_end)
+            final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            os.replace(path, final)
+        finally:
+            os.close(fd)
         write_cdxj(final)
         results.append(Recovered(path.name, final.name, scan.members, size - scan.complete_end))
     just_closed = {r.warc_file for r in results}

@@ -45,8 +45,9 @@ from archive.bulk import add_pages_each
 from archive.index import BULK_CACHE_MB, Capture, Index
 from archive.records import WarcRecords
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
+from archive.openfiles import OPEN_SUFFIX
 from archive.recovery import recover_open_files
-from archive.warc import OPEN_SUFFIX, decode_content, read_response, warc_date_to_datetime
+from archive.warc import decode_content, read_response, warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
 
@@ -183,8 +184,10 @@ class _Builder:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def add_file(self, path: Path, skip_ids: set[str] | None = None) -> None:
-        """Read one WARC file; records whose id is in `skip_ids` are already indexed (a catch-up run)."""
+    def add_file(self, path: Path, skip_ids: set[str] | None = None, reparse_ids: set[str] | None = None) -> None:
+        """Read one WARC file; records whose id is in `skip_ids` are already indexed (a catch-up run), except
+        those also in `reparse_ids`: captured, but their article was lost with a killed crawl, so they are
+        parsed again, their capture row kept as it is."""
         self.report.files += 1
         name_match = _NAME.match(path.name)
         site = name_match["site"] if name_match else None
@@ -204,10 +207,12 @@ class _Builder:
                 continue
             if rec_type not in ("response", "revisit"):
                 continue
-            if skip_ids and record.rec_headers.get_header("WARC-Record-ID") in skip_ids:
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            indexed = bool(skip_ids) and record_id in skip_ids
+            if indexed and not (reparse_ids and record_id in reparse_ids):
                 continue
             raw = record.raw_stream.read()
-            self._read_record(record, raw, path.name, at.offset, at.length, site, crawl_id)
+            self._read_record(record, raw, path.name, at.offset, at.length, site, crawl_id, indexed)
         self.report.damaged.extend(records.damaged)
         stats = self.rebuilt.get(crawl_id) if crawl_id else None
         if stats is not None:
@@ -216,7 +221,7 @@ class _Builder:
             stats["sites"].setdefault(site, None)
 
     def _read_record(self, record, raw: bytes, warc_file: str, offset: int, length: int,
-                     site: str | None, crawl_id: str | None) -> None:
+                     site: str | None, crawl_id: str | None, indexed: bool = False) -> None:
         headers = record.rec_headers
         http = record.http_headers
         status = http.get_statuscode() if http else None
@@ -229,8 +234,9 @@ class _Builder:
             warc_file=warc_file, warc_offset=offset, warc_length=length,
             record_id=headers.get_header("WARC-Record-ID"), crawl_id=crawl_id, record_type=record.rec_type,
             revisit_of=headers.get_header("WARC-Refers-To") if record.rec_type == "revisit" else None)
-        self.report.captures += 1
-        stats = self.rebuilt.get(crawl_id) if crawl_id else None
+        # An indexed capture goes through the same steps: add_capture finds its row and changes nothing.
+        self.report.captures += not indexed
+        stats = self.rebuilt.get(crawl_id) if crawl_id and not indexed else None
         if stats is not None:
             stats["pages"] += 1
             stats["started"] = min(stats["started"] or capture.fetched_at, capture.fetched_at)
@@ -242,7 +248,7 @@ class _Builder:
                 body = decode_content(raw, http.get_header("Content-Encoding") if http else None)
                 task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         else:
-            self.report.revisits += 1
+            self.report.revisits += not indexed
             original = self._original(capture.revisit_of)
             if original is None and status == 200:
                 self.report.problems.append(
@@ -253,6 +259,7 @@ class _Builder:
                 task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         if task is not None:  # the spiders parse only status-200 pages (crawler/spiders/base.py)
             self.report.parsed += 1
+            self.report.reparsed += indexed
         self.batch.append((capture, task))
         if len(self.batch) >= _BATCH:
             self._submit()

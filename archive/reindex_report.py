@@ -35,6 +35,7 @@ class ReindexReport:
     captures: int = 0
     revisits: int = 0
     parsed: int = 0  # status-200 pages handed to the parser
+    reparsed: int = 0  # of those, pages already captured in the index whose parse a kill lost (catch-up)
     articles: int = 0  # rows in the new articles table
     versions: int = 0  # rows in the new article_versions table
     crawls_kept: int = 0  # crawls rows copied from the old index

@@ -23,10 +23,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from archive.openfiles import OPEN_SUFFIX, create_locked
+
 if TYPE_CHECKING:
     from archive.dedupe import DigestIndex, Original
 
-OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000  # Heritrix, Browsertrix and warcprox rotate at 1 GB
 
 
@@ -122,12 +123,17 @@ class WarcFileWriter:
     """Appends exchanges to `{prefix}-{timestamp17}-{serial}-{pid}~{host}.warc.gz`, rotating by size.
 
     A file is written under a `.open` suffix and renamed when closed, so a reader never mistakes a file in
-    progress (or left by a killed crawl) for a finished one. Thread-safe: one lock around each write.
+    progress (or left by a killed crawl) for a finished one. While it is written, the writer holds an
+    `flock` on it (archive/openfiles.py). Thread-safe: one lock around each write.
 
     An exchange (response, request and metadata records) reaches the file in one write or not at all: when
     the write fails (a full disk), the file is cut back to where the exchange began, so it ends with a
     complete record, and the writer refuses every later write with the same error rather than writing
     records after a hole. `close()` then still leaves a sound file.
+
+    The descriptor is not inheritable (as every `open()` in Python): a child started with exec never holds
+    the lock. A bare `os.fork()` of the writing process would share it and keep the file "in use" after the
+    writer dies, so the writer's process forks nothing (crawler/capture_writer.py).
     """
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",
@@ -146,7 +152,9 @@ class WarcFileWriter:
         self.max_bytes = max_bytes
         self.warcinfo = dict(warcinfo or {})
         self.hostname = socket.gethostname()
-        self.pid = pid or os.getpid()  # the crawl's, named in the file: recovery waits while it is alive
+        # The crawl's pid, named in the file by convention only: a pid says nothing of liveness once the
+        # process is a zombie, or after a reboot. The lock held on the file does.
+        self.pid = pid or os.getpid()
         self.closed_files: list[str] = []
         self.bytes_written = 0
         self._serial = 0
@@ -171,10 +179,17 @@ class WarcFileWriter:
         return self._failure
 
     def _open_next(self) -> None:
-        self._serial += 1
-        stamp = warc_timestamp17(datetime.now(timezone.utc))
-        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
-        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "wb", buffering=0)
+        while self._fh is None:
+            self._serial += 1
+            stamp = warc_timestamp17(datetime.now(timezone.utc))
+            self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.pid}~{self.hostname}.warc.gz"
+            # Two writers of one pid and prefix in one millisecond would share a name: the next serial, rather
+            # than writing over the other's file.
+            if not (self.directory / self._name).exists():
+                try:
+                    self._fh = create_locked(self.directory / (self._name + OPEN_SUFFIX))
+                except FileExistsError:
+                    continue
         self._size = 0
         self._writer = WARCWriter(self._members, gzip=False, warc_version="1.1")
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
@@ -198,12 +213,14 @@ class WarcFileWriter:
                 open_path.unlink()
                 return
             os.fsync(fh.fileno())
+            if self._cdxj is not None:
+                # Before the rename, so a file whose CDXJ could not be written stays `.open` (recovery writes both).
+                self._cdxj.save(final)
+            # Renamed before the close gives up the lock: a recoverer that finds the file unlocked under its
+            # `.open` name would otherwise take a finished file for a killed crawl's.
+            os.replace(open_path, final)
         finally:
             fh.close()
-        if self._cdxj is not None:
-            # Before the rename, so a file whose CDXJ could not be written stays `.open` (recovery writes both).
-            self._cdxj.save(final)
-        os.replace(open_path, final)
         self.bytes_written += size
         self.closed_files.append(name)
         if self.on_close is not None:
@@ -229,14 +246,18 @@ class WarcFileWriter:
         process loses at most the exchange being written.
 
         With `dedupe`, a 200 response whose payload this URL already has in the archive is written as a
-        `revisit` record (profile identical-payload-digest) that refers to the original.
-        Raises OSError when the file cannot take the exchange, and from then on at every call.
+        `revisit` record (profile identical-payload-digest) that refers to the original, if that original
+        is sure to stay where the digest index says (`_may_refer_to`); else the full response is written and
+        replaces the entry. Raises OSError when the file cannot take the exchange, and from then on at every
+        call.
         """
         request, response, warc_date = self._build_records(exchange)
         digest = response.rec_headers.get_header("WARC-Payload-Digest")
-        original = None
+        original = stale = None
         if dedupe is not None and exchange.status == 200 and exchange.body and digest:
             original = dedupe.lookup(exchange.url, digest)
+            if original is not None and not self._may_refer_to(original):
+                original, stale = None, original
             if original is not None:
                 response = self._revisit_record(exchange, response, original, warc_date)
         with self._lock:
@@ -265,7 +286,7 @@ class WarcFileWriter:
 
             try:
                 dedupe.add(digest, Original(record_id, exchange.url, warc_date, location.warc_file, offset,
-                                            end - offset))
+                                            end - offset), replace=stale is not None)
             except sqlite3.Error:
                 pass  # a cache of the WARC files: a row it missed only costs a full record instead of a revisit
         return location
@@ -305,6 +326,21 @@ class WarcFileWriter:
                     self._uncut = True
                 raise OSError(exc.errno, exc.strerror, path) from exc
         self._size += len(data)
+
+    def _may_refer_to(self, original: "Original") -> bool:
+        """Whether a revisit may name `original`. The digest index is a cache and can be wrong about it: a
+        killed crawl's file is still `.open` until recovery, which may cut off its end; another crawl's file
+        is `.open` while it writes; a file may have been removed. A closed file holding the whole record
+        will do, and so will this writer's own file (the record precedes the revisit, and recovery keeps
+        every complete record). A stat per lookup keeps it cheap."""
+        end = original.offset + original.length
+        with self._lock:
+            if self._fh is not None and original.warc_file == self._name:
+                return end <= self._size
+        try:
+            return end <= os.stat(self.directory / original.warc_file).st_size
+        except OSError:
+            return False
 
     def _revisit_record(self, exchange: HttpExchange, response, original: "Original", warc_date: str):
         builder = self._writer or WARCWriter(BytesIO(), gzip=True, warc_version="1.1")

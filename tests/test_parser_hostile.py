@@ -9,7 +9,6 @@ checks the fields that must survive, plus the warning that says what was dropped
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from archive.index import Index
 from archive.reindex import ReindexError, rebuild, warc_files_in_order
+from archive.warc import HttpExchange, WarcFileWriter
 from crawler.mirror import Mirror
 from crawler.reindex import parse_for_index
 from support import NO_DELAY, newsarchive
@@ -163,11 +164,15 @@ def test_a_failed_rebuild_leaves_the_old_index_untouched(two_crawls, tmp_path):
 
 
 def test_a_crawl_in_progress_stops_reindex(tmp_path):
-    (tmp_path / "warc").mkdir()
-    name = f"newsarchive-kyodo-20260101000000000-00001-{os.getpid()}~{os.uname().nodename}.warc.gz.open"
-    (tmp_path / "warc" / name).write_bytes(b"")
-    with pytest.raises(ReindexError, match="a crawl is writing"):
-        rebuild(tmp_path / "warc", tmp_path / "index.db", parse_for_index)
+    writer = WarcFileWriter(tmp_path / "warc", prefix="newsarchive-kyodo")  # holds its `.open` file's lock
+    writer.write_exchange(HttpExchange(url="http://127.0.0.1:9/", method="GET", request_headers=[],
+                                       protocol="HTTP/1.1", status=200, response_headers=[], body=b"x",
+                                       fetched_at=datetime.now(timezone.utc)))
+    try:
+        with pytest.raises(ReindexError, match="a crawl is writing"):
+            rebuild(tmp_path / "warc", tmp_path / "index.db", parse_for_index)
+    finally:
+        writer.close()
     assert not (tmp_path / "index.db").exists()
 
 
