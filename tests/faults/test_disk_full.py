@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-import archive.warc
+import archive.openfiles
 from archive.cdxj import cdxj_path, read_cdxj
 from archive.index import Capture
 from archive.members import scan_members
@@ -58,14 +58,15 @@ class _FullAfter(io.FileIO):
 
 
 def _disk_with_room(monkeypatch, room: int) -> None:
-    """Every WARC file archive.warc creates from now on sits on a disk with `room` bytes left."""
+    """Every WARC file the writer creates from now on (archive/openfiles.py) sits on a disk with `room` bytes
+    left."""
     def fake_open(path, mode="r", buffering=-1, **kwargs):
-        if "w" not in mode or not str(path).endswith(OPEN_SUFFIX):
+        if not ("w" in mode or "x" in mode) or not str(path).endswith(OPEN_SUFFIX):
             return open(path, mode, buffering, **kwargs)
         raw = _FullAfter(path, mode.replace("b", ""), room)
         return raw if buffering == 0 else io.BufferedWriter(raw)
 
-    monkeypatch.setattr(archive.warc, "open", fake_open, raising=False)
+    monkeypatch.setattr(archive.openfiles, "open", fake_open, raising=False)
 
 
 def _records(path: Path) -> list[str]:
