@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from archive.decoding import MAX_BODY_BYTES
+
 DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
 
 
@@ -19,6 +21,10 @@ def default_data_dir() -> str:
 
 data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=default_data_dir,
                            show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP)
+# The readers' twin of the crawl's NEWSARCHIVE_MAX_BODY_BYTES setting.
+max_body_option = click.option(
+    "--max-body-mb", "max_body_mb", type=click.IntRange(min=1), default=MAX_BODY_BYTES >> 20, show_default=True,
+    help="Largest page body, as stored or decoded, that is read: a decompression bomb stops there.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,14 +164,15 @@ def demo(articles, data_dir):
 
 
 @main.command()
+@max_body_option
 @data_option
-def verify(data_dir):
+def verify(max_body_mb, data_dir):
     """Check every WARC file (framing, digests, headers vs stored body, CDXJ) and every index row's link to
     its record; exit 1 on any fault."""
     from archive.verify import verify_archive
 
     try:
-        report = verify_archive(data_dir)
+        report = verify_archive(data_dir, max_body_bytes=max_body_mb << 20)
     except FileNotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

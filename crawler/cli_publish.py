@@ -21,8 +21,9 @@ def _register(command: click.Command) -> click.Command:
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="WARC directory to read (default: DATA/warc).")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: one per CPU).")
+@cli.max_body_option
 @cli.data_option
-def reindex(warc_dir, workers, data_dir):
+def reindex(warc_dir, workers, max_body_mb, data_dir):
     """Rebuild the index (DATA/index.db) from the WARC files alone, re-running the parsers.
 
     The new index is built beside the old one and replaces it in one rename. Crawl rows and fetch errors,
@@ -33,7 +34,8 @@ def reindex(warc_dir, workers, data_dir):
 
     try:
         progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
-        report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress)
+        report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress,
+                             max_body_bytes=max_body_mb << 20)
     except ReindexError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

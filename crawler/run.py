@@ -19,6 +19,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from archive.catchup import catch_up
 from archive.index import Index, default_db_path
+from crawler.bodylimit import max_body_bytes
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 
@@ -104,7 +105,8 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
-    caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index)
+    caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index,
+                         max_body_bytes(project_settings(overrides)))
     if caught_up.files_read or caught_up.recovered:
         logger.warning("%s", caught_up.summary())
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")

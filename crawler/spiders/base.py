@@ -19,7 +19,8 @@ from crawler.download import MAXSIZE_FLAG
 from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
-from crawler.parsepool import parse_async
+from crawler.bodylimit import derive_size_settings, max_body_bytes
+from crawler.parsepool import Oversized, parse_async
 from archive.index import default_db_path
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
@@ -66,6 +67,7 @@ class ArchiveSpider(scrapy.Spider):
     def update_settings(cls, settings) -> None:
         super().update_settings(settings)
         derive_user_agent(settings)
+        derive_size_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -74,6 +76,7 @@ class ArchiveSpider(scrapy.Spider):
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
         spider.allowed_domains = [spider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":")[0]]
+        spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
         previous = previous_crawl_status(db_path, cls.site_name, crawler.settings.get("NEWSARCHIVE_CRAWL_ID"))
@@ -192,7 +195,7 @@ class ArchiveSpider(scrapy.Spider):
                                     detail=f"HTTP {response.status}")
             return
         if truncated(response):  # archived with WARC-Truncated, never indexed as if it were whole
-            if MAXSIZE_FLAG in response.flags:
+            if MAXSIZE_FLAG in response.flags:  # ParserDecodedCompression stops these, unless it is off
                 self.record_failure(response.url, "too_large",
                                     detail=f"body cut at {len(response.body):,} bytes (DOWNLOAD_MAXSIZE)")
             else:
@@ -208,9 +211,12 @@ class ArchiveSpider(scrapy.Spider):
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
         try:
             result = await parse_async(response.body, content_encoding(response), response.url, fetched_at,
-                                       self.site_name, processes)
+                                       self.site_name, processes, self.max_body_bytes)
         except Exception as exc:  # undecodable body, dead worker: the page stays archived, the reason recorded
             self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
+            return
+        if isinstance(result, Oversized):
+            self.record_failure(response.url, "too_large", detail=result.detail)
             return
         if result.article is None:
             self.crawler.stats.inc_value("newsarchive/not_article")

@@ -15,7 +15,7 @@ import scrapy
 
 from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.middlewares import PARSER_DECODES_META_KEY
-from crawler.parsepool import in_parser
+from crawler.parsepool import Oversized, in_parser
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
 
@@ -113,9 +113,13 @@ class KyodoSpider(ArchiveSpider):
             return
         try:
             listing = await in_parser("kyodo-listing", response.body, content_encoding(response),
+                                      self.max_body_bytes,
                                       processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
+            return
+        if isinstance(listing, Oversized):
+            self.record_failure(response.url, "too_large", detail=listing.detail)
             return
         new, dated, older, newer = 0, 0, 0, 0
         for entry in listing.entries:
