@@ -79,6 +79,9 @@ DEFAULT_REQUEST_HEADERS = {
 
 # -- pipeline wiring -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's compares host names only; ours (scheme, host, port) against the site's origins, redirects too.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.ScopeMiddleware": 50,
     # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
     # and every response before redirects, retries or HTTP-error filtering act on it.
     "crawler.middlewares.WarcCaptureMiddleware": 950,

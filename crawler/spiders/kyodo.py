@@ -77,6 +77,9 @@ class KyodoSpider(ArchiveSpider):
         """A request for an article page, or None when the window, the bound or the index says no."""
         if url in self.requested_articles:  # a feed, a sitemap and listings name the same articles
             return None
+        if not self.in_scope(url):  # recorded here, before it counts against --max-articles
+            self.record_offsite(url, discovery.get("via") or self.base_url)
+            return None
         # A change date (sitemap lastmod) comes on or after publication: it can show an article is older than
         # --since, never that it is newer than --until (an article of the window may have been edited since).
         if not self.window.contains(published) or self.window.older_than_window(changed_at) \

@@ -1,4 +1,4 @@
-"""Crawls against hostile servers on 127.0.0.1 (GitHub issue #14, item 1).
+"""Crawls against hostile servers on 127.0.0.1 (GitHub issue #14, items 1 and 2).
 
 Bombs: a server standing in for Kyodo serves a feed whose articles are decompression bombs (brotli, zstd,
 gzip, deflate, gzip under brotli) and a body larger than the raw cap, plus seed pages that are bombs too (those
@@ -6,6 +6,10 @@ are decompressed by the crawl process, articles by its parser processes). With t
 (32 MiB) the crawl finishes in seconds and within a few hundred MB; every bomb is archived as received and
 recorded `too_large`, never parsed; reindex, catch-up, verify and `show --html` over that archive stay
 within memory too.
+
+Scope: a site on one port links and redirects to an "internal service" on another port (and to another
+scheme and a subdomain). Only the site's own origin is fetched: the internal server sees no request at all,
+and each skipped URL is a `fetch_errors` row with reason `offsite`, not counted as an error.
 """
 
 from __future__ import annotations
@@ -184,3 +188,68 @@ def test_show_html_of_a_bomb_record_is_one_error_line_within_bounded_memory(bomb
     (line,) = run.stderr.splitlines()
     assert line.startswith("error: ") and "33,554,432" in line and "article 1" in line, line
     assert run.peak_mb < 200, f"peak {run.peak_mb:.0f} MB"
+
+
+# -- scope: scheme, host and port ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scope_crawl(tmp_path_factory):
+    data = tmp_path_factory.mktemp("scope")
+    with HostileServer() as internal, HostileServer() as site:
+        other_port = internal.url("/articles/-/2")
+        other_scheme = f"https://127.0.0.1:{site.port}/articles/-/3"
+        subdomain = f"http://internal.127.0.0.1:{site.port}/articles/-/4"
+        redirected = internal.url("/articles/-/5")
+        seed_redirected = internal.url("/admin")
+        page = encoded(gzip.compress(ARTICLE), "gzip")
+        site.routes.update({
+            "/robots.txt": ROBOTS, "/articles/-/1": page,
+            FEED: feed([site.url("/articles/-/1"), other_port, other_scheme, subdomain, site.url("/articles/-/5")]),
+            "/articles/-/5": Reply(302, [("Location", redirected)]),
+            "/go": Reply(307, [("Location", seed_redirected)]),
+            "/links": Reply(200, [("Content-Type", HTML)],
+                            f'<html><body><a href="{internal.url("/metadata")}">x</a></body></html>'.encode()),
+        })
+        args = ["crawl", "kyodo", "--data", str(data), "--base-url", f"kyodo={site.base}", "--discover", "feed",
+                "--seed", f"kyodo={site.url('/go')}", "--seed", f"kyodo={site.url('/links')}", *NO_DELAY]
+        run = run_measured(cli(*args))
+        seen_by_internal = list(internal.requests)
+    db = sqlite3.connect(data / "index.db")
+    errors = {}
+    for url, reason, detail in db.execute("SELECT url, reason, detail FROM fetch_errors"):
+        errors.setdefault(url, []).append((reason, detail))
+    statuses = {url: status for url, status in db.execute("SELECT url, status FROM captures")}
+    crawl_errors = db.execute("SELECT errors FROM crawls").fetchone()[0]
+    db.close()
+    return {"run": run, "internal": seen_by_internal, "errors": errors, "statuses": statuses, "site": site.base,
+            "crawl_errors": crawl_errors, "offsite": {"other_port": other_port, "other_scheme": other_scheme,
+                                                      "subdomain": subdomain, "redirected": redirected,
+                                                      "seed_redirected": seed_redirected,
+                                                      "linked": internal.url("/metadata")}}
+
+
+def test_the_internal_service_on_another_port_gets_no_request_at_all(scope_crawl):
+    assert scope_crawl["run"].returncode == 0, scope_crawl["run"].stderr[-4000:]
+    assert scope_crawl["internal"] == []
+    assert scope_crawl["statuses"][scope_crawl["site"] + "/articles/-/1"] == 200
+
+
+@pytest.mark.parametrize("kind", ["other_port", "other_scheme", "subdomain", "redirected", "seed_redirected",
+                                  "linked"])
+def test_each_url_off_the_sites_origin_is_recorded_offsite_not_fetched(scope_crawl, kind):
+    url = scope_crawl["offsite"][kind]
+    assert [reason for reason, _ in scope_crawl["errors"].get(url, [])] == ["offsite"], scope_crawl["errors"]
+    assert url not in scope_crawl["statuses"]
+
+
+def test_a_redirect_off_the_origin_is_archived_and_not_followed(scope_crawl):
+    site = scope_crawl["site"]
+    assert scope_crawl["statuses"][site + "/articles/-/5"] == 302
+    assert scope_crawl["statuses"][site + "/go"] == 307
+    ((_, detail),) = scope_crawl["errors"][scope_crawl["offsite"]["redirected"]]
+    assert f"redirected from {site}/articles/-/5" in detail, detail
+
+
+def test_offsite_urls_are_not_counted_as_errors(scope_crawl):
+    assert scope_crawl["crawl_errors"] == 0
