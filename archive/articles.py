@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.index import Index, decode_row, default_db_path
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
 from archive.terminal import printable
 from archive.warc import read_response
 
@@ -57,9 +58,10 @@ def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     return {"article": article, "provenance": provenance}
 
 
-def original_html(data_dir: str | Path, key: str | int) -> bytes:
+def original_html(data_dir: str | Path, key: str | int, max_body_bytes: int = MAX_BODY_BYTES) -> bytes:
     """The page as archived: the response payload (Content-Encoding removed) of the WARC record the
-    article was extracted from, read at the offset the index stores."""
+    article was extracted from, read at the offset the index stores. BodyTooLarge (a ValueError) when it
+    is, or decodes to, more than `max_body_bytes`."""
     data_dir = Path(data_dir)
     index = Index(default_db_path(data_dir), readonly=True)
     try:
@@ -71,7 +73,11 @@ def original_html(data_dir: str | Path, key: str | int) -> bytes:
     path = data_dir / "warc" / row["warc_file"]
     if not path.exists():
         raise FileNotFoundError(f"WARC file {path} (of article {row['id']}) is missing")
-    stored = read_response(path, row["warc_offset"])
+    try:
+        stored = read_response(path, row["warc_offset"], max_body_bytes)
+    except BodyTooLarge as exc:
+        raise BodyTooLarge(exc.limit, exc.coding, f"article {row['id']} ({path.name} at offset "
+                                                  f"{row['warc_offset']})") from None
     if stored.record_id != row["record_id"]:
         raise ValueError(f"{path.name} at offset {row['warc_offset']} holds {stored.record_id}, "
                          f"not {row['record_id']}: the index is out of date (run `newsarchive reindex`)")

@@ -20,6 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.decoding import MAX_BODY_BYTES
 from archive.index import Index
 from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_order
 from archive.members import Damage
@@ -57,7 +58,10 @@ class CatchUp:
                 + (f"; recovered {', '.join(self.recovered)}" if self.recovered else "") + damaged)
 
 
-def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn) -> CatchUp:
+def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn,
+             max_body_bytes: int = MAX_BODY_BYTES) -> CatchUp:
+    """Index the records of `warc_dir` the index at `db_path` has not heard of. Pages larger than
+    `max_body_bytes` (as stored or decoded) are captured but not parsed, and named in `problems`."""
     warc_dir, db_path = Path(warc_dir), Path(db_path)
     result = CatchUp()
     if not warc_dir.is_dir():
@@ -75,7 +79,7 @@ def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn) -> Catch
         dead = {c for c in running if c not in writing and None not in writing}
         result.articles_before = index.count("articles")
         report = ReindexReport(db_path=db_path)
-        builder = _Builder(index, warc_dir, parse, report, workers=1)
+        builder = _Builder(index, warc_dir, parse, report, workers=1, max_body_bytes=max_body_bytes)
         builder.known_crawls.update(r[0] for r in index.conn.execute("SELECT id FROM crawls"))
         for path in suspects:
             known = {r[0] for r in index.conn.execute("SELECT record_id FROM captures WHERE warc_file = ?",

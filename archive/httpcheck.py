@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import zlib
 
-DECODE_LIMIT = 64 << 20  # bodies above this are length-checked only
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_coding, zstd_module
+
+KNOWN_CODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd")
 
 
 def header_values(headers: list[tuple[str, str]], name: str) -> list[str]:
@@ -52,68 +54,27 @@ def dechunk(data: bytes) -> bytes | None:
         pos = end + 2
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits)
-    out = decompressor.decompress(data)
-    if not decompressor.eof:
-        raise ValueError("stream ends before its end marker (truncated)")
-    return out
-
-
-def decode_strictly(data: bytes, coding: str) -> bytes:
-    """Undo one content coding; raises ValueError when the bytes are not a complete stream of it."""
+def decode_strictly(data: bytes, coding: str, max_size: int = MAX_BODY_BYTES) -> bytes:
+    """Undo one content coding; raises ValueError when the bytes are not a complete stream of it,
+    BodyTooLarge past `max_size`, KeyError when there is no decoder for it."""
+    if coding not in KNOWN_CODINGS or (coding == "zstd" and zstd_module() is None):
+        raise KeyError(coding)
     try:
-        if coding in ("gzip", "x-gzip"):
-            if data[:2] != b"\x1f\x8b":
-                raise ValueError("not gzip data (no gzip magic bytes)")
-            out = bytearray()
-            while data[:2] == b"\x1f\x8b":  # a gzip body may hold several members
-                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                out += decompressor.decompress(data)
-                if not decompressor.eof:
-                    raise ValueError("gzip stream ends before its end marker (truncated)")
-                data = decompressor.unused_data
-            return bytes(out)
-        if coding == "deflate":
-            try:
-                return _inflate(data, zlib.MAX_WBITS)
-            except (zlib.error, ValueError):
-                return _inflate(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-        if coding == "br":
-            import brotli
-
-            decompressor = brotli.Decompressor()
-            out = decompressor.process(data)
-            if not decompressor.is_finished():
-                raise ValueError("brotli stream ends before its end marker (truncated)")
-            return out
-        if coding == "zstd":  # Scrapy offers zstd when a decoder is installed (backports.zstd here)
-            zstd = _zstd()
-            if zstd is not None:
-                return zstd.decompress(data)
-    except zlib.error as exc:
-        raise ValueError(str(exc)) from None
-    except Exception as exc:  # brotli.error and friends
-        if isinstance(exc, ValueError):
-            raise
+        return decode_coding(data, coding, max_size, strict=True)
+    except ValueError:
+        raise
+    except Exception as exc:  # zlib.error, brotli.error, ZstdError
+        if isinstance(exc, zlib.error):
+            raise ValueError(str(exc)) from None
         raise ValueError(f"{type(exc).__name__}: {exc}") from None
-    raise KeyError(coding)
 
 
-def _zstd():
-    try:
-        from compression import zstd  # Python 3.14+
-    except ImportError:
-        try:
-            from backports import zstd
-        except ImportError:
-            return None
-    return zstd
-
-
-def encoding_problems(headers: list[tuple[str, str]], payload: bytes | None) -> tuple[list[str], list[str]]:
+def encoding_problems(headers: list[tuple[str, str]], payload: bytes | None,
+                      max_size: int = MAX_BODY_BYTES) -> tuple[list[str], list[str]]:
     """(problems, warnings) about Transfer-Encoding and Content-Encoding over the stored payload (`payload`
-    is None when it was too large to keep in memory). Content-Length: see `content_length_problem`."""
+    is None when it was larger than `max_size`, not kept in memory). A body that decodes to more than
+    `max_size` is a warning, not a problem: it may be whole, it is only not checked. Content-Length: see
+    `content_length_problem`."""
     problems: list[str] = []
     warnings: list[str] = []
     transfer = _codings(header_values(headers, "Transfer-Encoding"))
@@ -133,13 +94,16 @@ def encoding_problems(headers: list[tuple[str, str]], payload: bytes | None) -> 
             warnings.append(f"Transfer-Encoding: {', '.join(transfer)} not checked")
             return problems, warnings
     codings = [c for c in _codings(header_values(headers, "Content-Encoding")) if c != "identity"]
+    if codings and payload is None:
+        warnings.append(f"Content-Encoding {', '.join(codings)} not decoded: the stored body is larger than "
+                        f"{max_size:,} bytes, the body size limit")
     if codings and body:
-        if len(body) > DECODE_LIMIT:
-            warnings.append(f"body of {len(body):,} bytes: Content-Encoding not decoded")
-            return problems, warnings
         for coding in reversed(codings):
             try:
-                body = decode_strictly(body, coding)
+                body = decode_strictly(body, coding, max_size)
+            except BodyTooLarge as exc:
+                warnings.append(f"Content-Encoding {', '.join(codings)} not decoded: {exc}")
+                break
             except KeyError:
                 warnings.append(f"Content-Encoding {coding} not checked (no decoder)")
                 break

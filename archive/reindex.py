@@ -43,6 +43,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import indexlock, oldindex
 from archive.bulk import add_pages_each
 from archive.index import BULK_CACHE_MB, Capture, Index
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
 from archive.records import WarcRecords
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
 from archive.openfiles import OPEN_SUFFIX
@@ -71,13 +72,15 @@ def warc_files_in_order(warc_dir: str | os.PathLike) -> list[Path]:
 
 def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: ParseFn,
             workers: int | None = None, progress: Callable[[str], None] | None = None,
-            accept_loss: bool = False) -> ReindexReport:
+            accept_loss: bool = False, max_body_bytes: int = MAX_BODY_BYTES) -> ReindexReport:
     """Rebuild `db_path` from the WARC files in `warc_dir`; returns what was done.
 
     `workers`: processes running the parser (default: one per CPU; 1 parses inline). `parse` must then be
     a module-level function (it is pickled by reference); anything else is run inline. Raises ReindexBusy
     while a crawl holds the index, and ReindexLoss (the old index kept, the report attached) when the new
-    index would lack an article or capture the old one holds, unless `accept_loss`.
+    index would lack an article or capture the old one holds, unless `accept_loss`. A page whose body, as
+    stored or decoded, is larger than `max_body_bytes` is captured but not parsed, and named in `problems`
+    (a decompression bomb archived as received).
     """
     started = time.perf_counter()
     warc_dir, db_path = Path(warc_dir), Path(db_path)
@@ -88,7 +91,7 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
     except indexlock.IndexBusy as exc:
         raise ReindexBusy(str(exc)) from None
     try:
-        report = _rebuild(warc_dir, db_path, parse, workers, progress, accept_loss)
+        report = _rebuild(warc_dir, db_path, parse, workers, progress, accept_loss, max_body_bytes)
     except ReindexLoss as exc:
         exc.report.elapsed = time.perf_counter() - started
         raise
@@ -99,7 +102,7 @@ def rebuild(warc_dir: str | os.PathLike, db_path: str | os.PathLike, parse: Pars
 
 
 def _rebuild(warc_dir: Path, db_path: Path, parse: ParseFn, workers: int | None,
-             progress: Callable[[str], None] | None, accept_loss: bool) -> ReindexReport:
+             progress: Callable[[str], None] | None, accept_loss: bool, max_body_bytes: int) -> ReindexReport:
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     if workers > 1 and not _picklable(parse):
         workers = 1
@@ -114,7 +117,7 @@ def _rebuild(warc_dir: Path, db_path: Path, parse: ParseFn, workers: int | None,
     try:
         index = Index(tmp, cache_mb=BULK_CACHE_MB)
         index.conn.execute("PRAGMA synchronous=OFF")
-        builder = _Builder(index, warc_dir, parse, report, workers)
+        builder = _Builder(index, warc_dir, parse, report, workers, max_body_bytes)
         if report.old_index:
             builder.carry_over(db_path)
         for path in warc_files_in_order(warc_dir):
@@ -153,8 +156,10 @@ class _Builder:
     """Reads records in order, parses pages (in worker processes when `workers` > 1) and applies captures
     and articles to the index strictly in record order."""
 
-    def __init__(self, index: Index, warc_dir: Path, parse: ParseFn, report: ReindexReport, workers: int):
+    def __init__(self, index: Index, warc_dir: Path, parse: ParseFn, report: ReindexReport, workers: int,
+                 max_body_bytes: int = MAX_BODY_BYTES):
         self.index, self.warc_dir, self.parse, self.report = index, warc_dir, parse, report
+        self.max_body_bytes = max_body_bytes
         self.known_crawls: set[str] = set()
         self.rebuilt: dict[str, dict] = {}  # crawl id -> stats of a crawl known from warcinfo only
         self.pending: dict[str, Capture] = {}  # record id -> response read but not yet in the index
@@ -211,7 +216,8 @@ class _Builder:
             indexed = bool(skip_ids) and record_id in skip_ids
             if indexed and not (reparse_ids and record_id in reparse_ids):
                 continue
-            raw = record.raw_stream.read()
+            # One byte past the limit tells a body too large to parse without holding it.
+            raw = record.raw_stream.read(self.max_body_bytes + 1)
             self._read_record(record, raw, path.name, at.offset, at.length, site, crawl_id, indexed)
         self.report.damaged.extend(records.damaged)
         stats = self.rebuilt.get(crawl_id) if crawl_id else None
@@ -245,8 +251,10 @@ class _Builder:
         if capture.record_type == "response":
             self.pending[capture.record_id] = capture
             if status == 200 and not headers.get_header("WARC-Truncated"):  # live: partial pages aren't parsed
-                body = decode_content(raw, http.get_header("Content-Encoding") if http else None)
-                task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
+                encoding = http.get_header("Content-Encoding") if http else None
+                body = self._decoded(capture, lambda: decode_content(raw, encoding, self.max_body_bytes))
+                if body is not None:
+                    task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         else:
             self.report.revisits += not indexed
             original = self._original(capture.revisit_of)
@@ -255,14 +263,27 @@ class _Builder:
                     f"revisit {capture.record_id} of {capture.url}: original {capture.revisit_of} is not in "
                     "these WARC files, page not parsed")
             elif status == 200:  # parsed from the original's bytes, with the revisit's own date, as live
-                body = read_response(self.warc_dir / original[0], original[1]).body
-                task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
+                body = self._decoded(capture, lambda: read_response(
+                    self.warc_dir / original[0], original[1], self.max_body_bytes).body)
+                if body is not None:
+                    task = (body, capture.url, warc_date_to_datetime(capture.fetched_at), site)
         if task is not None:  # the spiders parse only status-200 pages (crawler/spiders/base.py)
             self.report.parsed += 1
             self.report.reparsed += indexed
         self.batch.append((capture, task))
         if len(self.batch) >= _BATCH:
             self._submit()
+
+    def _decoded(self, capture: Capture, decode: Callable[[], bytes]) -> bytes | None:
+        """The page's body for the parser, or None (and a problem naming the page) when it cannot be had."""
+        where = f"{capture.url} ({capture.warc_file} at {capture.warc_offset})"
+        try:
+            return decode()
+        except BodyTooLarge as exc:
+            self.report.problems.append(f"not parsed: {where}: {exc}")
+        except Exception as exc:  # bytes that are not of their Content-Encoding: one page, not the rebuild
+            self.report.problems.append(f"not parsed: {where}: body does not decode: {type(exc).__name__}: {exc}")
+        return None
 
     def _original(self, record_id: str | None) -> tuple[str, int] | None:
         """(WARC file, offset) of the response a revisit refers to: read earlier, in the index or pending."""

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from warcio.exceptions import ArchiveLoadFailed
 
-from archive.httpcheck import DECODE_LIMIT, content_length_problem, encoding_problems
+from archive.decoding import MAX_BODY_BYTES
+from archive.httpcheck import content_length_problem, encoding_problems
 from archive.index import Index, default_db_path
 from archive.members import Damage
 from archive.records import WarcRecords
@@ -71,8 +72,11 @@ def _ref(name: str, offset: int, length: int, record) -> RecordRef:
         headers.get_header("WARC-Date"), bool(headers.get_header("WARC-Truncated")))
 
 
-def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None = None) -> WarcReport:
-    """Check one WARC file. With `registry`, every record read is added to it, keyed by WARC-Record-ID."""
+def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None = None,
+                max_body_bytes: int = MAX_BODY_BYTES) -> WarcReport:
+    """Check one WARC file. With `registry`, every record read is added to it, keyed by WARC-Record-ID.
+    A payload larger than `max_body_bytes`, or decoding to more, is digest- and length-checked only (a
+    warning says so): a decompression bomb must not take the memory of the machine that verifies it."""
     report = WarcReport(str(path))
     name = Path(path).name
     pending_length: dict[str, str] = {}  # response record id -> Content-Length problem, unless it was HEAD
@@ -80,7 +84,7 @@ def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None =
     try:
         for at in records:
             record = at.record
-            payload, length = _read_payload(record)
+            payload, length = _read_payload(record, max_body_bytes)
             offset = at.offset
             rec_type = record.rec_type
             headers = record.rec_headers
@@ -96,7 +100,7 @@ def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None =
             if record.digest_checker.passed is False:
                 report.problems.extend(f"record at {offset}: {p}" for p in record.digest_checker.problems)
             if rec_type == "response" and record.http_headers and not headers.get_header("WARC-Truncated"):
-                _check_http(record, payload, length, offset, report, pending_length)
+                _check_http(record, payload, length, offset, report, pending_length, max_body_bytes)
             if rec_type == "request" and record.http_headers and record.http_headers.protocol == "HEAD":
                 pending_length.pop(headers.get_header("WARC-Concurrent-To") or "", None)
             if registry is not None and record_id:
@@ -111,8 +115,8 @@ def verify_warc(path: str | os.PathLike, registry: dict[str, RecordRef] | None =
     return report
 
 
-def _read_payload(record) -> tuple[bytes | None, int]:
-    """The stored payload (None past DECODE_LIMIT) and its length; reading it also runs the digest check."""
+def _read_payload(record, max_size: int) -> tuple[bytes | None, int]:
+    """The stored payload (None past `max_size`) and its length; reading it also runs the digest check."""
     chunks: list[bytes] | None = []
     length = 0
     while True:
@@ -122,13 +126,13 @@ def _read_payload(record) -> tuple[bytes | None, int]:
         length += len(chunk)
         if chunks is not None:
             chunks.append(chunk)
-            if length > DECODE_LIMIT:
+            if length > max_size:
                 chunks = None
     return (b"".join(chunks) if chunks is not None else None), length
 
 
 def _check_http(record, payload: bytes | None, length: int, offset: int, report: WarcReport,
-                pending_length: dict[str, str]) -> None:
+                pending_length: dict[str, str], max_size: int) -> None:
     http = record.http_headers
     headers = list(http.headers)
     where = f"response at {offset} ({record.rec_headers.get_header('WARC-Target-URI')})"
@@ -140,7 +144,7 @@ def _check_http(record, payload: bytes | None, length: int, offset: int, report:
             pending_length[record.rec_headers.get_header("WARC-Record-ID")] = f"{where}: {problem}"
         else:
             report.problems.append(f"{where}: {problem}")
-    problems, warnings = encoding_problems(headers, payload)
+    problems, warnings = encoding_problems(headers, payload, max_size)
     report.problems.extend(f"{where}: {p}" for p in problems)
     report.warnings.extend(f"{where}: {w}" for w in warnings)
 
@@ -261,12 +265,13 @@ class ArchiveReport:
         return "\n".join(lines)
 
 
-def verify_archive(data_dir: str | os.PathLike, parse=None) -> ArchiveReport:
+def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int = MAX_BODY_BYTES) -> ArchiveReport:
     """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db.
 
     `parse` (the parser reindex runs, `crawler.reindex.parse_for_index`; archive/ never imports it) lets the
     check that every archived article response has its articles row read the pages the index has no
-    article for (archive/verify_index.py); without it, only the captures rows of the responses are checked."""
+    article for (archive/verify_index.py); without it, only the captures rows of the responses are checked.
+    Bodies larger than `max_body_bytes` (or decoding to more) are not decoded: see `verify_warc`."""
     from archive.cdxj import cdxj_path, gets_a_line, read_cdxj
 
     data_dir = Path(data_dir)
@@ -283,7 +288,7 @@ def verify_archive(data_dir: str | os.PathLike, parse=None) -> ArchiveReport:
                              "or is still running; the next crawl recovers it")
     for path in sorted(warc_dir.glob("*.warc.gz")):
         refs: dict[str, RecordRef] = {}
-        warc = verify_warc(path, refs)
+        warc = verify_warc(path, refs, max_body_bytes)
         damage.add(warc.damaged)
         for record_id in refs.keys() & registry.keys():
             warc.problems.append(f"record {record_id} at {refs[record_id].offset} is also in "

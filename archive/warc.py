@@ -24,6 +24,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from archive.openfiles import OPEN_SUFFIX, create_locked
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from archive.dedupe import DigestIndex, Original
@@ -407,31 +408,41 @@ class StoredResponse:
     body: bytes  # Content-Encoding removed
 
 
-def read_response(path: str | os.PathLike, offset: int) -> StoredResponse:
+def read_response(path: str | os.PathLike, offset: int, max_size: int = MAX_BODY_BYTES) -> StoredResponse:
     """The response record whose gzip member starts at `offset` (as stored in the index). Raises
-    archive.records.DamagedRecord (a ValueError) when that member is damaged, rather than altered bytes."""
+    archive.records.DamagedRecord (a ValueError) when that member is damaged, rather than altered bytes, and
+    BodyTooLarge when its payload, as stored or decoded, is larger than `max_size`."""
     from archive.records import read_record
 
     try:
-        return _stored(read_record(path, offset))
+        return _stored(read_record(path, offset), max_size)
     except StopIteration:
         raise ValueError(f"no WARC record at offset {offset} of {path}") from None
 
 
-def iter_responses(path: str | os.PathLike) -> Iterator[tuple[int, StoredResponse]]:
+def iter_responses(path: str | os.PathLike, max_size: int = MAX_BODY_BYTES) -> Iterator[tuple[int, StoredResponse]]:
     """(offset, response) for every readable response record of a WARC file, streaming; damaged ranges are
-    skipped (archive.records.WarcRecords lists them)."""
+    skipped (archive.records.WarcRecords lists them); BodyTooLarge as `read_response` (the iteration ends)."""
     from archive.records import WarcRecords
 
     for at in WarcRecords(path):
         if at.record.rec_type == "response":
-            yield at.offset, _stored(at.record)
+            yield at.offset, _stored(at.record, max_size)
 
 
-def _stored(record) -> StoredResponse:
-    raw = record.raw_stream.read()
+def read_payload(record, max_size: int = MAX_BODY_BYTES) -> bytes:
+    """A record's payload as stored, at most `max_size` bytes of it: BodyTooLarge beyond (nothing more is
+    held in memory than the limit and one byte)."""
+    raw = record.raw_stream.read(max_size + 1)
+    if len(raw) > max_size:
+        raise BodyTooLarge(max_size)
+    return raw
+
+
+def _stored(record, max_size: int) -> StoredResponse:
+    raw = read_payload(record, max_size)
     headers = record.http_headers
-    body = decode_content(raw, headers.get_header("Content-Encoding") if headers else None)
+    body = decode_content(raw, headers.get_header("Content-Encoding") if headers else None, max_size)
     status = headers.get_statuscode() if headers else None
     return StoredResponse(
         url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -440,43 +451,6 @@ def _stored(record) -> StoredResponse:
         status=int(status) if status and str(status).isdigit() else None,
         headers=list(headers.headers) if headers else [],
         raw_body=raw, body=body)
-
-
-def decode_content(raw: bytes, encoding: str | None, max_size: int = 0) -> bytes:
-    """An HTTP body without its Content-Encoding (gzip, deflate, br, zstd; several in the order applied).
-    With `max_size`, a gzip or deflate body that would inflate beyond it raises ValueError (a zip bomb)."""
-    import zlib
-
-    def inflate(data: bytes, wbits: int) -> bytes:
-        # zlib, not ISA-L: ISA-L inflates in 40% of the time, but its tables evict the parser's working set
-        # from the cache, and inflate + parse took 5% longer in all.
-        inflater = zlib.decompressobj(wbits)
-        out = inflater.decompress(data, max_size)
-        if max_size and inflater.unconsumed_tail:
-            raise ValueError(f"body inflates to more than {max_size:,} bytes")
-        return out
-
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
-    data = raw
-    for coding in reversed(codings):
-        if coding in ("gzip", "x-gzip"):
-            data = inflate(data, 16 + zlib.MAX_WBITS)
-        elif coding == "deflate":
-            try:
-                data = inflate(data, zlib.MAX_WBITS)
-            except zlib.error:
-                data = inflate(data, -zlib.MAX_WBITS)
-        elif coding == "br":
-            import brotli
-
-            data = brotli.decompress(data)
-        elif coding == "zstd":
-            from backports import zstd
-
-            data = zstd.decompress(data)
-        elif coding != "identity":
-            raise ValueError(f"unknown Content-Encoding {coding!r}")
-    return data
 
 
 def warc_date_to_datetime(value: str) -> datetime:

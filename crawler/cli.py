@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from archive.decoding import MAX_BODY_BYTES
 from crawler.cli_errors import OneLineGroup, fail, remember_data_dir
 from crawler.cli_types import ACCESS, DATE, SITE, ArticleKey, DiscoveryModes, Setting, SiteURL, check_window, count
 
@@ -22,6 +23,10 @@ def default_data_dir() -> str:
 data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=default_data_dir,
                            show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP, callback=remember_data_dir)
 article_key = click.argument("key", metavar="URL|ID", type=ArticleKey())
+# The readers' twin of the crawl's NEWSARCHIVE_MAX_BODY_BYTES setting.
+max_body_option = click.option(
+    "--max-body-mb", "max_body_mb", type=click.IntRange(min=1), default=MAX_BODY_BYTES >> 20, show_default=True,
+    help="Largest page body, as stored or decoded, that is read: a decompression bomb stops there.")
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,8 +175,9 @@ def demo(articles, data_dir):
 
 
 @main.command()
+@max_body_option
 @data_option
-def verify(data_dir):
+def verify(max_body_mb, data_dir):
     """Check every WARC file (framing, digests, headers vs stored body, CDXJ), the index (SQLite and full-text
     integrity), every index row's link to its record, and that every archived response and article has its
     rows; exit 1 on any fault."""
@@ -179,7 +185,7 @@ def verify(data_dir):
     from crawler.reindex import parse_for_index
 
     try:
-        report = verify_archive(data_dir, parse=parse_for_index)
+        report = verify_archive(data_dir, parse=parse_for_index, max_body_bytes=max_body_mb << 20)
     except FileNotFoundError as exc:
         fail(exc)
     click.echo(report.summary())

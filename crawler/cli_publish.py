@@ -25,8 +25,9 @@ def _register(command: click.Command) -> click.Command:
 @click.option("--workers", type=count(1, 1024), default=None, help="Parser processes (default: one per CPU).")
 @click.option("--accept-loss", is_flag=True,
               help="Replace the old index even when the new one lacks articles or captures it holds.")
+@cli.max_body_option
 @cli.data_option
-def reindex(warc_dir, workers, accept_loss, data_dir):
+def reindex(warc_dir, workers, accept_loss, max_body_mb, data_dir):
     """Rebuild the index (DATA/index.db) from the WARC files alone, re-running the parsers.
 
     The new index is built beside the old one and replaces it in one rename, unless it lacks an article or
@@ -42,7 +43,7 @@ def reindex(warc_dir, workers, accept_loss, data_dir):
     try:
         progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
         report = run_reindex(data_dir, warc_dir=warc_dir, workers=workers, progress=progress,
-                             accept_loss=accept_loss)
+                             accept_loss=accept_loss, max_body_bytes=max_body_mb << 20)
     except ReindexBusy as exc:
         fail(exc, BUSY_EXIT)
     except ReindexLoss as exc:

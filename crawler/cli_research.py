@@ -105,15 +105,17 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
 @cli.article_key
 @click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cli.max_body_option
 @cli.data_option
-def show(key, html, fmt, data_dir):
+def show(key, html, fmt, max_body_mb, data_dir):
     """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions)."""
     from archive.articles import ArticleNotFound, format_show, original_html, show as show_article
+    from archive.decoding import BodyTooLarge
     from archive.index import default_db_path
 
     try:
         if html:
-            page = original_html(data_dir, key)
+            page = original_html(data_dir, key, max_body_mb << 20)
             stream = click.get_binary_stream("stdout")
             if stream.isatty():  # byte for byte into a pipe or file; to a terminal, no control codes
                 page = printable(page.decode("utf-8", "backslashreplace")).encode("utf-8")
@@ -123,6 +125,8 @@ def show(key, html, fmt, data_dir):
         result = show_article(default_db_path(data_dir), key)
     except ArticleNotFound as exc:
         fail(exc, 1)
+    except BodyTooLarge as exc:
+        fail(f"{exc}; not shown (--max-body-mb raises the limit)", 2)
     except (FileNotFoundError, ValueError) as exc:
         fail(exc, 2)
     click.echo(json_text(result, indent=2) if fmt == "json" else format_show(result))

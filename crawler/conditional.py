@@ -20,6 +20,7 @@ from scrapy.responsetypes import responsetypes
 
 from archive.index import default_db_path
 from archive.warc import StoredResponse, read_response
+from crawler.bodylimit import max_body_bytes
 from crawler.runinfo import data_dir
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class ConditionalRequests:
         data = Path(data_dir(crawler.settings))
         self.db_path = default_db_path(data)
         self.warc_dir = data / "warc"
+        self.max_body_bytes = max_body_bytes(crawler.settings)
         self._conn: sqlite3.Connection | None = None
 
     @classmethod
@@ -64,8 +66,8 @@ class ConditionalRequests:
         if original is None:
             return None
         try:
-            stored = read_response(*original)
-        except (OSError, ValueError) as exc:
+            stored = read_response(*original, self.max_body_bytes)
+        except (OSError, ValueError) as exc:  # BodyTooLarge too: a bomb archived last time is fetched afresh
             logger.info("no conditions for %s: its last capture is unreadable (%s)", request.url, exc)
             return None
         validators = {name.lower(): value for name, value in stored.headers}

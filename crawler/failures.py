@@ -7,6 +7,8 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefused
 from twisted.internet import defer, error
 from twisted.web._newclient import ResponseFailed
 
+from crawler.bodylimit import TooLarge
+
 # Scrapy (2.14+) wraps Twisted's download errors in its own exceptions; both kinds are listed.
 _TIMEOUTS = (error.TimeoutError, defer.TimeoutError, DownloadTimeoutError)
 _CONNECTION = (error.ConnectionRefusedError, error.ConnectionLost, error.ConnectionDone, error.DNSLookupError,
@@ -17,6 +19,8 @@ _CONNECTION = (error.ConnectionRefusedError, error.ConnectionLost, error.Connect
 def classify_failure(failure) -> tuple[str, str]:
     exc = failure.value
     text = str(exc) or type(exc).__name__
+    if isinstance(exc, TooLarge):
+        return "too_large", text
     if isinstance(exc, IgnoreRequest) and "circuit open" in text:
         return "circuit", text
     if "maxsize" in text.lower() or "max size" in text.lower():  # the download, or its decompression

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from archive.warc import decode_content
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
 from crawler.parsers import Article, parse_page
 from crawler.parsers.listings import Listing, kyodo_listing
 from crawler.workerproc import WorkerProcess
 
 _workers: list[WorkerProcess] = []
-MAX_DECODED_BYTES = 64 * 1024 * 1024  # a page inflating beyond this is refused, not parsed (a zip bomb)
 
 
 def default_processes() -> int:
@@ -41,16 +40,32 @@ class Parsed:
     reason: str | None = None
 
 
+@dataclass
+class Oversized:
+    """A page not parsed because its body decodes to more than the limit (a decompression bomb): an answer,
+    not an error, so the spider records it as `too_large` rather than as a parser failure."""
+
+    detail: str
+
+
 def parse_body(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
-               site: str | None) -> Parsed:
-    result = parse_page(decode_content(body, content_encoding, MAX_DECODED_BYTES), url, fetched_at, site=site)
+               site: str | None, max_size: int = MAX_BODY_BYTES) -> Parsed | Oversized:
+    try:
+        html = decode_content(body, content_encoding, max_size)
+    except BodyTooLarge as exc:
+        return Oversized(f"{exc}; archived as received, not parsed")
+    result = parse_page(html, url, fetched_at, site=site)
     if isinstance(result, Article):
         return Parsed(result.to_dict(), list(result.warnings))
     return Parsed(None, reason=result.reason)
 
 
-def kyodo_listing_body(body: bytes, content_encoding: str | None) -> Listing:
-    return kyodo_listing(decode_content(body, content_encoding, MAX_DECODED_BYTES))
+def kyodo_listing_body(body: bytes, content_encoding: str | None,
+                       max_size: int = MAX_BODY_BYTES) -> Listing | Oversized:
+    try:
+        return kyodo_listing(decode_content(body, content_encoding, max_size))
+    except BodyTooLarge as exc:
+        return Oversized(f"{exc}; archived as received, not parsed")
 
 
 TASKS = {"article": parse_body, "kyodo-listing": kyodo_listing_body}
@@ -92,5 +107,6 @@ async def in_parser(task: str, *args: Any, processes: int):
 
 
 async def parse_async(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
-                      site: str | None, processes: int) -> Parsed:
-    return await in_parser("article", body, content_encoding, url, fetched_at, site, processes=processes)
+                      site: str | None, processes: int, max_size: int = MAX_BODY_BYTES) -> Parsed | Oversized:
+    return await in_parser("article", body, content_encoding, url, fetched_at, site, max_size,
+                           processes=processes)

@@ -23,6 +23,7 @@ from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from archive.storage import storage_problem
 from crawler.halt import Halt, halted
+from crawler.bodylimit import max_body_bytes
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 from crawler.setting_values import check_settings
@@ -125,7 +126,8 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
-    caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index)
+    caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index,
+                         max_body_bytes(project_settings(overrides)))
     if caught_up.files_read or caught_up.recovered or caught_up.damaged:
         logger.warning("%s", caught_up.summary())
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")

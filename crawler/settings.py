@@ -6,6 +6,7 @@ AutoThrottle). The mirror, demo and tests switch delays off through settings, ne
 
 import os
 
+from archive.decoding import MAX_BODY_BYTES
 from crawler.parsepool import default_processes
 from crawler.runinfo import new_crawl_id, user_agent
 
@@ -37,6 +38,10 @@ WARC_DRY_RUN = False  # benchmarks only: index as usual but write no WARC record
 INDEX_COMMIT_EVERY = 200
 INDEX_COMMIT_SECONDS = 1.0
 PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)
+# The largest body received and the largest it may decode to (crawler/bodylimit.py): DOWNLOAD_MAXSIZE and
+# DOWNLOAD_WARNSIZE follow it unless set themselves. A page past it is archived as it came, recorded
+# `too_large` and never parsed: a 2.5 KB brotli body decoded to 1.6 GB before there was one.
+NEWSARCHIVE_MAX_BODY_BYTES = MAX_BODY_BYTES
 
 # -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -74,6 +79,9 @@ DEFAULT_REQUEST_HEADERS = {
 
 # -- pipeline wiring -------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's compares host names only; ours (scheme, host, port) against the site's origins, redirects too.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.ScopeMiddleware": 50,
     # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
     # and every response before redirects, retries or HTTP-error filtering act on it.
     "crawler.middlewares.WarcCaptureMiddleware": 950,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from crawler.urls import Origin, origin
+
 
 @dataclass(frozen=True)
 class Site:
@@ -17,10 +19,25 @@ class Site:
     language: str  # BCP 47
     timezone: str  # IANA zone the site prints its local times in
     hosts: tuple[str, ...]
+    # Origins ("https://img.example.net") the site's pages load images and other assets from: fetched
+    # when an asset capture comes, in scope like the site itself. Empty while no asset is fetched.
+    asset_origins: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or ""
+
+    def origins(self, base_url: str | None = None) -> frozenset[Origin]:
+        """Where a crawl of this site may send requests: each of its hosts with the scheme and port of its
+        base URL, and its asset origins. A base-URL override elsewhere (a mirror, a proxy) stands in for all
+        of them: only its own origin is in scope, so a crawl pointed at 127.0.0.1 never reaches out."""
+        if base_url and origin(base_url) != origin(self.base_url):
+            found = {origin(base_url)}
+        else:
+            scheme, _, port = origin(self.base_url)
+            found = {(scheme, host, port) for host in self.hosts}
+            found |= {origin(self.base_url), *(origin(url) for url in self.asset_origins)}
+        return frozenset(o for o in found if o is not None)
 
 
 SITES: dict[str, Site] = {

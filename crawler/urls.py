@@ -34,6 +34,24 @@ def as_linked(href: str | None, base: str) -> str:
     return urldefrag(clean_href(href, base))[0]
 
 
+Origin = tuple[str, str, int]  # (scheme, host, port)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> Origin | None:
+    """(scheme, host, port) of an http(s) URL, the port filled in when it is the default and user info
+    left out; None for anything else (another scheme, no host, a port out of range)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port or DEFAULT_PORTS[scheme]
+
+
 def same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+    here = origin(url)
+    return here is not None and here == origin(base)

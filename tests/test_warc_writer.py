@@ -10,7 +10,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_warc
-from archive.warc import HttpExchange, WarcFileWriter, decode_content, read_response
+from archive.warc import BodyTooLarge, HttpExchange, WarcFileWriter, decode_content, read_response
 
 BODY = "<html><head><title>Café</title></head><body>ok</body></html>".encode("utf-8")
 
@@ -140,7 +140,7 @@ def test_decode_content_undoes_each_coding_and_refuses_bombs_and_garbage():
     assert decode_content(raw_deflate.compress(page) + raw_deflate.flush(), "Deflate") == page  # as IIS sends
     assert decode_content(gzip.compress(zlib.compress(page)), "deflate, gzip") == page  # applied in order
     assert decode_content(page, None) == page == decode_content(page, "identity")
-    with pytest.raises(ValueError, match="inflates to more than 1,000 bytes"):
+    with pytest.raises(BodyTooLarge, match="decodes \\(gzip\\) to more than 1,000 bytes"):
         decode_content(gzip.compress(page), "gzip", max_size=1000)
     with pytest.raises(zlib.error):
         decode_content(b"\x1f\x8b\x08garbage", "gzip")

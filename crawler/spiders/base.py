@@ -20,12 +20,13 @@ from crawler.halt import halted
 from crawler.middlewares import CAPTURE_META_KEY, truncated
 from crawler import signals as na_signals
 from crawler.failures import classify_failure
-from crawler.parsepool import parse_async
+from crawler.bodylimit import derive_size_settings, max_body_bytes
+from crawler.parsepool import Oversized, parse_async
 from archive.index import default_db_path
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
-from crawler.urls import as_linked, canonicalize, same_origin
+from crawler.urls import as_linked, canonicalize, origin, same_origin
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class ArchiveSpider(scrapy.Spider):
     def update_settings(cls, settings) -> None:
         super().update_settings(settings)
         derive_user_agent(settings)
+        derive_size_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -74,7 +76,8 @@ class ArchiveSpider(scrapy.Spider):
         overrides = crawler.settings.getdict("NEWSARCHIVE_BASE_URLS")
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
-        spider.allowed_domains = [spider.base_url.split("://", 1)[-1].split("/", 1)[0].split(":")[0]]
+        spider.origins = get_site(cls.site_name).origins(spider.base_url)  # crawler/scope.py enforces them
+        spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
         previous = previous_crawl_status(db_path, cls.site_name, crawler.settings.get("NEWSARCHIVE_CRAWL_ID"))
@@ -91,7 +94,12 @@ class ArchiveSpider(scrapy.Spider):
         return canonicalize(path, self.base_url + "/")
 
     def is_same_site(self, url: str) -> bool:
+        """Whether discovery follows a link to `url`: the origin being crawled, not the site's other hosts."""
         return same_origin(url, self.base_url)
+
+    def in_scope(self, url: str) -> bool:
+        """Whether `url` may be fetched at all: one of the site's origins (crawler/scope.py asks)."""
+        return origin(url) in self.origins
 
     def may_request_article(self) -> bool:
         return self.max_articles is None or self.article_requests < self.max_articles
@@ -155,13 +163,13 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- failures --------------------------------------------------------------------------------------
 
-    def record_offsite(self, url: str, found_on: str) -> None:
-        """An off-site link is not followed; each one is recorded once per crawl, for the record."""
+    def record_offsite(self, url: str, found_on: str, how: str = "linked from") -> None:
+        """An off-site link or redirect is not followed; each URL is recorded once per crawl, for the record."""
         self.crawler.stats.inc_value("newsarchive/offsite_links")
         seen = self.__dict__.setdefault("_offsite_seen", set())
         if url not in seen:
             seen.add(url)
-            self.record_failure(url, "offsite", detail=f"linked from {found_on}; not fetched")
+            self.record_failure(url, "offsite", detail=f"{how} {found_on}; not fetched")
 
     def record_failure(self, url: str, reason: str, status: int | None = None, detail: str | None = None) -> None:
         self.crawler.stats.inc_value(f"newsarchive/failed/{reason}")
@@ -205,7 +213,7 @@ class ArchiveSpider(scrapy.Spider):
                                     detail=f"HTTP {response.status}")
             return
         if truncated(response):  # archived with WARC-Truncated, never indexed as if it were whole
-            if MAXSIZE_FLAG in response.flags:
+            if MAXSIZE_FLAG in response.flags:  # ParserDecodedCompression stops these, unless it is off
                 self.record_failure(response.url, "too_large",
                                     detail=f"body cut at {len(response.body):,} bytes (DOWNLOAD_MAXSIZE)")
             else:
@@ -223,9 +231,12 @@ class ArchiveSpider(scrapy.Spider):
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
         try:
             result = await parse_async(response.body, content_encoding(response), response.url, fetched_at,
-                                       self.site_name, processes)
+                                       self.site_name, processes, self.max_body_bytes)
         except Exception as exc:  # undecodable body, dead worker: the page stays archived, the reason recorded
             self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
+            return
+        if isinstance(result, Oversized):
+            self.record_failure(response.url, "too_large", detail=result.detail)
             return
         if result.article is None:
             self.crawler.stats.inc_value("newsarchive/not_article")

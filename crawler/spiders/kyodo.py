@@ -15,7 +15,7 @@ import scrapy
 
 from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.middlewares import PARSER_DECODES_META_KEY
-from crawler.parsepool import in_parser
+from crawler.parsepool import Oversized, in_parser
 from crawler.sites import DISCOVERY_MODES
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
@@ -77,6 +77,9 @@ class KyodoSpider(ArchiveSpider):
         """A request for an article page, or None when the window, the bound or the index says no."""
         if url in self.requested_articles:  # a feed, a sitemap and listings name the same articles
             return None
+        if not self.in_scope(url):  # recorded here, before it counts against --max-articles
+            self.record_offsite(url, discovery.get("via") or self.base_url)
+            return None
         # A change date (sitemap lastmod) comes on or after publication: it can show an article is older than
         # --since, never that it is newer than --until (an article of the window may have been edited since).
         if not self.window.contains(published) or self.window.older_than_window(changed_at) \
@@ -113,9 +116,13 @@ class KyodoSpider(ArchiveSpider):
             return
         try:
             listing = await in_parser("kyodo-listing", response.body, content_encoding(response),
+                                      self.max_body_bytes,
                                       processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
+            return
+        if isinstance(listing, Oversized):
+            self.record_failure(response.url, "too_large", detail=listing.detail)
             return
         new, dated, older, newer = 0, 0, 0, 0
         for entry in listing.entries:
