@@ -25,7 +25,7 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
 article_key = click.argument("key", metavar="URL|ID", type=ArticleKey())
 # The readers' twin of the crawl's NEWSARCHIVE_MAX_BODY_BYTES setting.
 max_body_option = click.option(
-    "--max-body-mb", "max_body_mb", type=click.IntRange(min=1), default=MAX_BODY_BYTES >> 20, show_default=True,
+    "--max-body-mb", "max_body_mb", type=count(1, 1 << 20), default=MAX_BODY_BYTES >> 20, show_default=True,
     help="Largest page body, as stored or decoded, that is read: a decompression bomb stops there.")
 
 
