@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from archive.index import ARTICLE_FIELDS, Capture, Index
 from archive.storable import storable_article
+from archive.storage import storage_problem
 
 _ARTICLE_COLUMNS = (*dict.fromkeys((*ARTICLE_FIELDS, "canonical_url", "published_utc", "capture_id", "crawl_id",
                                     "fetched_at", "warc_file", "warc_offset", "warc_length", "record_id",
@@ -63,11 +64,15 @@ def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list
 
 def add_pages_each(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str | Exception]:
     """`add_pages`, except that a page the index refuses costs only itself: if the batch fails, each page is
-    tried again on its own. Per page, in order: its outcome, or the exception that kept it out."""
+    tried again on its own. Per page, in order: its outcome, or the exception that kept it out. A failure of
+    the storage itself (a full disk) is raised as it is: it is no page's fault, and SQLite may have rolled
+    the whole transaction back already, savepoints and all."""
     index.savepoint("pages")
     try:
         outcomes: list[str | Exception] = list(add_pages(index, pages))
-    except Exception:
+    except Exception as exc:
+        if storage_problem(exc):
+            raise
         index.rollback_to("pages")
     else:
         index.release("pages")
@@ -79,6 +84,8 @@ def add_pages_each(index: Index, pages: list[tuple[dict[str, Any], Capture]]) ->
             outcomes.append(add_page(index, article, capture))
             index.release("page")
         except Exception as exc:
+            if storage_problem(exc):
+                raise
             index.rollback_to("page")
             outcomes.append(exc)
     return outcomes

@@ -20,12 +20,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive import crawllock
 from archive.decoding import MAX_BODY_BYTES
 from archive.index import Index
-from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_order
 from archive.members import Damage
-from archive.openfiles import OPEN_SUFFIX, being_written, crawl_of
 from archive.recovery import recover_open_files
+from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_order
 from archive.storage import DISK_FULL, STORAGE_ERROR
 
 # Crawl statuses after which the crawl's pipeline wrote everything, or a catch-up read its files.
@@ -73,10 +73,9 @@ def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn,
         if not suspects:
             return result
         # Decided before reading: a crawl that dies meanwhile stays `running` and is caught up next time.
-        writing = _crawls_writing(warc_dir)
         running = [r[0] for r in index.conn.execute(
             f"SELECT id FROM crawls WHERE status IS NULL OR status NOT IN ({', '.join('?' * len(DONE))})", DONE)]
-        dead = {c for c in running if c not in writing and None not in writing}
+        dead = {c for c in running if not crawllock.alive(db_path.parent, c)}
         result.articles_before = index.count("articles")
         report = ReindexReport(db_path=db_path)
         builder = _Builder(index, warc_dir, parse, report, workers=1, max_body_bytes=max_body_bytes)
@@ -129,9 +128,3 @@ def _unparsed(conn: sqlite3.Connection, warc_file: str, dead: set[str]) -> set[s
         "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = c.url AND a.last_seen >= c.fetched_at)",
         [warc_file])
     return {record_id for record_id, crawl_id in rows if crawl_id in dead}
-
-
-def _crawls_writing(warc_dir: Path) -> set[str | None]:
-    """Crawl ids of the `.open` files whose writer holds them (their lock, not the pid in their name);
-    None among them for a file whose warcinfo is not on disk yet, which may be any crawl's."""
-    return {crawl_of(p) for p in warc_dir.glob(f"*.warc.gz{OPEN_SUFFIX}") if being_written(p)}

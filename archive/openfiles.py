@@ -13,8 +13,6 @@ import fcntl
 import os
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 OPEN_SUFFIX = ".open"
 
 
@@ -70,21 +68,3 @@ def being_written(path: str | os.PathLike) -> bool:
         os.close(fd)
         return False
     return path.exists()
-
-
-def crawl_of(path: str | os.PathLike) -> str | None:
-    """The crawl id (`isPartOf` of the first record, the warcinfo) of a WARC file, or None if unreadable:
-    a file just opened may not have its warcinfo on disk yet."""
-    try:
-        with open(path, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type != "warcinfo":
-                    return None
-                for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
-                    name, sep, value = line.partition(":")
-                    if sep and name.strip() == "isPartOf":
-                        return value.strip() or None
-                return None
-    except Exception:  # cut inside its first record, or not gzip yet
-        return None
-    return None

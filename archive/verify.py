@@ -343,7 +343,7 @@ def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int 
                     report.index_rows, problems = check_index_rows(index, warc_dir, registry, damage)
                     report.faults.extend(problems)
                     report.faults.extend(_crawl_file_problems(index, warc_dir))
-                    faults, warnings = coverage_problems(index, registry, warc_dir, parse)
+                    faults, warnings = coverage_problems(index, registry, warc_dir, parse, max_body_bytes)
                     report.faults.extend(faults)
                     report.warnings.extend(warnings)
                 except sqlite3.Error as exc:  # a database, but not an index of ours (tables missing)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from archive.index import Index
 from archive.members import Damage
+from archive.decoding import MAX_BODY_BYTES
 from archive.warc import read_response, warc_date_to_datetime
 
 EXAMPLES = 3
@@ -117,8 +118,10 @@ def _fulltext_problems(db_path: Path) -> list[str]:
     return []
 
 
-def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None) -> tuple[list[str], list[str]]:
-    """(faults, warnings): archived responses without captures rows, article responses without articles rows."""
+def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None,
+                      max_body_bytes: int = MAX_BODY_BYTES) -> tuple[list[str], list[str]]:
+    """(faults, warnings): archived responses without captures rows, article responses without articles rows.
+    Pages larger than `max_body_bytes`, as stored or decoded, are not read (the crawl never parses them)."""
     conn = index.conn
     faults: list[str] = []
     warnings: list[str] = []
@@ -140,7 +143,7 @@ def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None) 
         if conn.execute("SELECT 1 FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1",
                         [ref.url, ref.url]).fetchone():
             continue
-        article = _parse(ref, registry, warc_dir, row[0], parse)
+        article = _parse(ref, registry, warc_dir, row[0], parse, max_body_bytes)
         if not article:
             continue
         canonical = article.get("canonical_url") or ref.url
@@ -163,13 +166,13 @@ def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None) 
     return faults, warnings
 
 
-def _parse(ref, registry: dict, warc_dir: Path, site: str | None, parse) -> dict | None:
+def _parse(ref, registry: dict, warc_dir: Path, site: str | None, parse, max_body_bytes: int) -> dict | None:
     """What the parser makes of the page a 200 response (or a revisit, from its original's bytes) holds."""
     source = ref if ref.rec_type == "response" else registry.get(ref.refers_to or "")
     if source is None or source.rec_type != "response":
         return None  # a revisit of a record not in the archive: a fault of its own
     try:
-        body = read_response(warc_dir / source.warc_file, source.offset).body
+        body = read_response(warc_dir / source.warc_file, source.offset, max_body_bytes).body
         return parse(body, ref.url, warc_date_to_datetime(ref.date), site)
     except Exception:  # an unreadable or unparseable page is not an article the index lost
         return None

@@ -427,7 +427,8 @@ def iter_responses(path: str | os.PathLike, max_size: int = MAX_BODY_BYTES) -> I
 
     for at in WarcRecords(path):
         if at.record.rec_type == "response":
-            yield at.offset, _stored(at.record, max_size)
+            stored = _stored(at.record, max_size)  # before the offset: for a plain .warc, asking reads to the end
+            yield at.offset, stored
 
 
 def read_payload(record, max_size: int = MAX_BODY_BYTES) -> bytes:

@@ -222,8 +222,6 @@ class IndexWriter:
         """A run of articles in one go; a page the index refuses is lost alone (archive/bulk.py)."""
         for outcome in add_pages_each(index, pages):
             if isinstance(outcome, Exception):
-                if storage_problem(outcome):
-                    raise outcome
                 self._failed("article", outcome)
             else:
                 self.outcomes[outcome] += 1

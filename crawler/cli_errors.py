@@ -11,8 +11,10 @@ import click
 
 from archive.outfile import OutputError
 from archive.sqlite_files import DatabaseUnreadable
+from archive.storage import DISK_FULL, storage_problem
 
 NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+
+EX_IOERR = 74  # sysexits.h, as `newsarchive crawl` on a full disk (crawler/halt.py)
 DATA_DIR_KEY = "newsarchive.data_dir"  # click context meta (shared by nested contexts): the archive in use
 
 
@@ -53,7 +55,14 @@ class OneLineGroup(click.Group):
             return super().invoke(ctx)
         except (DatabaseUnreadable, OutputError) as exc:
             fail(exc)
-        except sqlite3.DatabaseError as exc:  # damage found past the opening checks, deep in a query
+        except (OSError, sqlite3.Error) as exc:
+            problem = storage_problem(exc)
             data = ctx.meta.get(DATA_DIR_KEY) or "the archive"
+            if problem == DISK_FULL:  # the disk, not the archive: the crawl's status for it (crawler/halt.py)
+                fail(f"no space left on device for {data} ({type(exc).__name__}: {exc}); free some space there "
+                     "and run the command again", EX_IOERR)
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
+            # damage found past the opening checks, deep in a query
             fail(f"{data}: a database cannot be read ({exc}); `newsarchive verify --data {data}` checks the "
                  f"archive and `newsarchive reindex` rebuilds index.db from the WARC files")

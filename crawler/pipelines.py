@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scrapy import signals
 
-from archive import indexlock
+from archive import crawllock, indexlock
 from archive.index import Capture, Index, default_db_path
 from archive.storage import storage_problem
 from archive.writer import IndexWriteFailed, IndexWriter
@@ -60,7 +60,8 @@ class IndexPipeline:
         self.crawler = crawler_obj
         self.stats = crawler_obj.stats
         settings = crawler_obj.settings
-        self.db_path = default_db_path(data_dir(settings))
+        self.data_dir = data_dir(settings)
+        self.db_path = default_db_path(self.data_dir)
         # Every way of crawling (`newsarchive crawl`, `scrapy crawl`, scrapyd) builds this pipeline before
         # its first request, so a crawl started during a reindex stops here, having written nothing; and a
         # reindex cannot start while the crawl writes. `newsarchive crawl` holds the lock already (run_crawl):
@@ -101,6 +102,7 @@ class IndexPipeline:
         index.close()
         if not exists:  # a plain `scrapy crawl`; `newsarchive crawl` creates and closes the row itself
             self._owns_crawl_row = True
+            crawllock.hold(self.data_dir, self.crawl_id)  # alive for other crawls' catch-up (archive/crawllock.py)
             started = datetime.now(timezone.utc).isoformat(timespec="seconds")
             self.writer.call(lambda ix: ix.start_crawl(self.crawl_id, [spider.name], {"spider": spider.name}, started))
 
@@ -140,6 +142,8 @@ class IndexPipeline:
         if self.writer.outcomes["errors"]:
             logger.error("%d index writes failed; first: %s", self.writer.outcomes["errors"], self.writer.errors[0])
         _SharedWriter.release(self.writer)
+        if self._owns_crawl_row:
+            crawllock.release(self.data_dir, self.crawl_id)
         self.index_lock.release()
 
 

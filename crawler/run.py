@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from archive import indexlock
+from archive import crawllock, indexlock
 from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from archive.storage import storage_problem
@@ -115,15 +115,19 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
     check_arguments(settings, spider_args)
     data_dir = Path(data_dir)
+    crawl_id = crawl_id or new_crawl_id()
     # Held from the catch-up to the last row: a reindex renaming its index in meanwhile would drop our rows.
     with indexlock.held(default_db_path(data_dir), exclusive=False, owner="crawl"):
-        return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule)
+        crawllock.hold(data_dir, crawl_id)  # before our row exists: another crawl's catch-up sees us alive
+        try:
+            return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule)
+        finally:
+            crawllock.release(data_dir, crawl_id)
 
 
 def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max_articles: int | None,
-         settings: dict[str, Any] | None, crawl_id: str | None, spider_args: dict[str, Any] | None,
+         settings: dict[str, Any] | None, crawl_id: str, spider_args: dict[str, Any] | None,
          seeds: dict[str, str] | None, schedule: str | None) -> CrawlResult:
-    crawl_id = crawl_id or new_crawl_id()
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
     caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index,

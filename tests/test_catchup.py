@@ -4,9 +4,15 @@ kill lost is parsed from its WARC record, once, so the next crawl holds it inste
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
+from archive import crawllock
 from archive.bulk import add_pages
 from archive.catchup import catch_up
 from archive.index import Capture, Index
@@ -14,6 +20,7 @@ from archive.verify import verify_archive
 from archive.warc import HttpExchange, WarcFileWriter
 from crawler.reindex import parse_for_index
 from crawler.spiders.state import load_held
+from support import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kyodo"
 CRAWL = "20260928T030000Z-killed"
@@ -87,13 +94,36 @@ def test_a_captured_page_the_kill_left_unparsed_is_parsed_once(tmp_path):
 
 
 def test_a_live_crawls_captured_pages_are_left_to_it(tmp_path):
+    """Alive is decided by the crawl's own lock (archive/crawllock.py), held for its whole run: here the crawl
+    is between two WARC files, so no `.open` file of its own would say it is alive."""
     killed_crawl(tmp_path, parsed=[], unparsed=["full_caption_author"])
-    writer = WarcFileWriter(tmp_path / "warc", prefix="newsarchive-kyodo", warcinfo={"isPartOf": CRAWL})
-    writer.write_exchange(page("gated")[0])  # still writing: the crawl is alive and may be parsing the page
+    crawllock.hold(tmp_path, CRAWL)
     try:
         calls: list[str] = []
         result = catch_up(tmp_path / "warc", tmp_path / "index.db", counting(calls))
     finally:
-        writer.close()
+        crawllock.release(tmp_path, CRAWL)
     assert calls == [] and result.pages_reparsed == 0
     assert rows(tmp_path, f"SELECT status FROM crawls WHERE id = '{CRAWL}'") == [("running",)]
+    assert not crawllock.lock_path(tmp_path, CRAWL).exists(), "a finished run leaves no lock file behind"
+
+
+def test_a_crawl_whose_lock_holder_was_killed_is_dead_even_unreaped(tmp_path):
+    killed_crawl(tmp_path, parsed=[], unparsed=["full_caption_author"])
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from archive import crawllock; "
+                               f"crawllock.hold(sys.argv[1], {CRAWL!r}); print('held', flush=True); time.sleep(60)",
+                               str(tmp_path)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert crawllock.alive(tmp_path, CRAWL)
+        os.kill(holder.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while crawllock.alive(tmp_path, CRAWL) and time.monotonic() < deadline:  # not reaped: a zombie
+            time.sleep(0.01)
+        assert not crawllock.alive(tmp_path, CRAWL)
+        result = catch_up(tmp_path / "warc", tmp_path / "index.db", parse_for_index)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.pages_reparsed == 1
+    assert rows(tmp_path, f"SELECT status FROM crawls WHERE id = '{CRAWL}'") == [("interrupted",)]

@@ -6,23 +6,22 @@ import logging
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy import signals
+from scrapy.http import Response
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
-from scrapy import signals
-from scrapy.http import Response
 
-from archive.index import Capture
+from archive.index import Capture, default_db_path
 from archive.warc import warc_date_to_datetime
+from crawler import signals as na_signals
+from crawler.bodylimit import derive_size_settings, max_body_bytes
 from crawler.conditional import NOT_MODIFIED_FLAG
 from crawler.download import MAXSIZE_FLAG
+from crawler.failures import classify_failure
 from crawler.halt import halted
 from crawler.middlewares import CAPTURE_META_KEY, truncated
-from crawler import signals as na_signals
-from crawler.failures import classify_failure
-from crawler.bodylimit import derive_size_settings, max_body_bytes
 from crawler.parsepool import Oversized, parse_async
-from archive.index import default_db_path
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
@@ -145,12 +144,12 @@ class ArchiveSpider(scrapy.Spider):
             return None
         body = response.body
         if gzip_magic_number(response):  # a .xml.gz file (not a Content-Encoding, which Scrapy undoes)
-            limit = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            limit = max_body_bytes(self.crawler.settings)  # the one limit every decoder holds to
             try:
                 body = gunzip(body, max_size=limit)
             except _DecompressionMaxSizeExceeded:
-                self.record_failure(response.url, "too_large",
-                                    detail=f"gzip sitemap larger than {limit:,} bytes (DOWNLOAD_MAXSIZE) unpacked")
+                self.record_failure(response.url, "too_large", detail=f"gzip sitemap larger than {limit:,} bytes "
+                                    "(NEWSARCHIVE_MAX_BODY_BYTES) unpacked")
                 return None
             except Exception as exc:  # not gzip after all, or damaged (zlib.error, BadGzipFile, EOFError)
                 self.record_failure(response.url, "parse", detail=f"unreadable gzip sitemap: {exc}")

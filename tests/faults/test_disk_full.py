@@ -194,6 +194,34 @@ def test_an_index_writer_on_a_full_disk_stops_and_never_blocks_its_callers(tmp_p
     assert returned, "close() blocked"
 
 
+def test_an_index_writer_full_while_writing_articles_says_disk_full_not_a_bad_row(tmp_path):
+    """Articles go in through the batch-then-page-by-page path (archive.bulk.add_pages_each): a full disk there
+    is the writer's failure, never a bad article's (SQLite may even have rolled the whole transaction back,
+    savepoints and all, so a page-by-page retry would fail on a savepoint that is gone)."""
+    failures = []
+    writer = IndexWriter(tmp_path / "index.db", batch=50, commit_seconds=0.2, on_failure=failures.append)
+    writer.flush()
+    pages = sqlite3.connect(tmp_path / "index.db").execute("PRAGMA page_count").fetchone()[0]
+    writer.call(lambda index: index.conn.execute(f"PRAGMA max_page_count = {pages + 8}"))
+    body = "\n\n".join(f"Paragraph {p} of a story long enough to fill pages quickly." * 8 for p in range(40))
+    for n in range(2000):
+        article = {"url": _capture(n).url, "site": "kyodo", "title": f"Story {n}", "lead": "A lead.",
+                   "body": body, "authors": ["Aiko Sato"], "access": "full", "parser": "kyodo",
+                   "parser_version": "1", "published": "2026-11-20T09:00:00+09:00"}
+        try:
+            writer.add_capture(_capture(n))
+            writer.add_article(article, _capture(n))
+        except IndexWriteFailed:
+            break
+    returned, raised = _returns_within(10, writer.flush)
+    assert returned and raised and isinstance(raised[0], IndexWriteFailed)
+    assert "database or disk is full" in str(raised[0]), raised[0]
+    assert len(failures) == 1 and "full" in str(failures[0]), failures
+    assert writer.outcomes["errors"] == 0, writer.errors[:3]  # no article blamed for the disk
+    returned, _ = _returns_within(10, writer.close)
+    assert returned
+
+
 def test_an_index_writer_thread_that_dies_on_any_error_does_not_hang_flush(tmp_path):
     writer = IndexWriter(tmp_path / "index.db")
 
@@ -316,3 +344,26 @@ def test_sigterm_as_the_disk_fills_stops_the_crawl_at_once(small_disk):
     assert holder(data, "kyodo") is None and holder(data, "inakoran") is None
     for path in (data / "warc").glob("*.warc.gz*"):
         assert scan_members(path).problem is None, path.name
+
+
+def test_reindex_on_a_full_disk_says_so_in_one_line_and_keeps_the_old_index(small_disk):
+    """Not only the crawl: any command that meets a full disk says "no space left" (exit 74, EX_IOERR), not
+    that a database is damaged, and leaves the archive as it was."""
+    data = small_disk / "data"
+    with Mirror(articles=10, seed=13) as mirror:
+        crawled = _run(*_crawl_args(mirror, data), timeout=300)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+    before = (data / "index.db").read_bytes()
+    with open(small_disk / "filler", "wb") as fh:  # the rest of the disk
+        try:
+            while True:
+                fh.write(b"\0" * (1 << 16))
+        except OSError:
+            pass
+    rebuilt = _run("reindex", "--data", str(data), "--workers", "1", timeout=300)
+    assert rebuilt.returncode == EX_IOERR, rebuilt.stdout + rebuilt.stderr
+    lines = rebuilt.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no space left on device for "), rebuilt.stderr
+    assert "Traceback" not in rebuilt.stderr
+    assert (data / "index.db").read_bytes() == before, "the old index must be untouched"
+    assert not list(data.glob("index.db.reindex-*")), "the half-built index must be removed"
