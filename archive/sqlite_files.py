@@ -50,27 +50,29 @@ def open_read_only(path: Path, remedy: str, **connect_args) -> sqlite3.Connectio
     """A read-only connection whose schema has been read, so a foreign, damaged or unreadable file fails
     here, with a sentence naming it and `remedy`, rather than in some later query."""
     uri = Path(path).absolute().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, **connect_args)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn, failure = _schema_read(f"{uri}?mode=ro", connect_args)
+    if conn is not None:
         return conn
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        failure = exc
     wal = Path(f"{path}-wal")
     if "unable to open" in str(failure) and not os.access(Path(path).parent, os.W_OK) and \
             not (wal.exists() and wal.stat().st_size):
         # A WAL-mode database on a read-only disk (or in a directory of another user's): SQLite cannot create
         # the -shm file its usual reading needs. With no write-ahead log to replay the file is the database,
         # and nothing can be writing it: it is read as immutable.
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, **connect_args)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn, failure = _schema_read(f"{uri}?immutable=1", connect_args)
+        if conn is not None:
             return conn
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            failure = exc
     raise unreadable(Path(path), failure, remedy)
+
+
+def _schema_read(uri: str, connect_args: dict) -> tuple[sqlite3.Connection | None, sqlite3.DatabaseError | None]:
+    conn = sqlite3.connect(uri, uri=True, **connect_args)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn, None
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        return None, exc
 
 
 def unreadable(path: Path, exc: BaseException, remedy: str) -> DatabaseUnreadable:

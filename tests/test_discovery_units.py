@@ -104,3 +104,36 @@ def test_an_unreadable_text_date_is_quoted_in_the_warning_not_as_a_match_object(
     inakoran._dates({}, None, [], match, datetime(2024, 3, 1, tzinfo=timezone.utc), warnings)
     assert warnings and not any("re.Match" in w for w in warnings)
     assert "published: unreadable or out-of-range text date 'Rabu, 31 Februari 2024 10:00 WIB'" in warnings, warnings
+
+
+def test_a_pages_link_to_a_sitemap_is_read_as_a_sitemap_conditionally(tmp_path):
+    """Inakoran's footer links /sitemap.xml, and robots.txt names it too: whichever request comes first is the
+    one the duplicate filter keeps, so both must ask for it as a sitemap, conditionally (a plain page request
+    read it as a page, with no If-None-Match: the second run's 304 then depended on timing)."""
+    import asyncio
+
+    from scrapy.http import HtmlResponse
+
+    from crawler.conditional import CONDITIONAL_META_KEY
+
+    ina = spider(InakoranSpider, tmp_path)
+
+    async def no_article(response):
+        return
+        yield
+
+    ina.extract = no_article
+    page = HtmlResponse(f"{BASE}/", body=b'<html><body><a href="/read/3/tiga">Tiga</a> '
+                                         b'<a href="/sitemap.xml">Sitemap</a></body></html>')
+
+    async def requests():
+        return [r async for r in ina.parse_page(page, hops=0)]
+
+    by_url = {r.url: r for r in asyncio.run(requests())}
+    sitemap = by_url[f"{BASE}/sitemap.xml"]
+    assert sitemap.callback == ina.parse_sitemap and sitemap.meta[CONDITIONAL_META_KEY] is True
+    robots = TextResponse(f"{BASE}/robots.txt", body=f"Sitemap: {BASE}/sitemap.xml\n".encode())
+    (announced,) = ina.parse_robots(robots)
+    assert (announced.url, announced.callback, announced.meta[CONDITIONAL_META_KEY]) == \
+        (sitemap.url, sitemap.callback, True), "the same request, whichever comes first"
+    assert by_url[f"{BASE}/read/3/tiga"].callback == ina.parse_page

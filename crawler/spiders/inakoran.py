@@ -27,6 +27,7 @@ START_PATHS = ("/",)
 # Pages that are never articles nor lead to any (the admin/upload areas, assets).
 SKIP_PATHS = re.compile(r"^/(ina|uploads|assets|static|wp-admin|wp-content|cdn-cgi)/", re.I)
 PAGINATION = re.compile(r"([?&]page=\d+|/page/\d+/?$)", re.I)
+SITEMAP = re.compile(r"sitemap[^/]*\.xml(\.gz)?$", re.I)  # a page's link to a sitemap (footers have one)
 
 
 class InakoranSpider(ArchiveSpider):
@@ -56,9 +57,11 @@ class InakoranSpider(ArchiveSpider):
             if name.strip().lower() == "sitemap" and value.strip():
                 url = self.url(value.strip())
                 if self.is_same_site(url):
-                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                         meta={"discovery": {"source": "sitemap-index", "via": response.url},
-                                               CONDITIONAL_META_KEY: True})
+                    yield self.sitemap_request(url, response.url)
+
+    def sitemap_request(self, url: str, via: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                              meta={"discovery": {"source": "sitemap-index", "via": via}, CONDITIONAL_META_KEY: True})
 
     def parse_sitemap(self, response):
         sitemap = self.read_sitemap(response)
@@ -69,9 +72,7 @@ class InakoranSpider(ArchiveSpider):
             if not self.is_same_site(url):
                 continue
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                                     meta={"discovery": {"source": "sitemap-index", "via": response.url},
-                                           CONDITIONAL_META_KEY: True})
+                yield self.sitemap_request(url, response.url)
                 continue
             lastmod = parse_time(entry.get("lastmod"))
             if self.window.older_than_window(lastmod) or not self.may_request_article():
@@ -107,6 +108,11 @@ class InakoranSpider(ArchiveSpider):
                 self.record_offsite(url, response.url)
                 continue
             if SKIP_PATHS.match(path) or (url in self.held and not self.wants_article(url)):
+                continue
+            if SITEMAP.search(path):
+                # Read as the sitemap it is, as when robots.txt names it: whichever request comes first is the
+                # one the duplicate filter keeps, and a plain page request would read it as a page, unconditionally.
+                yield self.sitemap_request(url, response.url)
                 continue
             next_hops = hops if PAGINATION.search(url) else hops + 1
             if next_hops > max_hops:
