@@ -16,7 +16,7 @@ import click
 
 from crawler.cli import data_option, main
 from crawler.cli_errors import fail
-from crawler.cli_types import DiscoveryModes, Setting, SiteURL, count
+from crawler.cli_types import DiscoveryModes, Fraction, Setting, SiteURL, count
 
 # name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
 # last week for what those missed; Inakoran (home page, sitemaps, feeds) every four hours.
@@ -26,9 +26,9 @@ DEFAULTS = [
     ("inakoran", ["inakoran"], {"every": "4h"}, {}),
 ]
 jitter_options = [
-    click.option("--jitter", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+    click.option("--jitter", type=Fraction(0, 1), default=0.05, show_default=True,
                  help="Start each run up to this fraction of its interval late (spreads load; 0: none)."),
-    click.option("--max-jitter", type=click.FloatRange(0, 86400), default=300, show_default=True,
+    click.option("--max-jitter", type=Fraction(0, 86400), default=300, show_default=True,
                  help="...but at most this many seconds late."),
 ]
 
@@ -238,7 +238,7 @@ def history(name, limit, fmt, data_dir):
 
 
 @schedule.command("check")
-@click.option("--overdue-factor", type=click.FloatRange(0, 1000, min_open=True), default=2.0, show_default=True,
+@click.option("--overdue-factor", type=Fraction(0, 1000, min_open=True), default=2.0, show_default=True,
               help="A run is overdue when it is later than this many times its interval.")
 @click.option("-v", "--verbose", is_flag=True, help="Say so when all is well (default: silent, for cron mail).")
 @data_option

@@ -5,6 +5,7 @@ before any file is created, any database opened or Scrapy started.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 import click
@@ -19,6 +20,19 @@ ACCESS_STATES = ("full", "open", "gated", "expired")
 def count(low: int = 1, high: int = SQLITE_MAX_INT) -> click.IntRange:
     """A bounded integer: an unbounded one reaches SQLite (64-bit) or date arithmetic and overflows there."""
     return click.IntRange(low, high)
+
+
+class Fraction(click.FloatRange):
+    """A bounded number that is a number: click's FloatRange lets `nan` through (no comparison fails for it),
+    and `inf` where a bound is open."""
+
+    bad_values = ("nan", "inf", "-inf")
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 SITE = click.Choice(sorted(SITES))

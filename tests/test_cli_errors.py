@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from archive.index import Capture, Index
 from crawler.cli import main
+from crawler.cli_types import Fraction
 from support import ROOT
 
 FIXTURE = str(ROOT / "tests" / "fixtures" / "kyodo" / "full_caption_author.html")
@@ -213,6 +214,8 @@ def test_counts_are_bounded_on_both_sides():
                 pytest.fail(f"{' '.join(path)} {param.opts[0]}: a plain {param.type.name}; give it a range")
             if isinstance(param.type, click.IntRange):
                 assert param.type.min is not None and param.type.max is not None, (path, param.opts)
+            if isinstance(param.type, click.FloatRange):  # click's own lets `nan` through
+                assert isinstance(param.type, Fraction), (path, param.opts)
 
 
 @pytest.mark.parametrize("path, args, word", CASES, ids=[" ".join([*p, *a]) for p, a, _ in CASES])
