@@ -99,6 +99,8 @@ def catch_up(warc_dir: str | Path, db_path: str | Path, parse: ParseFn,
                 index.conn.execute("UPDATE crawls SET status = 'interrupted' WHERE id = ?", [crawl_id])
                 result.crawls_marked.append(crawl_id)
         index.commit()
+        for crawl_id in result.crawls_marked:  # a killed crawl's lock file: nobody takes that id again
+            crawllock.lock_path(db_path.parent, crawl_id).unlink(missing_ok=True)
         result.articles_after = index.count("articles")
         return result
     finally:

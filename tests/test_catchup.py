@@ -127,3 +127,4 @@ def test_a_crawl_whose_lock_holder_was_killed_is_dead_even_unreaped(tmp_path):
         holder.wait()
     assert result.pages_reparsed == 1
     assert rows(tmp_path, f"SELECT status FROM crawls WHERE id = '{CRAWL}'") == [("interrupted",)]
+    assert not crawllock.lock_path(tmp_path, CRAWL).exists(), "the killed crawl's lock file is cleared away"
