@@ -6,12 +6,12 @@ before any file is created, any database opened or Scrapy started.
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
 import click
 
 from archive.search import SearchError, date_bound
 from crawler.sites import DISCOVERY_MODES, SITES
+from crawler.urls import origin
 
 SQLITE_MAX_INT = 2 ** 63 - 1
 ACCESS_STATES = ("full", "open", "gated", "expired")
@@ -94,13 +94,7 @@ class SiteURL(click.ParamType):
             self.fail(f"expected SITE=URL, got {value!r}", param, ctx)
         if site not in SITES:
             self.fail(f"unknown site {site!r} in {value!r}; known: {', '.join(sorted(SITES))}", param, ctx)
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018  (raises on a port out of range)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or \
-                any(c.isspace() for c in url):
+        if origin(url) is None or any(c.isspace() for c in url):  # the scope's own reading of a URL
             self.fail(f"{url!r} is not an http(s) URL with a host", param, ctx)
         return site, url
 
