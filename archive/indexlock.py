@@ -9,7 +9,7 @@ the index (exit status 75, EX_TEMPFAIL, as for a busy site), and cron or the sch
 
 The kernel lets go of a flock when its holder exits, however it exits: no stale lock to clean up after a
 crash. The name carries the index file's name, `index.db.lock`: no site lock (`DATA/locks/<site>.lock`,
-crawler/locks.py; site names have no dots) can be the same file.
+crawler/scheduling/locks.py; site names have no dots) can be the same file.
 """
 
 from __future__ import annotations

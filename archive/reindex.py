@@ -3,7 +3,7 @@
 The parser is passed in as a callable, so this module never imports `crawler/`:
 `parse(body, url, fetched_at, site) -> article dict (with "warnings") | None for a page that is not an article`.
 
-Replay follows the live pipeline (crawler/middlewares.py, crawler/spiders/base.py, archive/writer.py):
+Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, crawler/spiders/base.py, archive/writer.py):
 
 - WARC files in the order they were written (timestamp17 in the name, then serial), records in file order,
   so first_seen / last_seen / versions and the best-version rule come out as the live crawl left them.

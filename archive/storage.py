@@ -1,7 +1,7 @@
 """Telling a failure of the storage itself (a full disk, an I/O error) from an error in one record or row.
 
 A bad row can be skipped and the crawl goes on; a full disk fails every write that follows, so the writers
-stop at the first one and the crawl with them (crawler/halt.py). Both writers use this one rule: the WARC
+stop at the first one and the crawl with them (crawler/core/halt.py). Both writers use this one rule: the WARC
 writer (OSError from the file) and the index writer (SQLite's result codes).
 """
 

@@ -134,7 +134,7 @@ class WarcFileWriter:
 
     The descriptor is not inheritable (as every `open()` in Python): a child started with exec never holds
     the lock. A bare `os.fork()` of the writing process would share it and keep the file "in use" after the
-    writer dies, so the writer's process forks nothing (crawler/capture_writer.py).
+    writer dies, so the writer's process forks nothing (crawler/workers/capture.py).
     """
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newsarchive",

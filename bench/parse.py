@@ -6,7 +6,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 from bench.common import Row, best_of
-from crawler.mirror import Mirror
+from mirror import Mirror
 from crawler.parsers import Article, parse_page
 
 

@@ -47,7 +47,7 @@ DISK_FULL_STOP_SECONDS = 60
 
 
 def start_mirror(articles: int, fault_rate: float, seed: int) -> tuple[subprocess.Popen, dict[str, str]]:
-    code = ("import sys; from crawler.mirror import main; sys.exit(main(sys.argv[1:]))")
+    code = ("import sys; from mirror import main; sys.exit(main(sys.argv[1:]))")
     proc = subprocess.Popen([sys.executable, "-c", code, "--articles", str(articles), "--seed", str(seed),
                              "--fault-rate", str(fault_rate), "--fault-seed", str(seed),
                              "--fault-kinds", "timeout,reset,500,truncated", "--fault-hang-ms", "3000"],

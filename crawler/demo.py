@@ -14,7 +14,7 @@ import click
 
 from archive.index import default_db_path
 from archive.search import search
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 SAMPLE_QUERY = "government"
 DEMO_PORTS = {"kyodo": 8421, "inakoran": 8422}  # fixed when free, so a second `make demo` is incremental

@@ -15,7 +15,7 @@ from archive.index import Capture, Index, default_db_path
 from archive.storage import storage_problem
 from archive.writer import IndexWriteFailed, IndexWriter
 from crawler import signals as na_signals
-from crawler.halt import halt
+from crawler.core.halt import halt
 from crawler.runinfo import crawl_id_for, data_dir
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class IndexPipeline:
     """Captures arrive by signal (every archived response, robots.txt and error pages included); articles
     arrive as items, linked to their capture by WARC record id. Both are queued to the index writer
     thread in arrival order, committed every INDEX_COMMIT_EVERY rows or INDEX_COMMIT_SECONDS, and when the
-    spider closes. If the writer stops (a full disk), the whole crawl stops (crawler/halt.py), rows that
+    spider closes. If the writer stops (a full disk), the whole crawl stops (crawler/core/halt.py), rows that
     arrive meanwhile are dropped (their records are in the WARC files, for the next run's catch-up), and the
     `index/failed` stat tells run_crawl to leave the crawl's row `running` so that catch-up happens.
     """

@@ -22,8 +22,8 @@ from archive import crawllock, indexlock
 from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from archive.storage import storage_problem
-from crawler.halt import Halt, halted
-from crawler.bodylimit import max_body_bytes
+from crawler.core.halt import Halt, halted
+from crawler.core.bodylimit import max_body_bytes
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 from crawler.setting_values import check_settings

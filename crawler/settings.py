@@ -7,7 +7,7 @@ AutoThrottle). The mirror, demo and tests switch delays off through settings, ne
 import os
 
 from archive.decoding import MAX_BODY_BYTES
-from crawler.parsepool import default_processes
+from crawler.workers.parsing import default_processes
 from crawler.runinfo import new_crawl_id, user_agent
 
 BOT_NAME = "newsarchive"
@@ -38,7 +38,7 @@ WARC_DRY_RUN = False  # benchmarks only: index as usual but write no WARC record
 INDEX_COMMIT_EVERY = 200
 INDEX_COMMIT_SECONDS = 1.0
 PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)
-# The largest body received and the largest it may decode to (crawler/bodylimit.py): DOWNLOAD_MAXSIZE and
+# The largest body received and the largest it may decode to (crawler/core/bodylimit.py): DOWNLOAD_MAXSIZE and
 # DOWNLOAD_WARNSIZE follow it unless set themselves. A page past it is archived as it came, recorded
 # `too_large` and never parsed: a 2.5 KB brotli body decoded to 1.6 GB before there was one.
 NEWSARCHIVE_MAX_BODY_BYTES = MAX_BODY_BYTES
@@ -55,9 +55,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
 # A body cut short (connection closed before Content-Length bytes) arrives flagged "dataloss" instead of as an
-# error: crawler/middlewares.py archives what came with WARC-Truncated: length, then retries it (RETRY_TIMES).
+# error: crawler/downloadermiddlewares/capture.py archives what came with WARC-Truncated: length, then retries it (RETRY_TIMES).
 DOWNLOAD_FAIL_ON_DATALOSS = False
-# crawler/politeness.py: Crawl-delay from robots.txt, Retry-After, backoff and a per-host circuit breaker.
+# crawler/downloadermiddlewares/politeness.py: Crawl-delay from robots.txt, Retry-After, backoff and a per-host circuit breaker.
 ROBOTSTXT_CRAWL_DELAY_MAX = 60
 RETRY_AFTER_MAX = 300
 BACKOFF_MAX_DELAY = 60
@@ -67,8 +67,8 @@ COOKIES_ENABLED = False
 
 # Scrapy's own HTTP/1.1 handler, keeping the status line's reason phrase for the WARC records.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.download.WireHTTP11DownloadHandler",
-    "https": "crawler.download.WireHTTP11DownloadHandler",
+    "http": "crawler.core.download.WireHTTP11DownloadHandler",
+    "https": "crawler.core.download.WireHTTP11DownloadHandler",
 }
 
 # zstd left out on purpose: replay tools (pywb 2.10) cannot rewrite zstd bodies for browsing.
@@ -81,20 +81,20 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's compares host names only; ours (scheme, host, port) against the site's origins, redirects too.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.scope.ScopeMiddleware": 50,
+    "crawler.downloadermiddlewares.scope.ScopeMiddleware": 50,
     # Above HttpCompressionMiddleware (590): sees bodies still Content-Encoded, as they crossed the wire,
     # and every response before redirects, retries or HTTP-error filtering act on it.
-    "crawler.middlewares.WarcCaptureMiddleware": 950,
+    "crawler.downloadermiddlewares.capture.WarcCaptureMiddleware": 950,
     # Below the capture: its conditions are archived with the request, and a 304 is archived as it came
     # before it is handed on as the earlier 200 it confirmed (decompressed by 590 like any other).
-    "crawler.conditional.ConditionalRequests": 900,
+    "crawler.downloadermiddlewares.conditional.ConditionalRequests": 900,
     # Between RetryMiddleware (550) and RedirectMiddleware (600): sees 429/503 before a retry is scheduled.
-    "crawler.politeness.PolitenessMiddleware": 560,
+    "crawler.downloadermiddlewares.politeness.PolitenessMiddleware": 560,
     # Scrapy's own, except that article pages are decompressed in the parser process, off the reactor thread.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.middlewares.ParserDecodedCompression": 590,
+    "crawler.downloadermiddlewares.compression.ParserDecodedCompression": 590,
 }
-SCHEDULER = "crawler.budget.PageBudgetScheduler"  # Scrapy's, bounded by NEWSARCHIVE_MAX_PAGES (--max-pages)
+SCHEDULER = "crawler.core.scheduler.PageBudgetScheduler"  # Scrapy's, bounded by NEWSARCHIVE_MAX_PAGES (--max-pages)
 NEWSARCHIVE_MAX_PAGES = 0  # 0 = no bound
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,
@@ -105,8 +105,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
-    "crawler.progress.ProgressLine": 500,
-    "crawler.logsafe.SafeLogs": 0,
+    "crawler.extensions.progress.ProgressLine": 500,
+    "crawler.extensions.logsafe.SafeLogs": 0,
 }
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -1,4 +1,4 @@
-"""NEWSARCHIVE_MAX_BODY_BYTES sets the raw cap too, unless DOWNLOAD_MAXSIZE is set by hand (crawler/bodylimit.py)."""
+"""NEWSARCHIVE_MAX_BODY_BYTES sets the raw cap too, unless DOWNLOAD_MAXSIZE is set by hand (crawler/core/bodylimit.py)."""
 
 from crawler.run import project_settings
 from crawler.spiders.kyodo import KyodoSpider

@@ -13,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.index import Index
 from archive.verify import verify_index_links, verify_warc
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]

@@ -25,8 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_archive
 from archive.warc import read_response
-from crawler.mirror import Mirror
-from crawler.mirror import zoo
+from mirror import Mirror
+from mirror import zoo
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from archive.index import Capture, Index
 from crawler.cli import main
-from crawler.cli_types import Fraction
+from crawler.cli.params import Fraction
 from support import ROOT
 
 FIXTURE = str(ROOT / "tests" / "fixtures" / "kyodo" / "full_caption_author.html")
@@ -181,13 +181,13 @@ def nothing_runs(monkeypatch):
 
     import archive.serve
     import crawler.demo
-    import crawler.mirror
+    import mirror
     import crawler.reindex
     import crawler.run
-    import crawler.scheduler
+    import crawler.scheduling.runner
 
-    for module, name in ((crawler.run, "run_crawl"), (crawler.mirror, "serve_forever"), (crawler.demo, "run_demo"),
-                         (crawler.scheduler, "Scheduler"), (archive.serve, "serve"), (crawler.reindex, "reindex")):
+    for module, name in ((crawler.run, "run_crawl"), (mirror, "serve_forever"), (crawler.demo, "run_demo"),
+                         (crawler.scheduling.runner, "Scheduler"), (archive.serve, "serve"), (crawler.reindex, "reindex")):
         monkeypatch.setattr(module, name, ran)
 
 

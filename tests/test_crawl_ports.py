@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.mirror import Mirror
+from mirror import Mirror
 from crawler.run import project_settings
 from support import ROOT
 

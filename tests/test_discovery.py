@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.mirror import Mirror
+from mirror import Mirror
 from tests.support import NO_DELAY, newsarchive
 
 

@@ -9,7 +9,7 @@ import pytest
 from archive.index import Index
 from archive.verify import verify_index_links, verify_warc
 from archive.warc import read_response
-from crawler.mirror import Mirror
+from mirror import Mirror
 from support import NO_DELAY, newsarchive
 
 COMPARED_FIELDS = ("title", "authors", "published", "modified", "body", "lead", "dateline", "credit",

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from parsel import Selector
 
-from crawler.mirror import Mirror
+from mirror import Mirror
 from crawler.parsers.common import clean_text
 from crawler.parsers.model import ARTICLE_KEYS
 
@@ -370,7 +370,7 @@ def test_large_catalogue_constructs_fast():
 
 
 def test_cli_prints_urls_and_stops_on_sigterm():
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from crawler.mirror import main; "
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from mirror import main; "
                              "sys.exit(main(['--articles', '5', '--seed', '2']))"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ})
     try:

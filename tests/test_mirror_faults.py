@@ -20,8 +20,8 @@ import brotli
 import pytest
 from parsel import Selector
 
-from crawler.mirror import FaultPlan, Mirror
-from crawler.mirror.faults import KINDS
+from mirror import FaultPlan, Mirror
+from mirror.faults import KINDS
 from crawler.parsers import Article, parse_page
 
 NOW = datetime(2026, 9, 28, 9, 0, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from crawler.mirror import Mirror
+from mirror import Mirror
 from tests.support import NO_DELAY, ROOT
 
 LIVE_LINE = re.compile(r"\r\x1b\[Kkyodo: (\d+) pages, (\d+) articles, (\d+) errors \| \d+ pages/s")

@@ -13,7 +13,7 @@ import pytest
 from archive.index import Index
 from archive.reindex import ReindexError, rebuild, warc_files_in_order
 from archive.warc import HttpExchange, WarcFileWriter
-from crawler.mirror import Mirror
+from mirror import Mirror
 from crawler.reindex import parse_for_index
 from support import NO_DELAY, newsarchive
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.report import articles_per_day, write_report
-from crawler.mirror import Mirror
+from mirror import Mirror
 from support import NO_DELAY, newsarchive
 
 BAR = re.compile(r"<rect class=bar data-site='([^']+)' data-day='([\d-]+)' data-count=(\d+)")

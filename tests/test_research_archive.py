@@ -20,7 +20,7 @@ from archive.export import COLUMNS, export_articles
 from archive.search import WEIGHTS, search, search_result
 from archive.stats import stats
 from archive.warc import read_response
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]

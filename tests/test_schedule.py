@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.schedules import (Schedule, ScheduleError, ScheduleStore, parse_every, problems, to_text,
+from crawler.scheduling.store import (Schedule, ScheduleError, ScheduleStore, parse_every, problems, to_text,
                                validate_cron)
-from crawler import locks
-from crawler.scheduler import Scheduler
+from crawler.scheduling import locks
+from crawler.scheduling.runner import Scheduler
 
 T0 = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE_CRAWL = r'''
 import json, os, signal, sys, time
 sys.path.insert(0, sys.argv[1])
-from crawler import locks
+from crawler.scheduling import locks
 args = sys.argv[2:]
 sites = []
 while args and not args[0].startswith("-"):

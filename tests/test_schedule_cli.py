@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.schedules import ScheduleStore, utcnow
+from crawler.scheduling.store import ScheduleStore, utcnow
 from crawler.cli import main
 
 

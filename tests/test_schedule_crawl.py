@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from archive.schedules import ScheduleStore
+from crawler.scheduling.store import ScheduleStore
 from archive.verify import verify_archive
-from crawler.mirror import Mirror
+from mirror import Mirror
 from support import NO_DELAY, ROOT, newsarchive
 
 

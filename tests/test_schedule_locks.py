@@ -1,4 +1,4 @@
-"""Per-site crawl locks across processes (crawler/locks.py): busy with a clear holder, all-or-nothing, never
+"""Per-site crawl locks across processes (crawler/scheduling/locks.py): busy with a clear holder, all-or-nothing, never
 stale after a kill, handed from the scheduler to its crawl process and outliving a killed scheduler."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler import locks
+from crawler.scheduling import locks
 
 ROOT = Path(__file__).resolve().parent.parent
 
 HOLDER = textwrap.dedent("""
     import subprocess, sys, time
     sys.path.insert(0, sys.argv[1])
-    from crawler import locks
+    from crawler.scheduling import locks
     held = locks.acquire(sys.argv[2], sys.argv[3].split(","), owner="test holder")
     if len(sys.argv) > 4:  # hand the locks to a child, as the scheduler does, then wait forever
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
@@ -90,7 +90,7 @@ def test_locks_handed_to_the_crawl_process_outlive_a_killed_scheduler(tmp_path):
 def test_inherited_locks_are_the_childs_own_and_nobody_elses(tmp_path):
     held = locks.acquire(tmp_path, ["kyodo"], owner="scheduler")
     try:
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); from crawler import locks; "
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); from crawler.scheduling import locks; "
                 "h = locks.acquire(sys.argv[2], ['kyodo']); print(sorted(h.inherited)); h.release()")
         child = subprocess.run([sys.executable, "-c", code, str(ROOT), str(tmp_path)], env={**os.environ, **held.env()},
                                pass_fds=held.pass_fds, capture_output=True, text=True, timeout=30)

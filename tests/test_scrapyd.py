@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from archive.verify import verify_archive
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 pytestmark = pytest.mark.timeout(900)
 

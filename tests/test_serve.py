@@ -20,7 +20,7 @@ import pytest
 
 from archive.schema import TABLES
 from archive.serve import datasette_args, metadata
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]

@@ -10,7 +10,7 @@ import pytest
 
 from archive.dedupe import DigestIndex
 from archive.index import Index
-from archive.schedules import ScheduleStore
+from crawler.scheduling.store import ScheduleStore
 
 OPENERS = {
     "digests": lambda data: DigestIndex(data / "digests.db").close(),

@@ -126,10 +126,10 @@ def test_log_lines_escape_page_text(tmp_path):
 def test_the_crawls_log_handlers_get_the_filter():
     from scrapy.utils.test import get_crawler
 
-    from crawler.logsafe import SafeLogs
+    from crawler.extensions.logsafe import SafeLogs
     from crawler.run import project_settings
 
-    assert project_settings().getdict("EXTENSIONS")["crawler.logsafe.SafeLogs"] is not None
+    assert project_settings().getdict("EXTENSIONS")["crawler.extensions.logsafe.SafeLogs"] is not None
     handler = logging.StreamHandler()
     logging.getLogger().addHandler(handler)
     try:

@@ -17,7 +17,7 @@ from archive.cdxj import cdxj_path, write_cdxj
 from archive.index import Index
 from archive.verify import verify_archive, verify_warc
 from archive.warc import HttpExchange, WarcFileWriter
-from crawler.mirror import Mirror
+from mirror import Mirror
 from crawler.reindex import parse_for_index
 from support import NO_DELAY, newsarchive
 

@@ -1,4 +1,4 @@
-"""crawler.workerproc: calls answered in order, errors carried back, a dead child noticed and replaced, a
+"""crawler.workers.process: calls answered in order, errors carried back, a dead child noticed and replaced, a
 blocking call for shutdown, and a child that leaves (calling `abandon`) when its parent's pipe closes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.workerproc import WorkerError, WorkerProcess
+from crawler.workers.process import WorkerError, WorkerProcess
 
 
 class Echo:
@@ -90,7 +90,7 @@ def test_a_child_that_closes_its_pipe_before_it_exits_is_reported_by_its_exit_st
 
 
 def test_a_blocking_call_to_a_child_that_died_unnoticed_fails_as_a_worker_error():
-    # Shutdown code catches WorkerError (crawler/middlewares.py); the write to the dead child's pipe must not
+    # Shutdown code catches WorkerError (crawler/downloadermiddlewares/capture.py); the write to the dead child's pipe must not
     # escape as a BrokenPipeError.
     async def main():
         worker = WorkerProcess("test_workerproc:Echo", name="echo")

@@ -1,6 +1,6 @@
 """Discovery pages as data: what a Kyodo listing page links to, as a pure function of the page bytes.
 
-Runs in the parser processes beside the article parsers (crawler/parsepool.py), so listing pages, which are
+Runs in the parser processes beside the article parsers (crawler/workers/parsing.py), so listing pages, which are
 as heavy as articles, are neither decompressed nor parsed on the reactor thread. The spider decides what to
 fetch from the result (window, bounds, what the index already holds).
 """

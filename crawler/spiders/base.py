@@ -15,13 +15,13 @@ from scrapy.utils.sitemap import Sitemap
 from archive.index import Capture, default_db_path
 from archive.warc import warc_date_to_datetime
 from crawler import signals as na_signals
-from crawler.bodylimit import derive_size_settings, max_body_bytes
-from crawler.conditional import NOT_MODIFIED_FLAG
-from crawler.download import MAXSIZE_FLAG
-from crawler.failures import classify_failure
-from crawler.halt import halted
-from crawler.middlewares import CAPTURE_META_KEY, truncated
-from crawler.parsepool import Oversized, parse_async
+from crawler.core.bodylimit import derive_size_settings, max_body_bytes
+from crawler.downloadermiddlewares.conditional import NOT_MODIFIED_FLAG
+from crawler.core.download import MAXSIZE_FLAG
+from crawler.spiders.failures import classify_failure
+from crawler.core.halt import halted
+from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
+from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
@@ -75,7 +75,7 @@ class ArchiveSpider(scrapy.Spider):
         overrides = crawler.settings.getdict("NEWSARCHIVE_BASE_URLS")
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
-        spider.origins = get_site(cls.site_name).origins(spider.base_url)  # crawler/scope.py enforces them
+        spider.origins = get_site(cls.site_name).origins(spider.base_url)  # crawler/downloadermiddlewares/scope.py enforces them
         spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
@@ -97,7 +97,7 @@ class ArchiveSpider(scrapy.Spider):
         return same_origin(url, self.base_url)
 
     def in_scope(self, url: str) -> bool:
-        """Whether `url` may be fetched at all: one of the site's origins (crawler/scope.py asks)."""
+        """Whether `url` may be fetched at all: one of the site's origins (crawler/downloadermiddlewares/scope.py asks)."""
         return origin(url) in self.origins
 
     def may_request_article(self) -> bool:
@@ -203,7 +203,7 @@ class ArchiveSpider(scrapy.Spider):
 
         Only archived pages are indexed (an index row must point at its WARC record). With capture off
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
-        Parsing runs in PARSER_PROCESSES worker processes (crawler/parsepool.py).
+        Parsing runs in PARSER_PROCESSES worker processes (crawler/workers/parsing.py).
         """
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")

@@ -3,7 +3,7 @@
 Inakoran's URL scheme is unknown, so nothing here depends on a guessed article pattern: every same-site
 HTML page within MAX_HOPS link hops is fetched and the parser decides what is an article. Pagination
 links do not count as a hop, so deep section archives stay reachable. Requests are conditional
-(crawler/conditional.py) only where the URL says what the page is: the home page, sitemaps, feeds and
+(crawler/downloadermiddlewares/conditional.py) only where the URL says what the page is: the home page, sitemaps, feeds and
 pagination. A page reached by a plain link may be an article that an earlier run archived but did not
 index (a killed crawl): answered with a 304, it would never be parsed.
 """
@@ -19,7 +19,7 @@ import feedparser
 import scrapy
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.conditional import CONDITIONAL_META_KEY
+from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 
-from crawler.conditional import CONDITIONAL_META_KEY
-from crawler.middlewares import PARSER_DECODES_META_KEY
-from crawler.parsepool import Oversized, in_parser
+from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
+from crawler.downloadermiddlewares.capture import PARSER_DECODES_META_KEY
+from crawler.workers.parsing import Oversized, in_parser
 from crawler.sites import DISCOVERY_MODES
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time

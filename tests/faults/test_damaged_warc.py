@@ -23,7 +23,7 @@ from archive.index import Index
 from archive.members import scan_members
 from archive.records import DamagedRecord, WarcRecords
 from archive.warc import read_response
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 from support import NO_DELAY, ROOT, newsarchive
 

@@ -31,8 +31,8 @@ from archive.members import scan_members
 from archive.verify import verify_archive, verify_warc
 from archive.warc import OPEN_SUFFIX, WarcFileWriter
 from archive.writer import IndexWriteFailed, IndexWriter
-from crawler.locks import holder
-from crawler.mirror import Mirror
+from crawler.scheduling.locks import holder
+from mirror import Mirror
 
 from support import NO_DELAY, ROOT
 from test_warc_writer import exchange

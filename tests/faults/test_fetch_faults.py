@@ -30,8 +30,8 @@ from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_archive
-from crawler.mirror import FaultPlan, Mirror
-from crawler.mirror import zoo
+from mirror import FaultPlan, Mirror
+from mirror import zoo
 from crawler.parsers import Article, parse_page
 
 from support import ROOT

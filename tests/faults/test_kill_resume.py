@@ -15,7 +15,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_archive
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 from support import ROOT
 

@@ -24,7 +24,7 @@ from archive.cdxj import cdxj_path
 from archive.verify import verify_archive
 from archive.openfiles import being_written
 from archive.recovery import recover_open_files
-from crawler.mirror import Mirror
+from mirror import Mirror
 
 from support import NO_DELAY, ROOT
 

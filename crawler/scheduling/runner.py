@@ -1,9 +1,9 @@
 """The scheduler: runs due crawl schedules as `newsarchive crawl` subprocesses (`newsarchive scheduler`,
 `newsarchive schedule run-due`).
 
-- Schedules, due times and run history live in DATA/schedules.db (archive/schedules.py); every process
+- Schedules, due times and run history live in DATA/schedules.db (crawler/scheduling/store.py); every process
   reads them afresh on each pass, so `schedule add/pause/resume` reach a running scheduler within a minute.
-- A run starts only when the per-site locks of all its sites are free (crawler/locks.py); the scheduler
+- A run starts only when the per-site locks of all its sites are free (crawler/scheduling/locks.py); the scheduler
   holds them for the run's duration and hands them to the crawl process, so no second scheduler, `run-due`
   or manual `newsarchive crawl` crawls the same site meanwhile. Schedules of different sites run side by
   side. A due schedule whose site is busy waits (it is not counted as failed), and so does every schedule
@@ -33,8 +33,8 @@ from typing import Callable, Iterator, TextIO
 
 from archive import indexlock
 from archive.index import default_db_path
-from archive.schedules import Schedule, ScheduleStore, format_duration, to_text, utcnow
-from crawler import locks
+from crawler.scheduling.store import Schedule, ScheduleStore, format_duration, to_text, utcnow
+from crawler.scheduling import locks
 
 CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
 DEFAULT_JITTER = 0.05  # of the interval

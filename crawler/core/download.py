@@ -1,5 +1,5 @@
 """An HTTP/1.1 download handler that keeps the status line's reason phrase, which Scrapy drops, refuses
-requests to a host whose circuit breaker is open (crawler/politeness.py), and keeps the first
+requests to a host whose circuit breaker is open (crawler/downloadermiddlewares/politeness.py), and keeps the first
 DOWNLOAD_MAXSIZE bytes of a body that is too large instead of throwing them away.
 
 WARC response records should carry the status line as received ("200 Fine Thanks", not a made-up
@@ -52,7 +52,7 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
             raise StopDownload(fail=False)
 
     async def download_request(self, request) -> Response:
-        from crawler.politeness import CircuitOpen, refusal
+        from crawler.downloadermiddlewares.politeness import CircuitOpen, refusal
 
         reason = refusal(self._crawler, request)
         if reason:

@@ -23,10 +23,10 @@ sidebar "Terpopuler", footer with a robots-disallowed `/ina/login` link.
 
 from __future__ import annotations
 
-from crawler.mirror.content import INA_SECTIONS, Catalogue, Story
-from crawler.mirror.timefmt import WIB, ina_dateline, ina_long_date, iso
-from crawler.mirror.inakoran_chrome import ads_config, body_top, footer, head_extra, header, related, share, sidebar, ticker
-from crawler.mirror.pages import HTML, Page, attr, esc, json_ld, quirky
+from mirror.content import INA_SECTIONS, Catalogue, Story
+from mirror.timefmt import WIB, ina_dateline, ina_long_date, iso
+from mirror.inakoran_chrome import ads_config, body_top, footer, head_extra, header, related, share, sidebar, ticker
+from mirror.pages import HTML, Page, attr, esc, json_ld, quirky
 
 
 def _paragraphs(story: Story, template: str, base: str) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from archive.decoding import MAX_BODY_BYTES
-from crawler.cli_errors import OneLineGroup, fail, remember_data_dir
-from crawler.cli_types import ACCESS, DATE, SITE, ArticleKey, DiscoveryModes, Setting, SiteURL, check_window, count
+from crawler.cli.errors import OneLineGroup, fail, remember_data_dir
+from crawler.cli.params import ACCESS, DATE, SITE, ArticleKey, DiscoveryModes, Setting, SiteURL, check_window, count
 
 DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
 
@@ -89,8 +89,8 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     from archive.index import check_writable
     from archive.indexlock import BUSY_EXIT, IndexBusy
     from archive.storage import storage_problem
-    from crawler.halt import EX_IOERR, Halt
-    from crawler.locks import SiteBusy, site_locks
+    from crawler.core.halt import EX_IOERR, Halt
+    from crawler.scheduling.locks import SiteBusy, site_locks
     from crawler.run import run_crawl
 
     check_writable(data_dir)  # an index or a disk the crawl cannot write: said before anything is created
@@ -134,7 +134,7 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
               help="Rendered pages kept per site, in MB (benchmarks raise it so a warm mirror only serves).")
 def mirror(articles, seed, cache_mb):
     """Serve offline copies of both sites on loopback until interrupted."""
-    from crawler.mirror import serve_forever
+    from mirror import serve_forever
 
     serve_forever(articles=articles, seed=seed, cache_mb=cache_mb)
 
@@ -211,7 +211,7 @@ def export(ctx, **options):
     """Export articles (streaming, any size) as JSON lines, CSV or Parquet; `export wacz` packages the
     archive as a WACZ file."""
     if ctx.invoked_subcommand is None:
-        from crawler.cli_research import export_articles_command
+        from crawler.cli.research import export_articles_command
 
         export_articles_command(**options)
 
@@ -235,13 +235,6 @@ def export_wacz_command(crawl_id, output, title, data_dir):
                f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
 
 
-from crawler import cli_publish  # noqa: E402,F401  (reindex, report, serve)
-from crawler import cli_research  # noqa: E402,F401  (search, show, history, stats, export articles)
-from crawler import cli_schedule  # noqa: E402,F401  (schedule ..., scheduler)
-
-if __name__ == "__main__":
-    # `python -m crawler.cli` runs this file as __main__, a second module object: the commands the modules
-    # above registered live on crawler.cli.main, so run that one.
-    from crawler.cli import main as registered_main
-
-    registered_main()
+from crawler.cli import publish  # noqa: E402,F401  (reindex, report, serve)
+from crawler.cli import research  # noqa: E402,F401  (search, show, history, stats, export articles)
+from crawler.cli import schedule  # noqa: E402,F401  (schedule ..., scheduler)

@@ -11,10 +11,10 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from crawler.mirror.content import KYODO_CDN, Story
-from crawler.mirror.timefmt import kyodo_attr, kyodo_relative
-from crawler.mirror.pages import attr, esc, json_ld, pagination_window
-from crawler.mirror.weight import Ballast, css_rules, prebid_units, svg_icon, svg_sprite
+from mirror.content import KYODO_CDN, Story
+from mirror.timefmt import kyodo_attr, kyodo_relative
+from mirror.pages import attr, esc, json_ld, pagination_window
+from mirror.weight import Ballast, css_rules, prebid_units, svg_icon, svg_sprite
 
 SITE_NAME = "Japan Wire by Kyodo News"
 PER_PAGE = 20

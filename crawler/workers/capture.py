@@ -1,6 +1,6 @@
 """The WARC writer process: owns the open WARC file, the digest index and the CDXJ of each closed file.
 
-Runs in a child of the crawl (crawler/workerproc.py), so gzip, digests and warcio's record building never
+Runs in a child of the crawl (crawler/workers/process.py), so gzip, digests and warcio's record building never
 hold the crawl's GIL. It imports neither Scrapy nor Twisted, and starts no process of its own: a child forked
 from it would share the lock on the `.open` file and keep it "being written" after a kill (archive/warc.py).
 Calls, in the order the crawl sends them:

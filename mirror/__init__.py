@@ -1,6 +1,6 @@
 """The offline mirror: loopback HTTP copies of Kyodo News English and Inakoran with full ground truth.
 
-    from crawler.mirror import FaultPlan, Mirror
+    from mirror import FaultPlan, Mirror
     with Mirror(articles=30, seed=1, now=None) as mirror:      # articles = stories per site
         mirror.base_urls        # {"kyodo": "http://127.0.0.1:PORT", "inakoran": "http://127.0.0.1:PORT2"}
         mirror.truth("kyodo")   # ground truth per story (ARTICLE_KEYS minus parser/derived fields)
@@ -9,7 +9,7 @@
 
 Same seed and `now` give byte-identical pages and truth (absolute URLs differ only by the port).
 `/_mirror/truth.json` on each site serves that site's truth for a mirror in another process.
-CLI: `crawler.mirror.main(argv)` prints `kyodo <url>` and `inakoran <url>` and serves until SIGINT/SIGTERM
+CLI: `mirror.main(argv)` prints `kyodo <url>` and `inakoran <url>` and serves until SIGINT/SIGTERM
 (flags: --articles --seed --now --host --kyodo-port --inakoran-port --no-zoo --fault-rate --fault-seed
 --fault-kinds --fault-times --fault-hang-ms).
 
@@ -39,7 +39,7 @@ inakoran_chrome / inakoran_pages / inakoran_article (Inakoran URL map and its tw
 zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror, CLI).
 """
 
-from crawler.mirror.faults import FaultPlan
-from crawler.mirror.server import Mirror, main, serve_forever
+from mirror.faults import FaultPlan
+from mirror.server import Mirror, main, serve_forever
 
 __all__ = ["FaultPlan", "Mirror", "main", "serve_forever"]

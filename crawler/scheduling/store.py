@@ -6,7 +6,7 @@ by a reindex; schedules are configuration, not something a WARC file can give ba
 ways: `schedule_runs.crawl_id` -> `crawls.id`, and `crawls.schedule` -> `schedules.name` (a `crawls` column,
 so it survives a reindex too).
 
-Due-time rules (no Scrapy here; `crawler.scheduler` runs the crawls):
+Due-time rules (no Scrapy here; `crawler.scheduling.runner` runs the crawls):
 
 - `every`: slots at created + k x every; a new schedule is due at once. `cron`: croniter's slots in the
   schedule's time zone (UTC unless given); a new schedule is due at its first slot.

@@ -13,10 +13,10 @@ import random
 from functools import lru_cache
 from urllib.parse import quote
 
-from crawler.mirror.content import INA_SECTIONS, Catalogue, Story
-from crawler.mirror.timefmt import ina_dateline
-from crawler.mirror.pages import attr, esc, pagination_window
-from crawler.mirror.weight import Ballast, css_rules, svg_icon, svg_sprite, vary
+from mirror.content import INA_SECTIONS, Catalogue, Story
+from mirror.timefmt import ina_dateline
+from mirror.pages import attr, esc, pagination_window
+from mirror.weight import Ballast, css_rules, svg_icon, svg_sprite, vary
 
 
 ICON_NAMES = ["facebook", "twitter", "instagram", "youtube", "tiktok", "whatsapp", "telegram", "line", "link",

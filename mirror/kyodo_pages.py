@@ -18,12 +18,12 @@ Anything else: 404 in the site template. Photos and thumbnails use the real CDN 
 from __future__ import annotations
 
 
-from crawler.mirror.content import KYODO_CDN, KYODO_PARTNERS, KYODO_SECTIONS, Catalogue, Story, kyodo_visible
-from crawler.mirror.kyodo_article import popular_sidebar, render_article, render_photo
-from crawler.mirror.kyodo_chrome import FOOTER, PER_PAGE, SITE_NAME, head, items_section, ld_script, pagination, \
+from mirror.content import KYODO_CDN, KYODO_PARTNERS, KYODO_SECTIONS, Catalogue, Story, kyodo_visible
+from mirror.kyodo_article import popular_sidebar, render_article, render_photo
+from mirror.kyodo_chrome import FOOTER, PER_PAGE, SITE_NAME, head, items_section, ld_script, pagination, \
     thumb, website_ld
-from crawler.mirror.pages import HTML, RSS, TEXT, XML, Page, attr, esc, rfc822, xml_text
-from crawler.mirror.timefmt import JST, iso, kyodo_relative
+from mirror.pages import HTML, RSS, TEXT, XML, Page, attr, esc, rfc822, xml_text
+from mirror.timefmt import JST, iso, kyodo_relative
 
 def render_list(cat: Catalogue, base: str, path: str, key: str, name: str, page: int) -> Page | None:
     stories = cat.newest(key)

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
@@ -20,12 +19,11 @@ from archive.recovery import recover_open_files
 from archive.storage import DISK_FULL, storage_problem
 from archive.warc import HttpExchange, RecordLocation
 from crawler import signals as na_signals
-from crawler.bodylimit import TooLarge, max_body_bytes
-from crawler.capture_writer import WarcTotals
-from crawler.download import MAXSIZE_FLAG, REASON_META_KEY
-from crawler.halt import halt, halted, watch
+from crawler.workers.capture import WarcTotals
+from crawler.core.download import REASON_META_KEY
+from crawler.core.halt import halt, halted, watch
 from crawler.runinfo import crawl_id_for, data_dir
-from crawler.workerproc import WorkerError, WorkerProcess
+from crawler.workers.process import WorkerError, WorkerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +31,7 @@ CAPTURE_META_KEY = "warc_capture"  # the Capture of this response, for the spide
 PARSER_DECODES_META_KEY = "parser_decodes"  # the response only goes to the parser, which undoes Content-Encoding
 DISCOVERY_META_KEY = "discovery"  # how a spider found the URL: {"via": ..., "source": "feed", ...}
 # Response flags of a body cut short: Scrapy's "dataloss" (connection closed before Content-Length bytes, with
-# DOWNLOAD_FAIL_ON_DATALOSS=False) and "download_stopped" (crawler/download.py stopped it at DOWNLOAD_MAXSIZE).
+# DOWNLOAD_FAIL_ON_DATALOSS=False) and "download_stopped" (crawler/core/download.py stopped it at DOWNLOAD_MAXSIZE).
 TRUNCATED_FLAGS = ("dataloss", "download_stopped")
 
 
@@ -75,11 +73,11 @@ class WarcCaptureMiddleware:
     """Archives each response before decompression (order 950 > HttpCompressionMiddleware's 590).
 
     Writes response (or revisit) + request + metadata records in a writer process of its own
-    (crawler/capture_writer.py), so archiving overlaps with the reactor instead of stalling it. The capture (WARC
+    (crawler/workers/capture.py), so archiving overlaps with the reactor instead of stalling it. The capture (WARC
     file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
     (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. One that fails because the
-    storage failed (a full disk) stops the whole crawl at once (crawler/halt.py). A body cut short (flags in
+    storage failed (a full disk) stops the whole crawl at once (crawler/core/halt.py). A body cut short (flags in
     TRUNCATED_FLAGS) is archived as far as it came with `WARC-Truncated: length`, never deduplicated; one that
     lost its connection ("dataloss") is then retried like a failed download.
     """
@@ -131,7 +129,7 @@ class WarcCaptureMiddleware:
                     "bodies are stored as received (Content-Encoding kept, transfer coding removed).",
         }
         digests = str(archive_dir / "digests.db") if settings.getbool("WARC_DEDUPE", True) else None
-        writer = WorkerProcess("crawler.capture_writer:CaptureWriter", str(warc_dir),
+        writer = WorkerProcess("crawler.workers.capture:CaptureWriter", str(warc_dir),
                                f"{settings.get('WARC_PREFIX', 'newsarchive')}-{spider_name}",
                                settings.getint("WARC_MAX_BYTES"), warcinfo, digests, os.getpid(), name="WARC writer")
         middleware = cls(crawler_obj, writer, crawl_id)
@@ -223,33 +221,6 @@ def _unwritten(exchange: HttpExchange) -> RecordLocation:
     """Where a record would be, for WARC_DRY_RUN."""
     return RecordLocation(warc_file="(dry run)", offset=0, length=0, record_id=f"<urn:uuid:{uuid.uuid4()}>",
                           warc_date=exchange.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), payload_digest=None)
-
-
-class ParserDecodedCompression(HttpCompressionMiddleware):
-    """Scrapy's HttpCompressionMiddleware, except for responses whose request says `parser_decodes`: a page
-    that only goes to the site parser keeps its Content-Encoding and is decompressed in the parser process
-    (crawler/parsepool.py), off the reactor thread. Everything else is decompressed here as usual.
-
-    It is also where a body over the size limit (crawler/bodylimit.py) stops, archived already (the capture
-    middleware sits closer to the downloader): one cut at DOWNLOAD_MAXSIZE, or one that decodes to more than
-    NEWSARCHIVE_MAX_BODY_BYTES, raises TooLarge instead of reaching a callback that would parse it."""
-
-    def __init__(self, stats=None, *, crawler=None):
-        super().__init__(stats, crawler=crawler)
-        if crawler is not None:  # Scrapy caps decompression at DOWNLOAD_MAXSIZE; ours is the one body limit
-            self._max_size = max_body_bytes(crawler.settings)
-
-    def process_response(self, request, response, spider=None):
-        if MAXSIZE_FLAG in response.flags:
-            raise TooLarge(f"body cut at {len(response.body):,} bytes (DOWNLOAD_MAXSIZE); archived as "
-                           "truncated, not parsed")
-        if request.meta.get(PARSER_DECODES_META_KEY):
-            return response
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest:  # Scrapy's way of saying the body decoded past the limit (and logging it)
-            raise TooLarge(f"body decodes to more than {self._max_size:,} bytes, the body size limit; "
-                           "archived as received, not parsed") from None
 
 
 class _ArchiveUnavailable:

@@ -1,7 +1,7 @@
 """Site parsers run in worker processes, so parsing uses the cores the reactor thread cannot.
 
 Parsing is the crawl's largest CPU cost (about 2 ms a page). With PARSER_PROCESSES > 0 pages are parsed in
-that many child processes (crawler/workerproc.py) while the reactor keeps fetching; 0 parses inline. A page
+that many child processes (crawler/workers/process.py) while the reactor keeps fetching; 0 parses inline. A page
 goes to the worker as received: undoing its Content-Encoding is part of the worker's job, so the reactor
 never decompresses an article page (see `ParserDecodedCompression`). Parsers are pure functions of
 (bytes, URL, capture time), so a page parses the same either way.
@@ -19,7 +19,7 @@ from typing import Any
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
 from crawler.parsers import Article, parse_page
 from crawler.parsers.listings import Listing, kyodo_listing
-from crawler.workerproc import WorkerProcess
+from crawler.workers.process import WorkerProcess
 
 _workers: list[WorkerProcess] = []
 
@@ -81,7 +81,7 @@ class PageParser:
 
 def _pool(processes: int) -> list[WorkerProcess]:
     while len(_workers) < processes:
-        _workers.append(WorkerProcess("crawler.parsepool:PageParser", name=f"parser {len(_workers) + 1}"))
+        _workers.append(WorkerProcess("crawler.workers.parsing:PageParser", name=f"parser {len(_workers) + 1}"))
     return _workers[:processes]
 
 

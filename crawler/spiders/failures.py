@@ -7,7 +7,7 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefused
 from twisted.internet import defer, error
 from twisted.web._newclient import ResponseFailed
 
-from crawler.bodylimit import TooLarge
+from crawler.core.bodylimit import TooLarge
 
 # Scrapy (2.14+) wraps Twisted's download errors in its own exceptions; both kinds are listed.
 _TIMEOUTS = (error.TimeoutError, defer.TimeoutError, DownloadTimeoutError)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from crawler import cli
-from crawler.cli_errors import fail
-from crawler.cli_types import count
+import crawler.cli as cli
+from crawler.cli.errors import fail
+from crawler.cli.params import count
 
 
 def _register(command: click.Command) -> click.Command:

@@ -17,12 +17,12 @@ Anything else: 404 in the site template. Article templates: see inakoran_article
 
 from __future__ import annotations
 
-from crawler.mirror.content import EDIT_ROOM, INA_SECTIONS, Catalogue
-from crawler.mirror.inakoran_article import render_article
-from crawler.mirror.inakoran_chrome import INFO_PAGES, ads_config, body_top, footer, head_extra, header, item, \
+from mirror.content import EDIT_ROOM, INA_SECTIONS, Catalogue
+from mirror.inakoran_article import render_article
+from mirror.inakoran_chrome import INFO_PAGES, ads_config, body_top, footer, head_extra, header, item, \
     path_pagination, query_pagination, sidebar, ticker
-from crawler.mirror.pages import HTML, TEXT, XML, Page, attr, esc, xml_text
-from crawler.mirror.timefmt import WIB, iso
+from mirror.pages import HTML, TEXT, XML, Page, attr, esc, xml_text
+from mirror.timefmt import WIB, iso
 
 PER_PAGE = 20
 

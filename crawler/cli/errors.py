@@ -14,7 +14,7 @@ from archive.sqlite_files import DatabaseUnreadable
 from archive.storage import DISK_FULL, storage_problem
 
 NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click 8.2+
-EX_IOERR = 74  # sysexits.h, as `newsarchive crawl` on a full disk (crawler/halt.py)
+EX_IOERR = 74  # sysexits.h, as `newsarchive crawl` on a full disk (crawler/core/halt.py)
 DATA_DIR_KEY = "newsarchive.data_dir"  # click context meta (shared by nested contexts): the archive in use
 
 
@@ -58,7 +58,7 @@ class OneLineGroup(click.Group):
         except (OSError, sqlite3.Error) as exc:
             problem = storage_problem(exc)
             data = ctx.meta.get(DATA_DIR_KEY) or "the archive"
-            if problem == DISK_FULL:  # the disk, not the archive: the crawl's status for it (crawler/halt.py)
+            if problem == DISK_FULL:  # the disk, not the archive: the crawl's status for it (crawler/core/halt.py)
                 fail(f"no space left on device for {data} ({type(exc).__name__}: {exc}); free some space there "
                      "and run the command again", EX_IOERR)
             if not isinstance(exc, sqlite3.DatabaseError):

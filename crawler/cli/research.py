@@ -13,9 +13,9 @@ import click
 
 from archive.search import CANDIDATES
 from archive.terminal import json_text, printable
-from crawler import cli
-from crawler.cli_errors import fail
-from crawler.cli_types import ACCESS, DATE, SITE, check_window, count
+import crawler.cli as cli
+from crawler.cli.errors import fail
+from crawler.cli.params import ACCESS, DATE, SITE, check_window, count
 
 FILTER_HELP = {
     "site": "Only this site (kyodo, inakoran).",
@@ -178,7 +178,7 @@ def stats(days, fmt, data_dir):
 # -- export (articles) -------------------------------------------------------------------------------
 
 def export_articles_command(fmt, site, author, since, until, access, query, output, data_dir):
-    """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli.py)."""
+    """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli/__init__.py)."""
     from archive.export import ExportError, export_articles
     from archive.index import default_db_path
     from archive.outfile import check_target

@@ -20,7 +20,7 @@ from scrapy.responsetypes import responsetypes
 
 from archive.index import default_db_path
 from archive.warc import StoredResponse, read_response
-from crawler.bodylimit import max_body_bytes
+from crawler.core.bodylimit import max_body_bytes
 from crawler.runinfo import data_dir
 
 logger = logging.getLogger(__name__)

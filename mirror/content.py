@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timezone, datetime, timedelta
 
-from crawler.mirror import textgen as tg
-from crawler.mirror.timefmt import BULAN, DAY, JST, WIB, ap_date, iso
+from mirror import textgen as tg
+from mirror.timefmt import BULAN, DAY, JST, WIB, ap_date, iso
 
 SPAN_MINUTES = 120 * DAY
 EDIT_ROOM = timedelta(minutes=10)  # base content ends 10 minutes before `now`; edits/additions live after

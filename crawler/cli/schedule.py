@@ -1,6 +1,6 @@
 """`newsarchive schedule ...` and `newsarchive scheduler`: scheduled crawls (registered on crawler.cli.main).
 
-Python twins: archive.schedules (ScheduleStore, Schedule, problems) and crawler.scheduler.Scheduler.
+Python twins: crawler.scheduling.store (ScheduleStore, Schedule, problems) and crawler.scheduling.runner.Scheduler.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from crawler.cli import data_option, main
-from crawler.cli_errors import fail
-from crawler.cli_types import DiscoveryModes, Fraction, Setting, SiteURL, count
+from crawler.cli.errors import fail
+from crawler.cli.params import DiscoveryModes, Fraction, Setting, SiteURL, count
 
 # name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
 # last week for what those missed; Inakoran (home page, sitemaps, feeds) every four hours.
@@ -42,13 +42,13 @@ def _with(options):
 
 
 def _store(data_dir: str, create: bool = True):
-    from archive.schedules import ScheduleStore
+    from crawler.scheduling.store import ScheduleStore
 
     return ScheduleStore(data_dir, create=create)
 
 
 def _moment(when: datetime | None, now: datetime) -> str:
-    from archive.schedules import format_duration
+    from crawler.scheduling.store import format_duration
 
     if when is None:
         return "-"
@@ -102,7 +102,7 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
     A new --every schedule is due at once, a --cron one at its next time. However long the scheduler was
     down, a schedule catches up with one run.
     """
-    from archive.schedules import Schedule, ScheduleError, parse_every
+    from crawler.scheduling.store import Schedule, ScheduleError, parse_every
     from crawler.sites import SITES
 
     options = {"discover": discover, "since_days": since_days, "max_articles": max_articles,
@@ -142,7 +142,7 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
             store.add(item, replace=replace)
         except ScheduleError as exc:
             fail(str(exc))
-        from archive.schedules import utcnow
+        from crawler.scheduling.store import utcnow
 
         now = now or utcnow()
         extra = item.options_text()
@@ -155,7 +155,7 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
 @data_option
 def list_(fmt, data_dir):
     """Schedules with their next run, last run and its outcome, and failures in a row."""
-    from archive.schedules import utcnow
+    from crawler.scheduling.store import utcnow
 
     store, now = _store(data_dir, create=False), utcnow()
     found = [(item, store.last_run(item.name), store.consecutive_failures(item.name)) for item in store.all()]
@@ -204,7 +204,7 @@ def resume(name, data_dir):
     store = _store(data_dir, create=False)
     if not store.set_paused(name, False):
         fail(f"no schedule {name!r}")
-    from archive.schedules import utcnow
+    from crawler.scheduling.store import utcnow
 
     click.echo(f"resumed {name}; next run {_moment(store.get(name).next_run, utcnow())}")
 
@@ -216,7 +216,7 @@ def resume(name, data_dir):
 @data_option
 def history(name, limit, fmt, data_dir):
     """Runs of schedule NAME (default: all), newest first, with their crawl's statistics."""
-    from archive.schedules import crawl_rows, format_duration
+    from crawler.scheduling.store import crawl_rows, format_duration
 
     runs = _store(data_dir, create=False).runs(name, limit)
     crawls = crawl_rows(data_dir, [r.crawl_id for r in runs])
@@ -245,7 +245,7 @@ def history(name, limit, fmt, data_dir):
 def check(overdue_factor, verbose, data_dir):
     """Exit 1 and print one line per problem when a schedule's last run failed or a run is overdue (for cron
     mail, systemd timers, Nagios). Silent with exit 0 when all is well."""
-    from archive.schedules import problems, utcnow
+    from crawler.scheduling.store import problems, utcnow
 
     store = _store(data_dir, create=False)
     found = problems(store, utcnow(), overdue_factor)
@@ -263,7 +263,7 @@ def check(overdue_factor, verbose, data_dir):
 def run_due(jitter, max_jitter, data_dir):
     """One pass: run every due schedule (sites in parallel, one crawl per site at a time) and wait for them;
     for system cron. Exit 1 when a run failed."""
-    from crawler.scheduler import Scheduler
+    from crawler.scheduling.runner import Scheduler
 
     scheduler = Scheduler(data_dir, jitter=jitter, max_jitter=max_jitter)
     sys.exit(scheduler.run_due())
@@ -274,7 +274,7 @@ def run_due(jitter, max_jitter, data_dir):
 @data_option
 def scheduler_command(jitter, max_jitter, data_dir):
     """Run scheduled crawls until SIGTERM/Ctrl-C; then let running crawls close cleanly and exit."""
-    from crawler.scheduler import Scheduler
+    from crawler.scheduling.runner import Scheduler
 
     Scheduler(data_dir, jitter=jitter, max_jitter=max_jitter).run_forever()
 
@@ -288,7 +288,7 @@ def scheduler_command(jitter, max_jitter, data_dir):
 @data_option
 def install(kind, every_minutes, data_dir):
     """Print ready-to-use crontab lines or systemd units (absolute paths of this installation)."""
-    from crawler.schedule_install import cron_lines, systemd_units
+    from crawler.scheduling.install import cron_lines, systemd_units
 
     exe = Path(sys.executable).absolute().parent / "newsarchive"
     command = [str(exe)] if exe.exists() else [str(Path(sys.executable).absolute()), "-m", "crawler.cli"]

@@ -25,11 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from crawler.mirror import inakoran_pages, kyodo_pages
-from crawler.mirror import zoo as _zoo
-from crawler.mirror.content import EDIT_ROOM, Catalogue, Story
-from crawler.mirror.faults import DEFAULT_KINDS, KINDS, FaultPlan, FaultState
-from crawler.mirror.pages import JPEG_1X1, JSON, PNG_1X1, SVG_ICON, Page
+from mirror import inakoran_pages, kyodo_pages
+from mirror import zoo as _zoo
+from mirror.content import EDIT_ROOM, Catalogue, Story
+from mirror.faults import DEFAULT_KINDS, KINDS, FaultPlan, FaultState
+from mirror.pages import JPEG_1X1, JSON, PNG_1X1, SVG_ICON, Page
 
 SITES: dict[str, ModuleType] = {"kyodo": kyodo_pages, "inakoran": inakoran_pages}
 CACHE_BYTES = 48 * 1024 * 1024  # identity bytes per site (gzip copies add roughly a quarter)

@@ -21,12 +21,12 @@ from bisect import bisect_left
 from itertools import islice
 from urllib.parse import quote
 
-from crawler.mirror.content import CONTRIBUTOR_NOTE, KYODO_CDN, KYODO_SECTIONS, Catalogue, Story
-from crawler.mirror.kyodo_chrome import AVATAR, EXPIRED_SIGNAGE, FOOTER, SITE_NAME, head, img_size, items_section, \
+from mirror.content import CONTRIBUTOR_NOTE, KYODO_CDN, KYODO_SECTIONS, Catalogue, Story
+from mirror.kyodo_chrome import AVATAR, EXPIRED_SIGNAGE, FOOTER, SITE_NAME, head, img_size, items_section, \
     ld_script
-from crawler.mirror.pages import HTML, Page, attr, esc, linked, quirky
-from crawler.mirror.timefmt import JST, iso, kyodo_attr, kyodo_date, kyodo_header_time
-from crawler.mirror.weight import vary
+from mirror.pages import HTML, Page, attr, esc, linked, quirky
+from mirror.timefmt import JST, iso, kyodo_attr, kyodo_date, kyodo_header_time
+from mirror.weight import vary
 
 PUBLISHER = {"@type": "Organization", "name": SITE_NAME,
              "logo": {"@type": "ImageObject", "url": f"{KYODO_CDN}/common/images/logo.svg"},

@@ -1,9 +1,9 @@
 """The crawl's one body size limit, NEWSARCHIVE_MAX_BODY_BYTES (default `archive.decoding.MAX_BODY_BYTES`).
 
 It bounds what is received and what it decodes to. Received: DOWNLOAD_MAXSIZE follows it unless set itself
-(Scrapy's default, 1 GiB, let a 300 MB page be archived), and crawler/download.py keeps what came up to there,
-archived as truncated. Decoded: ParserDecodedCompression (crawler/middlewares.py) and the parser processes
-(crawler/parsepool.py) stop decoding there. Either way the page is archived as it came, recorded
+(Scrapy's default, 1 GiB, let a 300 MB page be archived), and crawler/core/download.py keeps what came up to there,
+archived as truncated. Decoded: ParserDecodedCompression (crawler/downloadermiddlewares/compression.py) and the parser processes
+(crawler/workers/parsing.py) stop decoding there. Either way the page is archived as it came, recorded
 `too_large`, and never handed to a parser.
 """
 
@@ -19,7 +19,7 @@ SETTING = "NEWSARCHIVE_MAX_BODY_BYTES"
 
 class TooLarge(IgnoreRequest):
     """A response archived as received but not handed to the spider: its body is larger than the limit, or
-    decodes to more. The request's errback records it (crawler/failures.py: reason `too_large`)."""
+    decodes to more. The request's errback records it (crawler/spiders/failures.py: reason `too_large`)."""
 
 
 def max_body_bytes(settings) -> int:

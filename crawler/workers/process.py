@@ -5,7 +5,7 @@ the reactor for the GIL: measured on 2 cores, a WARC write that takes 0.7 ms alo
 12 ms (p90) inside a crawl, and capture cut throughput by a third although the writer thread was idle most of
 the time. `ProcessPoolExecutor` moves the work out but adds two threads of its own to the crawl process.
 
-Here a child (`python -m crawler.workerproc MODULE:CLASS PARENT_PID`) builds `CLASS(*init_args)` and answers each call
+Here a child (`python -m crawler.workers.process MODULE:CLASS PARENT_PID`) builds `CLASS(*init_args)` and answers each call
 with `handler.handle(message)`, in order. Messages are pickled frames on the child's stdin and stdout pipes,
 which the parent reads and writes with the event loop's `add_reader`/`add_writer`. A child ignores SIGINT and
 SIGTERM (the crawl decides when it stops and closes it), leaves when its stdin closes (calling
@@ -121,7 +121,7 @@ class WorkerProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # a scrapyd egg, too
         # close_fds (Popen's default): a child must not inherit the crawl's descriptors, among them the per-site
         # lock, which it would otherwise keep held after a killed crawl.
-        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.workerproc", self.target, str(os.getpid())],
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.workers.process", self.target, str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         # Own the pipe ends as plain descriptors: the loop reads and writes them without blocking.
         self._wfd, self._rfd = os.dup(self.proc.stdin.fileno()), os.dup(self.proc.stdout.fileno())

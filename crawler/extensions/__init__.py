@@ -1,0 +1,1 @@
+"""Scrapy extensions: the live progress line and log output made safe for a terminal."""
