@@ -1,32 +1,21 @@
-"""`newsarchive`: the command line. Each command is a thin shell over a Python function of the same job."""
+"""`newsarchive`: the command line. Owns the root group `main` (the console script's entry point) and adds to
+it the commands of the modules beside it, one module per group of commands:
+
+- `crawl`: crawl, mirror, parse, demo (fetching and parsing pages)
+- `research`: search, show, history, stats, export, export wacz (reading the archive)
+- `publish`: reindex, report, serve, verify (rebuilding, publishing and checking the archive)
+- `schedule`: schedule ..., scheduler (scheduled crawls)
+
+Each command is a thin shell over a Python function of the same job. The command modules never import this
+package's `__init__`: they share options through `options`, parameter types through `params` and the error
+style through `errors`, so that registering them here makes no import loop."""
 
 from __future__ import annotations
 
-import os
-import sys
-from datetime import datetime, timezone
-from pathlib import Path
-
 import click
 
-from archive.decoding import MAX_BODY_BYTES
-from crawler.cli.errors import OneLineGroup, fail, remember_data_dir
-from crawler.cli.params import ACCESS, DATE, SITE, ArticleKey, DiscoveryModes, Setting, SiteURL, check_window, count
-
-DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
-
-
-def default_data_dir() -> str:
-    return os.environ.get("NEWSARCHIVE_DATA") or "data"
-
-
-data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False), default=default_data_dir,
-                           show_default="$NEWSARCHIVE_DATA or ./data", help=DATA_HELP, callback=remember_data_dir)
-article_key = click.argument("key", metavar="URL|ID", type=ArticleKey())
-# The readers' twin of the crawl's NEWSARCHIVE_MAX_BODY_BYTES setting.
-max_body_option = click.option(
-    "--max-body-mb", "max_body_mb", type=count(1, 1 << 20), default=MAX_BODY_BYTES >> 20, show_default=True,
-    help="Largest page body, as stored or decoded, that is read: a decompression bomb stops there.")
+from crawler.cli import crawl, publish, research, schedule
+from crawler.cli.errors import OneLineGroup
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,203 +27,5 @@ def main():
     database that cannot be read or an output file that cannot be written."""
 
 
-@main.command()
-@click.argument("sites", nargs=-1, required=True, type=SITE, metavar="SITE...")
-@click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
-              help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
-@click.option("--max-articles", type=count(), default=None, help="Stop after this many article pages per site.")
-@click.option("--max-pages", type=count(), default=None, help="Stop after this many fetched pages per site.")
-@click.option("--since", type=DATE, default=None, metavar="DATE",
-              help="Only articles dated on or after DATE (YYYY-MM-DD).")
-@click.option("--until", type=DATE, default=None, metavar="DATE", help="Only articles dated on or before DATE.")
-@click.option("--discover", type=DiscoveryModes(), default=None, metavar="MODES",
-              help="Kyodo discovery: comma-separated feed,listings,sitemap [default: feed,listings].")
-@click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
-@click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
-@click.option("--walk-all", is_flag=True,
-              help="Paginate every listing to its end (only articles not held are fetched). Automatic after a "
-                   "crawl that did not finish.")
-@click.option("--seed", "seeds", multiple=True, metavar="SITE=URL", type=SiteURL(),
-              help="Also archive URL (and the same-site links on it) in SITE's crawl. Repeatable.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress line; warnings and the summary only.")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", type=Setting(),
-              help="Scrapy setting override (a known setting's value is checked against its type).")
-@data_option
-def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, walk_all,
-          seeds, quiet, settings, data_dir):
-    """Crawl SITES (kyodo, inakoran) into the archive.
-
-    Incremental by default: articles the index already holds are not fetched again unless their feed or
-    sitemap says they changed, or --refresh is given. Listings, feeds and sitemaps are always fetched.
-    """
-    check_window(since, until)
-    sites = list(dict.fromkeys(sites))
-    stray = [site for site, _ in (*base_urls, *seeds) if site not in sites]
-    if stray:
-        fail(f"--base-url/--seed for {', '.join(dict.fromkeys(stray))}, which this crawl does not include")
-    spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated,
-                   "walk_all": walk_all}
-    if discover:
-        spider_args["discover"] = discover
-    seed_map: dict[str, list[str]] = {}
-    for site, url in seeds:
-        seed_map.setdefault(site, []).append(url)
-    overrides = {"LOG_LEVEL": "WARNING"} if quiet or sys.stderr.isatty() else {}
-    overrides["NEWSARCHIVE_PROGRESS"] = sys.stderr.isatty() and not quiet
-    overrides.update(dict(settings))
-    if max_pages:
-        overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
-    import sqlite3
-
-    from archive.index import check_writable
-    from archive.indexlock import BUSY_EXIT, IndexBusy
-    from archive.storage import storage_problem
-    from crawler.core.halt import EX_IOERR, Halt
-    from crawler.scheduling.locks import SiteBusy, site_locks
-    from crawler.run import run_crawl
-
-    check_writable(data_dir)  # an index or a disk the crawl cannot write: said before anything is created
-    try:
-        # One crawl per site at a time, across processes (the scheduler hands its locks down to its crawls).
-        with site_locks(data_dir, sites, owner="newsarchive crawl"):
-            result = run_crawl(sites, data_dir, base_urls=dict(base_urls),
-                               max_articles=max_articles, settings=overrides, spider_args=spider_args,
-                               seeds={site: ",".join(urls) for site, urls in seed_map.items()},
-                               schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
-    except (SiteBusy, IndexBusy) as exc:
-        fail(exc, BUSY_EXIT)  # EX_TEMPFAIL: try again later
-    except ValueError as exc:
-        fail(exc)
-    except (OSError, sqlite3.Error) as exc:  # before the crawl (locks, repair, catch-up): the disk is full
-        problem = storage_problem(exc)
-        if problem is None:
-            raise
-        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
-        sys.exit(EX_IOERR)
-    click.echo(result.summary_table())
-    if result.halt is not None:
-        click.echo(result.halt.line(data_dir), err=True)
-        sys.exit(EX_IOERR)
-    if not result.ok:
-        for site in result.sites:
-            if not site.reachable:
-                click.echo(f"{site.site}: the site did not answer (no HTTP response other than 5xx); "
-                           "check the network or the --base-url", err=True)
-            if site.write_errors:
-                click.echo(f"{site.site}: {site.write_errors} records or index rows could not be written; "
-                           "see the errors above and run `newsarchive verify`", err=True)
-        click.echo("crawl finished with faults; exit status 1", err=True)
-        sys.exit(1)
-
-
-@main.command()
-@click.option("--articles", type=count(1, 1_000_000), default=30, show_default=True, help="Articles per site.")
-@click.option("--seed", type=count(0, 2 ** 32 - 1), default=1, show_default=True)
-@click.option("--cache-mb", type=count(0, 1_000_000), default=48, show_default=True,
-              help="Rendered pages kept per site, in MB (benchmarks raise it so a warm mirror only serves).")
-def mirror(articles, seed, cache_mb):
-    """Serve offline copies of both sites on loopback until interrupted."""
-    from mirror import serve_forever
-
-    serve_forever(articles=articles, seed=seed, cache_mb=cache_mb)
-
-
-@main.command()
-@click.argument("file", type=click.File("rb"))
-@click.option("--url", required=True, help="The URL the page was fetched from.")
-@click.option("--site", type=SITE, default=None, help="Parser to use (default: inferred from the URL).")
-@click.option("--fetched-at", type=DATE, default=None, help="Capture time, ISO 8601 (default: now).")
-def parse(file, url, site, fetched_at):
-    """Parse one saved HTML page and print the article as JSON (exit 3 when it is not an article)."""
-    from archive.terminal import json_text, printable
-    from crawler.parsers import PARSERS, Article, infer_site, parse_page
-
-    site = site or infer_site(url)
-    if site not in PARSERS:
-        fail(f"cannot tell the site of {url!r}; pass --site ({', '.join(PARSERS)})")
-    moment = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    result = parse_page(file.read(), url, moment, site=site)
-    click.echo(json_text(result.to_dict(), indent=2))
-    if isinstance(result, Article):
-        for warning in result.warnings:
-            click.echo(f"warning: {printable(warning, keep='')}", err=True)
-    else:
-        sys.exit(3)
-
-
-@main.command()
-@click.option("--articles", type=count(1, 100_000), default=25, show_default=True, help="Mirror articles per site.")
-@data_option
-def demo(articles, data_dir):
-    """Offline demo: start the mirror, crawl both sites into the archive, search it."""
-    from crawler.demo import run_demo
-
-    sys.exit(run_demo(Path(data_dir), articles=articles))
-
-
-@main.command()
-@max_body_option
-@data_option
-def verify(max_body_mb, data_dir):
-    """Check every WARC file (framing, digests, headers vs stored body, CDXJ), the index (SQLite and full-text
-    integrity), every index row's link to its record, and that every archived response and article has its
-    rows; exit 1 on any fault."""
-    from archive.verify import verify_archive
-    from crawler.reindex import parse_for_index
-
-    try:
-        report = verify_archive(data_dir, parse=parse_for_index, max_body_bytes=max_body_mb << 20)
-    except FileNotFoundError as exc:
-        fail(exc)
-    click.echo(report.summary())
-    sys.exit(0 if report.ok else 1)
-
-
-@main.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
-              help="Articles as JSON lines, CSV (list fields as JSON) or Parquet (needs -o).")
-@click.option("--site", type=SITE, default=None, help="Only this site.")
-@click.option("--author", default=None, help="Only articles by this author: exact name, any case.")
-@click.option("--since", type=DATE, default=None, metavar="DATE",
-              help="Published on or after DATE (YYYY-MM-DD, UTC, or ISO).")
-@click.option("--until", type=DATE, default=None, metavar="DATE",
-              help="Published on or before DATE (a day: inclusive).")
-@click.option("--access", type=ACCESS, default=None, help="Only this access state (full, open, gated, expired).")
-@click.option("--query", default=None, metavar="FTS", help="Only articles matching this full-text query.")
-@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write (default: stdout).")
-@data_option
-@click.pass_context
-def export(ctx, **options):
-    """Export articles (streaming, any size) as JSON lines, CSV or Parquet; `export wacz` packages the
-    archive as a WACZ file."""
-    if ctx.invoked_subcommand is None:
-        from crawler.cli.research import export_articles_command
-
-        export_articles_command(**options)
-
-
-@export.command("wacz")
-@click.option("--crawl", "crawl_id", default=None, help="Only this crawl (an id from the crawls table).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file to write.")
-@click.option("--title", default=None, help="Title of the package and its page list.")
-@data_option
-def export_wacz_command(crawl_id, output, title, data_dir):
-    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
-    from archive.outfile import check_target
-    from archive.wacz import ExportError, export_wacz
-
-    check_target(output)  # before the WARC files are verified, which takes a while
-    try:
-        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
-    except ExportError as exc:
-        fail(exc)
-    click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
-               f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
-
-
-from crawler.cli import publish  # noqa: E402,F401  (reindex, report, serve)
-from crawler.cli import research  # noqa: E402,F401  (search, show, history, stats, export articles)
-from crawler.cli import schedule  # noqa: E402,F401  (schedule ..., scheduler)
+for command in (*crawl.COMMANDS, *research.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS):
+    main.add_command(command)

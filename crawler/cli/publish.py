@@ -1,5 +1,6 @@
-"""`newsarchive reindex`, `newsarchive report`, `newsarchive serve`: rebuilding, summarising and publishing
-the index. Thin shells over `crawler.reindex.reindex`, `archive.report.write_report`, `archive.serve.serve`."""
+"""`newsarchive reindex`, `report`, `serve` and `verify`: rebuilding, summarising, publishing and checking the
+archive. Thin shells over `crawler.reindex.reindex`, `archive.report.write_report`, `archive.serve.serve` and
+`archive.verify.verify_archive`."""
 
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ from pathlib import Path
 
 import click
 
-import crawler.cli as cli
 from crawler.cli.errors import fail
+from crawler.cli.options import data_option, max_body_option
 from crawler.cli.params import count
-
-
-def _register(command: click.Command) -> click.Command:
-    if command.name not in cli.main.commands:
-        cli.main.add_command(command)
-    return command
 
 
 @click.command()
@@ -25,8 +20,8 @@ def _register(command: click.Command) -> click.Command:
 @click.option("--workers", type=count(1, 1024), default=None, help="Parser processes (default: one per CPU).")
 @click.option("--accept-loss", is_flag=True,
               help="Replace the old index even when the new one lacks articles or captures it holds.")
-@cli.max_body_option
-@cli.data_option
+@max_body_option
+@data_option
 def reindex(warc_dir, workers, accept_loss, max_body_mb, data_dir):
     """Rebuild the index (DATA/index.db) from the WARC files alone, re-running the parsers.
 
@@ -57,7 +52,7 @@ def reindex(warc_dir, workers, accept_loss, max_body_mb, data_dir):
 
 @click.command()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
-@cli.data_option
+@data_option
 def report(output, data_dir):
     """Write a one-page HTML report of the index: articles per day per site (gaps highlighted), access
     states, crawl runs and fetch errors. Self-contained: no scripts, fonts or images from elsewhere."""
@@ -77,7 +72,7 @@ def report(output, data_dir):
 @click.option("--port", type=count(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this machine only; 0.0.0.0 serves the network.")
-@cli.data_option
+@data_option
 def serve(port, host, data_dir):
     """Browse and query the index in Datasette (read-only), with facets, full-text search and canned queries."""
     from archive import serve as serving
@@ -90,5 +85,22 @@ def serve(port, host, data_dir):
     sys.exit(serving.serve(db_path, port=port, host=host))
 
 
-for _command in (reindex, report, serve):
-    _register(_command)
+@click.command()
+@max_body_option
+@data_option
+def verify(max_body_mb, data_dir):
+    """Check every WARC file (framing, digests, headers vs stored body, CDXJ), the index (SQLite and full-text
+    integrity), every index row's link to its record, and that every archived response and article has its
+    rows; exit 1 on any fault."""
+    from archive.verify import verify_archive
+    from crawler.reindex import parse_for_index
+
+    try:
+        report = verify_archive(data_dir, parse=parse_for_index, max_body_bytes=max_body_mb << 20)
+    except FileNotFoundError as exc:
+        fail(exc)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+COMMANDS = (reindex, report, serve, verify)

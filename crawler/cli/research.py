@@ -1,6 +1,6 @@
-"""`newsarchive search`, `show`, `history`, `stats` and `export` (articles): reading the archive. Thin shells
-over `archive.search.search`, `archive.articles.show` / `original_html` / `history`, `archive.stats.stats`
-and `archive.export.export_articles`."""
+"""`newsarchive search`, `show`, `history`, `stats`, `export` and `export wacz`: reading the archive. Thin
+shells over `archive.search.search_result`, `archive.articles.show` / `original_html` / `history`,
+`archive.stats.stats`, `archive.export.export_articles` and `archive.wacz.export_wacz`."""
 
 from __future__ import annotations
 
@@ -13,33 +13,9 @@ import click
 
 from archive.search import CANDIDATES
 from archive.terminal import json_text, printable
-import crawler.cli as cli
-from crawler.cli.errors import fail
-from crawler.cli.params import ACCESS, DATE, SITE, check_window, count
-
-FILTER_HELP = {
-    "site": "Only this site (kyodo, inakoran).",
-    "author": "Only articles by this author: exact name, any case.",
-    "since": "Published on or after DATE: YYYY-MM-DD (a UTC day) or an ISO 8601 time.",
-    "until": "Published on or before DATE: YYYY-MM-DD includes that whole UTC day.",
-    "access": "Only this access state (full, open, gated, expired).",
-}
-
-
-def _register(command: click.Command) -> click.Command:
-    if command.name not in cli.main.commands:
-        cli.main.add_command(command)
-    return command
-
-
-FILTER_TYPES = {"site": SITE, "since": DATE, "until": DATE, "access": ACCESS, "author": None}
-
-
-def filter_options(fn):
-    for name in ("access", "until", "since", "author", "site"):
-        fn = click.option(f"--{name}", default=None, type=FILTER_TYPES[name],
-                          metavar="DATE" if name in ("since", "until") else None, help=FILTER_HELP[name])(fn)
-    return fn
+from crawler.cli.errors import OneLineGroup, fail
+from crawler.cli.options import article_key, data_option, filter_options, max_body_option
+from crawler.cli.params import check_window, count
 
 
 # -- search ------------------------------------------------------------------------------------------
@@ -63,7 +39,7 @@ SEARCH_HELP = f"""Full-text search, best match first, with snippets.
 @click.option("--limit", type=count(), default=10, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--rank-all", is_flag=True, help="Rank every match by bm25, however many.")
-@cli.data_option
+@data_option
 def search(query, site, author, since, until, access, limit, fmt, rank_all, data_dir):
     from archive.index import default_db_path
     from archive.search import Filters, SearchError, search_result
@@ -102,11 +78,11 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
 # -- show, history -----------------------------------------------------------------------------------
 
 @click.command()
-@cli.article_key
+@article_key
 @click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@cli.max_body_option
-@cli.data_option
+@max_body_option
+@data_option
 def show(key, html, fmt, max_body_mb, data_dir):
     """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions)."""
     from archive.articles import ArticleNotFound, format_show, original_html, show as show_article
@@ -133,9 +109,9 @@ def show(key, html, fmt, max_body_mb, data_dir):
 
 
 @click.command()
-@cli.article_key
+@article_key
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@cli.data_option
+@data_option
 def history(key, fmt, data_dir):
     """Every version of an article seen (capture time, access, title) and what changed between them: a
     unified diff of the title and of the body, one paragraph per line."""
@@ -162,7 +138,7 @@ def history(key, fmt, data_dir):
 @click.option("--days", type=count(1, 100_000), default=30, show_default=True,
               help="Days of per-day counts, ending today (UTC).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@cli.data_option
+@data_option
 def stats(days, fmt, data_dir):
     """Articles per site per day, access states, coverage gaps, the last crawls and fetch errors by reason."""
     from archive.index import default_db_path
@@ -175,10 +151,22 @@ def stats(days, fmt, data_dir):
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if fmt == "json" else format_stats(result))
 
 
-# -- export (articles) -------------------------------------------------------------------------------
+# -- export, export wacz ----------------------------------------------------------------------------
 
-def export_articles_command(fmt, site, author, since, until, access, query, output, data_dir):
-    """`newsarchive export` without a subcommand (the options are declared on the group in crawler/cli/__init__.py)."""
+@click.group(cls=OneLineGroup, invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="Articles as JSON lines, CSV (list fields as JSON) or Parquet (needs -o).")
+@filter_options
+@click.option("--query", default=None, metavar="FTS", help="Only articles matching this full-text query.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (default: stdout).")
+@data_option
+@click.pass_context
+def export(ctx, fmt, site, author, since, until, access, query, output, data_dir):
+    """Export articles (streaming, any size) as JSON lines, CSV or Parquet; `export wacz` packages the
+    archive as a WACZ file."""
+    if ctx.invoked_subcommand is not None:  # the group's options are for the articles, not for `wacz`
+        return
     from archive.export import ExportError, export_articles
     from archive.index import default_db_path
     from archive.outfile import check_target
@@ -215,5 +203,23 @@ class _PrintableText:
         return True
 
 
-for _command in (search, show, history, stats):
-    _register(_command)
+@export.command("wacz")
+@click.option("--crawl", "crawl_id", default=None, help="Only this crawl (an id from the crawls table).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file to write.")
+@click.option("--title", default=None, help="Title of the package and its page list.")
+@data_option
+def export_wacz_command(crawl_id, output, title, data_dir):
+    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
+    from archive.outfile import check_target
+    from archive.wacz import ExportError, export_wacz
+
+    check_target(output)  # before the WARC files are verified, which takes a while
+    try:
+        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
+    except ExportError as exc:
+        fail(exc)
+    click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
+               f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
+
+
+COMMANDS = (search, show, history, stats, export)

@@ -1,6 +1,8 @@
-"""`newsarchive schedule ...` and `newsarchive scheduler`: scheduled crawls (registered on crawler.cli.main).
+"""`newsarchive schedule` (add, list, remove, pause, resume, history, check, run-due, install) and
+`newsarchive scheduler`: scheduled crawls.
 
-Python twins: crawler.scheduling.store (ScheduleStore, Schedule, problems) and crawler.scheduling.runner.Scheduler.
+Thin shells over crawler.scheduling.store (ScheduleStore, Schedule, problems), crawler.scheduling.runner.Scheduler
+(`run_due`, `run_forever`) and crawler.scheduling.install (cron_lines, systemd_units).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from crawler.cli import data_option, main
-from crawler.cli.errors import fail
+from crawler.cli.errors import OneLineGroup, fail
+from crawler.cli.options import data_option
 from crawler.cli.params import DiscoveryModes, Fraction, Setting, SiteURL, count
 
 # name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
@@ -63,7 +65,7 @@ def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
 
-@main.group()
+@click.group(cls=OneLineGroup)
 def schedule():
     """Crawl schedules: add, list, pause, check them; `newsarchive scheduler` runs them.
 
@@ -269,7 +271,7 @@ def run_due(jitter, max_jitter, data_dir):
     sys.exit(scheduler.run_due())
 
 
-@main.command("scheduler")
+@click.command("scheduler")
 @_with(jitter_options)
 @data_option
 def scheduler_command(jitter, max_jitter, data_dir):
@@ -298,3 +300,6 @@ def install(kind, every_minutes, data_dir):
     else:
         click.echo(systemd_units(command, data, timer=kind == "systemd-timer", every_minutes=every_minutes,
                                  user=getpass.getuser(), workdir=Path(os.getcwd())))
+
+
+COMMANDS = (schedule, scheduler_command)
