@@ -157,6 +157,10 @@ class Index:
         assignments = ", ".join(f"{key} = ?" for key in fields)
         self.conn.execute(f"UPDATE crawls SET {assignments} WHERE id = ?", [*fields.values(), crawl_id])
 
+    def set_crawl_schedule(self, crawl_id: str, schedule: str) -> None:
+        """Mark crawl `crawl_id` as a run of `schedule` (the scheduler links each crawl it started)."""
+        self.conn.execute("UPDATE crawls SET schedule = ? WHERE id = ?", [schedule, crawl_id])
+
     def add_fetch_error(self, url: str, reason: str, site: str | None = None, crawl_id: str | None = None,
                         status: int | None = None, detail: str | None = None, at: str | None = None) -> None:
         self.begin()
@@ -290,6 +294,20 @@ class Index:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    def has_crawl(self, crawl_id: str) -> bool:
+        """Whether the index has a `crawls` row for `crawl_id`."""
+        return self.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone() is not None
+
+    def latest_crawl_id(self) -> str | None:
+        """The id of the crawl started last (of two started in the same second, the one recorded later)."""
+        row = self.conn.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def crawl_captures(self, crawl_id: str | None) -> list[tuple[str, int]]:
+        """(url, status) of every capture crawl `crawl_id` made, 304 answers included, in no promised order."""
+        return [tuple(row) for row in
+                self.conn.execute("SELECT url, status FROM captures WHERE crawl_id = ?", [crawl_id])]
 
     def article(self, key: str | int) -> dict[str, Any] | None:
         if isinstance(key, int) or str(key).isdigit():

@@ -4,7 +4,6 @@ incremental second pass after the mirror publishes new articles and edits one.""
 from __future__ import annotations
 
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from archive.index import default_db_path
+from archive.index import Index, default_db_path
 from archive.search import search
 from mirror import Mirror
 
@@ -45,9 +44,11 @@ def _crawl(mirror: Mirror, data_dir: Path, *extra: str) -> int:
 
 
 def _last_crawl_captures(data_dir: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(default_db_path(data_dir)) as db:
-        row = db.execute("SELECT id FROM crawls ORDER BY started DESC, rowid DESC LIMIT 1").fetchone()
-        return db.execute("SELECT url, status FROM captures WHERE crawl_id = ?", [row[0]]).fetchall()
+    index = Index(default_db_path(data_dir), readonly=True)
+    try:
+        return index.crawl_captures(index.latest_crawl_id())
+    finally:
+        index.close()
 
 
 def run_demo(data_dir: Path, articles: int = 25) -> int:

@@ -98,7 +98,7 @@ class IndexPipeline:
         except IndexWriteFailed:
             return  # the crawl is stopping already
         index = Index(self.db_path)
-        exists = index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [self.crawl_id]).fetchone()
+        exists = index.has_crawl(self.crawl_id)
         index.close()
         if not exists:  # a plain `scrapy crawl`; `newsarchive crawl` creates and closes the row itself
             self._owns_crawl_row = True

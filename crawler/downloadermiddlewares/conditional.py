@@ -11,7 +11,6 @@ never indexed (spiders.base.ArchiveSpider.extract): an index row must point at t
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 from scrapy import signals
@@ -19,6 +18,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from archive.index import default_db_path
+from archive.lookups import LastFullCaptures
 from archive.warc import StoredResponse, read_response
 from crawler.core.bodylimit import max_body_bytes
 from crawler.runinfo import data_dir
@@ -37,7 +37,7 @@ class ConditionalRequests:
         self.db_path = default_db_path(data)
         self.warc_dir = data / "warc"
         self.max_body_bytes = max_body_bytes(crawler.settings)
-        self._conn: sqlite3.Connection | None = None
+        self._last_captures = LastFullCaptures(self.db_path)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -46,18 +46,8 @@ class ConditionalRequests:
         return middleware
 
     def _last_full_capture(self, url: str) -> tuple[Path, int] | None:
-        if self._conn is None:
-            if not self.db_path.exists():
-                return None
-            self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=60,
-                                         check_same_thread=False)
-        try:
-            row = self._conn.execute(
-                "SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200 "
-                "AND record_type = 'response' ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]).fetchone()
-        except sqlite3.Error:  # an index being created by this very crawl, or an old one: no conditions
-            return None
-        return (self.warc_dir / row[0], row[1]) if row else None
+        found = self._last_captures.find(url)
+        return (self.warc_dir / found[0], found[1]) if found else None
 
     def process_request(self, request):
         if not request.meta.get(CONDITIONAL_META_KEY) or _ORIGINAL_META_KEY in request.meta:
@@ -87,9 +77,7 @@ class ConditionalRequests:
         return _as_stored(response, stored)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._last_captures.close()
 
 
 def _as_stored(response, stored: StoredResponse):

@@ -33,6 +33,7 @@ from typing import Callable, Iterator, TextIO
 
 from archive import indexlock
 from archive.index import default_db_path
+from archive.lookups import crawl_ids
 from crawler.scheduling.store import Schedule, ScheduleStore, format_duration, to_text, utcnow
 from crawler.scheduling import locks
 
@@ -162,7 +163,7 @@ class Scheduler:
             if run_id is None:
                 held.release()
                 return False
-            before = _crawl_ids(self.data_dir)
+            before = crawl_ids(default_db_path(self.data_dir))
             env = {**os.environ, **held.env(), "NEWSARCHIVE_SCHEDULE": schedule.name, "PYTHONUNBUFFERED": "1"}
             with open(log, "ab") as log_file:
                 try:
@@ -230,7 +231,7 @@ class Scheduler:
         crawl_id = None
         if job is not None:
             found = _SUMMARY.findall(job.log.read_text("utf-8", "replace")) if job.log.exists() else []
-            new = sorted(_crawl_ids(self.data_dir, schedule.sites) - before)
+            new = sorted(crawl_ids(default_db_path(self.data_dir), schedule.sites) - before)
             crawl_id = found[-1] if found else new[-1] if new else None
         lock = indexlock.acquire(default_db_path(self.data_dir), exclusive=False, owner="scheduler")
         try:
@@ -239,8 +240,8 @@ class Scheduler:
             lock.release()
             raise
         try:
-            if crawl_id and index.conn.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone():
-                index.conn.execute("UPDATE crawls SET schedule = ? WHERE id = ?", [schedule.name, crawl_id])
+            if crawl_id and index.has_crawl(crawl_id):
+                index.set_crawl_schedule(crawl_id, schedule.name)
                 return crawl_id
             crawl_id = new_crawl_id()
             started = job.started if job else now
@@ -306,19 +307,3 @@ class Scheduler:
 
     def say(self, message: str) -> None:
         print(f"{to_text(self.now())} {message}", file=self.out, flush=True)
-
-
-def _crawl_ids(data_dir: Path, sites: list[str] | None = None) -> set[str]:
-    import sqlite3
-
-    db = data_dir / "index.db"
-    if not db.exists():
-        return set()
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = conn.execute("SELECT id, sites FROM crawls").fetchall()
-    except sqlite3.OperationalError:
-        return set()
-    finally:
-        conn.close()
-    return {cid for cid, s in rows if sites is None or (s or "") == ",".join(sites)}

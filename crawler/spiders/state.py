@@ -3,10 +3,11 @@ window it was asked for. Read from the index, so it survives a killed process (J
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+
+from archive.lookups import articles_held, previous_crawl
 
 TEXT_STATES = ("full", "open")
 
@@ -19,20 +20,7 @@ class Held:
 
 def load_held(db_path: Path, site: str) -> dict[str, Held]:
     """URL -> what the index holds for it (both the fetched URL and the canonical URL are keys)."""
-    if not db_path.exists():
-        return {}
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=60)
-    try:
-        rows = conn.execute("SELECT url, canonical_url, fetched_at, access FROM articles WHERE site = ?", [site])
-        held = {}
-        for url, canonical, fetched_at, access in rows:
-            entry = Held(parse_time(fetched_at), access)
-            held[url] = held[canonical] = entry
-        return held
-    except sqlite3.OperationalError:  # an index from before this table existed: nothing held
-        return {}
-    finally:
-        conn.close()
+    return articles_held(db_path, site, lambda fetched_at, access: Held(parse_time(fetched_at), access))
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -91,17 +79,4 @@ def _bound(value: str | None, start: bool) -> datetime | None:
 
 def previous_crawl_status(db_path: Path, site: str, current_crawl: str | None) -> tuple[str, str] | None:
     """(id, status) of the latest earlier crawl that included `site`, or None."""
-    if not db_path.exists():
-        return None
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=60)
-    try:
-        for crawl_id, sites, status in conn.execute(
-                "SELECT id, sites, status FROM crawls WHERE id != ? ORDER BY started DESC, rowid DESC",
-                [current_crawl or ""]):
-            if site in (sites or "").split(","):
-                return crawl_id, status or "unknown"
-        return None
-    except sqlite3.OperationalError:
-        return None
-    finally:
-        conn.close()
+    return previous_crawl(db_path, site, current_crawl)
