@@ -10,15 +10,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Iterable
 
-from archive.index import ARTICLE_FIELDS, Capture, Index
+from archive.index import ARTICLE_COLUMNS, Capture, Index, IndexableArticle
+from archive.schema import columns
 from archive.storable import storable_article
 from archive.storage import storage_problem
 
-_ARTICLE_COLUMNS = (*dict.fromkeys((*ARTICLE_FIELDS, "canonical_url", "published_utc", "capture_id", "crawl_id",
-                                    "fetched_at", "warc_file", "warc_offset", "warc_length", "record_id",
-                                    "first_seen", "last_seen")),)
-_VERSION_COLUMNS = ("article_id", "capture_id", "fetched_at", "title", "lead", "body", "authors", "modified",
-                    "access", "content_hash", "parser", "parser_version")
+_ARTICLE_COLUMNS = tuple(column for column in ARTICLE_COLUMNS if column != "id")
+_VERSION_COLUMNS = tuple(column for column in columns("article_versions") if column != "id")
 _CHUNK = 500  # host parameters per IN (...) query stay far below SQLite's limit
 
 
@@ -31,17 +29,17 @@ def content_of(index: Index, capture_id: int, capture: Capture) -> tuple[int, Ca
     return capture_id, capture
 
 
-def add_page(index: Index, article: dict[str, Any], capture: Capture) -> str:
+def add_page(index: Index, article: IndexableArticle, capture: Capture) -> str:
     """Index one archived article page: its capture, then the article; returns the upsert outcome."""
     capture_id = index.add_capture(capture)
     content_id, content = content_of(index, capture_id, capture)
     return index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
 
 
-def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str]:
+def add_pages(index: Index, pages: list[tuple[IndexableArticle, Capture]]) -> list[str]:
     """`add_page` for each (article, capture), in one transaction of the caller's; outcomes in order."""
     index.begin()
-    pages = [(storable_article(article), capture) for article, capture in pages]
+    pages = [(storable_article(article.all_fields()), capture) for article, capture in pages]
     capture_ids = _add_captures(index, [capture for _, capture in pages])
     placed = [content_of(index, capture_ids[capture.record_id], capture) for _, capture in pages]
     keys = [article.get("canonical_url") or article["url"] for article, _ in pages]
@@ -58,11 +56,12 @@ def add_pages(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list
     for position, (article, capture) in enumerate(pages):
         if not outcomes[position]:
             content_id, content = placed[position]
-            outcomes[position] = index.upsert_article(article, content_id, content, seen_at=capture.fetched_at)
+            outcomes[position] = index.upsert_article_fields(article, content_id, content,
+                                                             seen_at=capture.fetched_at)
     return outcomes
 
 
-def add_pages_each(index: Index, pages: list[tuple[dict[str, Any], Capture]]) -> list[str | Exception]:
+def add_pages_each(index: Index, pages: list[tuple[IndexableArticle, Capture]]) -> list[str | Exception]:
     """`add_pages`, except that a page the index refuses costs only itself: if the batch fails, each page is
     tried again on its own. Per page, in order: its outcome, or the exception that kept it out. A failure of
     the storage itself (a full disk) is raised as it is: it is no page's fault, and SQLite may have rolled

@@ -13,11 +13,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 import sqlite_utils
 
-from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
+from archive.schema import SCHEMA_VERSION, columns, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
 from archive.storable import storable_article
 
@@ -34,11 +34,12 @@ BULK_CACHE_MB = 64
 
 JSON_COLUMNS = ("authors", "date_source", "categories", "images", "warnings")
 
-ARTICLE_FIELDS = (
-    "url", "canonical_url", "site", "language", "title", "authors", "credit", "published", "modified",
-    "date_source", "categories", "dateline", "lead", "body", "images", "access", "word_count", "parser",
-    "parser_version", "warnings",
-)
+ARTICLE_COLUMNS = columns("articles")
+# The `articles` columns the index fills itself: the row id, the UTC publication time it sorts by, where the
+# page is archived and when it was seen. Every other column holds the article field of its name.
+INDEX_OWN_COLUMNS = ("id", "published_utc", "capture_id", "crawl_id", "fetched_at", "warc_file", "warc_offset",
+                     "warc_length", "record_id", "first_seen", "last_seen")
+ARTICLE_FIELDS = tuple(column for column in ARTICLE_COLUMNS if column not in INDEX_OWN_COLUMNS)
 
 # Why a URL produced no indexed page (fetch_errors.reason).
 ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", "duplicate", "too_large",
@@ -65,6 +66,16 @@ class Capture:
     crawl_id: str | None = None
     record_type: str = "response"  # or "revisit": the payload is in the record `revisit_of` names
     revisit_of: str | None = None
+
+
+class IndexableArticle(Protocol):
+    """An article as the index takes it. The parsers' `Article` (crawler/parsers/model.py) is one; archive/
+    names only what it needs, so that it never imports the crawler and can be used alone."""
+
+    def all_fields(self) -> dict[str, Any]:
+        """Every field, warnings included, as JSON-ready values, each named as its `articles` column
+        (ARTICLE_FIELDS); a field left out is stored as NULL."""
+        ...
 
 
 def default_db_path(data_dir: str | Path) -> Path:
@@ -195,7 +206,7 @@ class Index:
         data = dict(row)
         return data.pop("id"), Capture(**data)
 
-    def upsert_article(self, article: dict[str, Any], capture_id: int, capture: Capture,
+    def upsert_article(self, article: IndexableArticle, capture_id: int, capture: Capture,
                        seen_at: str | None = None) -> str:
         """Store an extracted article; returns "new", "updated", "edited" or "kept".
 
@@ -204,6 +215,12 @@ class Index:
         capture never replaces text already held; among captures with as much text the newest wins.
         Every distinct (title, body) seen with full text becomes an `article_versions` row.
         """
+        return self.upsert_article_fields(article.all_fields(), capture_id, capture, seen_at)
+
+    def upsert_article_fields(self, article: dict[str, Any], capture_id: int, capture: Capture,
+                              seen_at: str | None = None) -> str:
+        """`upsert_article` for the fields `all_fields` gave, storable or not: archive/bulk.py reads them once
+        per page of a batch."""
         self.begin()
         article = storable_article(article)
         seen_at = seen_at or capture.fetched_at

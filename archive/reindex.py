@@ -1,7 +1,8 @@
 """Rebuild the whole index from the WARC files alone, re-running the parsers (`newsarchive reindex`).
 
 The parser is passed in as a callable, so this module never imports `crawler/`:
-`parse(body, url, fetched_at, site) -> article dict (with "warnings") | None for a page that is not an article`.
+`parse(body, url, fetched_at, site) -> article (archive.index.IndexableArticle) | None for a page that is not
+an article`.
 
 Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, crawler/spiders/base.py, archive/writer.py):
 
@@ -42,7 +43,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import indexlock, oldindex
 from archive.bulk import add_pages_each
-from archive.index import BULK_CACHE_MB, Capture, Index
+from archive.index import BULK_CACHE_MB, Capture, Index, IndexableArticle
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
 from archive.records import WarcRecords
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
@@ -50,7 +51,7 @@ from archive.openfiles import OPEN_SUFFIX
 from archive.recovery import recover_open_files
 from archive.warc import decode_content, read_response, warc_date_to_datetime
 
-ParseFn = Callable[[bytes, str, datetime, "str | None"], "dict | None"]
+ParseFn = Callable[[bytes, str, datetime, "str | None"], "IndexableArticle | None"]
 
 _NAME = re.compile(r"^(?P<prefix>.+)-(?P<site>[^-]+)-(?P<stamp>\d{17})-(?P<serial>\d+)-\d+~.+\.warc(\.gz)?$")
 _DESCRIPTION_SITE = re.compile(r"\bof site (\S+)\s*$")
@@ -364,7 +365,7 @@ class _Builder:
                 args=json.dumps({"rebuilt_from": "warcinfo"}))
 
 
-def _parse_many(parse: ParseFn, tasks: list[tuple]) -> list[tuple[str, dict | None | str]]:
+def _parse_many(parse: ParseFn, tasks: list[tuple]) -> list[tuple[str, IndexableArticle | None | str]]:
     """Run the parser on a batch of pages (in a worker process, or inline)."""
     results = []
     for body, url, fetched_at, site in tasks:

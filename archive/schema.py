@@ -71,6 +71,17 @@ ADDED_COLUMNS = {
 }
 
 
+def columns(table: str) -> tuple[str, ...]:
+    """The columns TABLES[table] creates, in order, as SQLite reads its statement: code that names every column
+    of a table takes them from here, so that a column added to the schema needs no second list."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(TABLES[table])
+        return tuple(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+    finally:
+        conn.close()
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Create missing tables, columns, indexes and the full-text index. Idempotent."""
     existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from archive.index import Index
+from archive.index import Index, IndexableArticle
 from archive.members import Damage
 from archive.decoding import MAX_BODY_BYTES
 from archive.warc import read_response, warc_date_to_datetime
@@ -146,7 +146,7 @@ def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None,
         article = _parse(ref, registry, warc_dir, row[0], parse, max_body_bytes)
         if not article:
             continue
-        canonical = article.get("canonical_url") or ref.url
+        canonical = article.all_fields().get("canonical_url") or ref.url
         if conn.execute("SELECT 1 FROM articles WHERE canonical_url = ?", [canonical]).fetchone():
             continue
         reason = conn.execute("SELECT reason, detail FROM fetch_errors WHERE url = ? ORDER BY id DESC LIMIT 1",
@@ -166,7 +166,8 @@ def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None,
     return faults, warnings
 
 
-def _parse(ref, registry: dict, warc_dir: Path, site: str | None, parse, max_body_bytes: int) -> dict | None:
+def _parse(ref, registry: dict, warc_dir: Path, site: str | None, parse,
+           max_body_bytes: int) -> IndexableArticle | None:
     """What the parser makes of the page a 200 response (or a revisit, from its original's bytes) holds."""
     source = ref if ref.rec_type == "response" else registry.get(ref.refers_to or "")
     if source is None or source.rec_type != "response":

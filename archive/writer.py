@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from archive.bulk import add_pages_each
-from archive.index import Capture, Index
+from archive.index import Capture, Index, IndexableArticle
 from archive.storage import storage_problem
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class IndexWriter:
     def add_capture(self, capture: Capture) -> None:
         self._put(("capture", capture))
 
-    def add_article(self, article: dict[str, Any], capture: Capture) -> None:
+    def add_article(self, article: IndexableArticle, capture: Capture) -> None:
         self._put(("article", article, capture))
 
     def call(self, fn, *args) -> None:

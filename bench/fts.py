@@ -95,7 +95,7 @@ class Corpus:
         return {
             "url": url, "canonical_url": url, "site": site, "language": "en", "title": self._text(10)[:-1],
             "authors": rng.sample(self.authors, rng.choice((0, 1, 1, 1, 2))), "credit": None,
-            "published": published, "modified": None, "date_source": ["meta"], "categories": ["News"],
+            "published": published, "modified": None, "date_source": {"published": "meta"}, "categories": ["News"],
             "dateline": "TOKYO", "lead": paragraphs[0], "body": "\n\n".join(paragraphs), "images": [],
             "access": "full" if site == "kyodo" else "open", "word_count": sum(p.count(" ") + 1 for p in paragraphs),
             "parser": site, "parser_version": "1", "warnings": [],
@@ -119,6 +119,7 @@ def populate(path: Path, baseline_path: Path, n: int, corpus: Corpus, batch: int
     neither."""
     from archive.bulk import add_pages
     from archive.index import BULK_CACHE_MB, Capture, Index, _utc
+    from crawler.parsers import Article
 
     index = Index(path, cache_mb=BULK_CACHE_MB)  # a bulk load, as `reindex` does it
     bare = sqlite3.connect(baseline_path, isolation_level=None)
@@ -134,13 +135,14 @@ def populate(path: Path, baseline_path: Path, n: int, corpus: Corpus, batch: int
                                 fetched_at=a["published"], payload_digest=f"sha1:{i}", warc_file="bench.warc.gz",
                                 warc_offset=i * 9000, warc_length=9000, record_id=f"<urn:uuid:bench-{i}>")
                         for i, a in enumerate(articles, start)]
+            pages = [(Article(**a), capture) for a, capture in zip(articles, captures)]  # as a parser returns it
             began = time.perf_counter()
             index.begin()
-            add_pages(index, list(zip(articles, captures)))
+            add_pages(index, pages)
             index.commit()
             spent_index += time.perf_counter() - began
             began = time.perf_counter()
-            rows = [[json.dumps(a[c], ensure_ascii=False) if isinstance(a[c], list) else a[c]
+            rows = [[json.dumps(a[c], ensure_ascii=False) if isinstance(a[c], (list, dict)) else a[c]
                      for c in BASELINE_COLUMNS[:-1]] + [_utc(a["published"])] for a in articles]
             bare.execute("BEGIN")
             bare.executemany(insert, rows)

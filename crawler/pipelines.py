@@ -16,6 +16,7 @@ from archive.storage import storage_problem
 from archive.writer import IndexWriteFailed, IndexWriter
 from crawler import signals as na_signals
 from crawler.core.halt import halt
+from crawler.items import ArchivedArticle
 from crawler.runinfo import crawl_id_for, data_dir
 
 logger = logging.getLogger(__name__)
@@ -116,10 +117,9 @@ class IndexPipeline:
             self.writer.call(lambda ix: ix.add_fetch_error(url, reason, site=site, crawl_id=crawl_id,
                                                            status=status, detail=detail))
 
-    def process_item(self, item):
-        article = dict(item["article"], warnings=item.get("warnings", []))
+    def process_item(self, item: ArchivedArticle):
         with _unless_stopped():
-            self.writer.add_article(article, item["capture"])
+            self.writer.add_article(item.article, item.capture)
         return item
 
     def spider_closed(self, spider, reason):

@@ -11,12 +11,10 @@ from archive.reindex import ReindexReport, rebuild
 from crawler.parsers import Article, parse_page
 
 
-def parse_for_index(body: bytes, url: str, fetched_at: datetime, site: str | None) -> dict | None:
-    """What `ArchiveSpider.extract` turns into an item: the article's fields plus its warnings, or None."""
+def parse_for_index(body: bytes, url: str, fetched_at: datetime, site: str | None) -> Article | None:
+    """The Article `ArchiveSpider.extract` puts in its item, or None for a page that is not one."""
     result = parse_page(body, url, fetched_at, site=site)
-    if not isinstance(result, Article):
-        return None
-    return dict(result.to_dict(), warnings=list(result.warnings))
+    return result if isinstance(result, Article) else None
 
 
 def reindex(data_dir: str | Path, warc_dir: str | Path | None = None, workers: int | None = None,

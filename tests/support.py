@@ -1,4 +1,4 @@
-"""What the tests that drive the `newsarchive` command share."""
+"""What tests share: running the `newsarchive` command, and a stand-in article for the index."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The mirror is crawled with politeness delays off, by settings only.
 NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+
+
+class ArticleFields(dict):
+    """The fields an index test gives, standing in for the parsers' Article (archive.index.IndexableArticle):
+    a field not given is stored as NULL. A dict, so that a test can break a field as a faulty parser would."""
+
+    def all_fields(self) -> dict:
+        return dict(self)
 
 
 def newsarchive(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:

@@ -12,15 +12,16 @@ from pathlib import Path
 from archive.bulk import add_page, add_pages
 from archive.index import Capture, Index
 from archive.writer import IndexWriter
+from support import ArticleFields
 
 
 def page(n: int, fetched: str, title: str = "Title", access: str = "full", revisit_of: str | None = None,
-         authors: tuple[str, ...] = ("Aiko Sato",)) -> tuple[dict, Capture]:
+         authors: tuple[str, ...] = ("Aiko Sato",)) -> tuple[ArticleFields, Capture]:
     url = f"https://english.kyodonews.net/articles/-/{n}"
-    article = {"url": url, "canonical_url": url, "site": "kyodo", "title": f"{title} {n}",
-               "authors": list(authors), "published": "2026-11-20T09:00:00+09:00", "lead": "Lead.",
-               "body": f"Lead.\n\nBody of {title} {n}.", "access": access, "word_count": 5, "parser": "kyodo",
-               "parser_version": "1", "warnings": []}
+    article = ArticleFields({"url": url, "canonical_url": url, "site": "kyodo", "title": f"{title} {n}",
+                             "authors": list(authors), "published": "2026-11-20T09:00:00+09:00", "lead": "Lead.",
+                             "body": f"Lead.\n\nBody of {title} {n}.", "access": access, "word_count": 5,
+                             "parser": "kyodo", "parser_version": "1", "warnings": []})
     record = f"<urn:uuid:{n}-{fetched}-{access}>"
     capture = Capture(url=url, site="kyodo", status=200, content_type="text/html", fetched_at=fetched,
                       payload_digest=f"sha1:{n}{title}", warc_file="a.warc.gz", warc_offset=n * 100,
@@ -162,7 +163,7 @@ def test_text_sqlite_cannot_store_is_stored_replaced_with_a_warning(tmp_path):
     bad.update(body="Lead.\n\nBody\x00 text.", warnings=["a parser warning"])
     writer = IndexWriter(tmp_path / "index.db")
     writer.add_capture(capture)
-    writer.add_article(dict(bad), capture)
+    writer.add_article(ArticleFields(bad), capture)
     writer.flush()
     writer.close()
     assert writer.outcomes == {"new": 1}, writer.errors

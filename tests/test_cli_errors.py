@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from archive.index import Capture, Index
 from crawler.cli import main
 from crawler.cli.params import Fraction
-from support import ROOT
+from support import ROOT, ArticleFields
 
 FIXTURE = str(ROOT / "tests" / "fixtures" / "kyodo" / "full_caption_author.html")
 ARTICLE_URL = "https://english.kyodonews.net/articles/-/1"
@@ -166,8 +166,8 @@ def workdir(tmp_path_factory) -> Path:
                       fetched_at="2026-01-01T00:00:00Z", payload_digest=None, warc_file="x.warc.gz", warc_offset=0,
                       warc_length=1, record_id="<urn:uuid:1>")
     index = Index(root / "data" / "index.db")
-    index.upsert_article({"url": ARTICLE_URL, "site": "kyodo", "title": "word", "body": "word", "access": "full"},
-                         index.add_capture(capture), capture)
+    index.upsert_article(ArticleFields({"url": ARTICLE_URL, "site": "kyodo", "title": "word", "body": "word",
+                                        "access": "full"}), index.add_capture(capture), capture)
     index.close()
     (root / "data" / "warc").mkdir()
     return root
@@ -346,8 +346,8 @@ def big_archive(root: Path) -> Path:
                           fetched_at="2026-01-01T00:00:00Z", payload_digest=None, warc_file="x.warc.gz", warc_offset=n, warc_length=1,
                           record_id=f"<urn:uuid:{n}>")
         body = " ".join(hashlib.sha256(f"{n} {i}".encode()).hexdigest() for i in range(40))  # compresses badly
-        index.upsert_article({"url": url, "site": "kyodo", "title": f"title {n}", "body": body, "access": "full"},
-                             index.add_capture(capture), capture)
+        index.upsert_article(ArticleFields({"url": url, "site": "kyodo", "title": f"title {n}", "body": body,
+                                            "access": "full"}), index.add_capture(capture), capture)
     index.close()
     return root
 

@@ -11,6 +11,7 @@ import sqlite_utils
 from archive import fulltext
 from archive.index import Capture, Index
 from archive.search import search
+from support import ArticleFields
 
 
 def capture(n: int, fetched: str) -> Capture:
@@ -19,10 +20,11 @@ def capture(n: int, fetched: str) -> Capture:
                    warc_offset=n * 100, warc_length=100, record_id=f"<urn:uuid:{n}-{fetched}>")
 
 
-def article(n: int, lead: str, rest: str, title: str = "Headline") -> dict:
-    return {"url": f"https://kyodo.example/a/{n}", "site": "kyodo", "title": f"{title} {n}", "lead": lead,
-            "body": f"{lead}\n\n{rest}" if lead else rest, "authors": ["Aiko Sato"], "access": "full",
-            "published": "2026-11-20T09:00:00+09:00", "parser": "kyodo", "parser_version": "1"}
+def article(n: int, lead: str, rest: str, title: str = "Headline") -> ArticleFields:
+    return ArticleFields({"url": f"https://kyodo.example/a/{n}", "site": "kyodo", "title": f"{title} {n}",
+                          "lead": lead, "body": f"{lead}\n\n{rest}" if lead else rest, "authors": ["Aiko Sato"],
+                          "access": "full", "published": "2026-11-20T09:00:00+09:00", "parser": "kyodo",
+                          "parser_version": "1"})
 
 
 def store(index: Index, n: int, fetched: str, **fields) -> str:

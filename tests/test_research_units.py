@@ -19,6 +19,7 @@ from archive.export import export_articles
 from archive.index import Capture, Index
 from archive.search import SearchError, date_bound, search, search_result
 from archive.stats import find_gaps, stats
+from support import ArticleFields
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +37,7 @@ def build(path: Path, articles: list[dict]) -> Path:
                    "body": spec.get("body"), "lead": (spec.get("body") or "").split("\n\n")[0] or None,
                    "published": spec.get("published"), "authors": spec.get("authors", []),
                    "access": spec.get("access", "open"), "parser": spec["site"], "parser_version": "1"}
-        index.upsert_article(article, index.add_capture(capture), capture)
+        index.upsert_article(ArticleFields(article), index.add_capture(capture), capture)
     index.close()
     return path
 

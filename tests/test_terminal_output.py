@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from archive.index import Capture, Index
 from archive.terminal import EscapeControls, json_text, printable
 from crawler.cli import main
+from support import ArticleFields
 
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TITLE = "Evil\x1b]0;pwned\x07 headline\x9b2J"
@@ -37,7 +38,7 @@ def data(tmp_path_factory) -> Path:
         article = {"url": "http://h/articles/-/1", "site": "kyodo", "title": TITLE, "body": body,
                    "lead": "Lead \x1b[1m", "authors": [AUTHOR], "access": "full",
                    "published": "2026-01-01T09:00:00+09:00", "warnings": ["date \x1b[5m not understood"]}
-        index.upsert_article(article, index.add_capture(capture(n)), capture(n))
+        index.upsert_article(ArticleFields(article), index.add_capture(capture(n)), capture(n))
     index.close()
     return data
 

@@ -1,20 +1,21 @@
-"""What a parser returns: an Article, or NotArticle with the reason."""
+"""What a parser returns: an Article, or NotArticle with the reason.
+
+`Article` is the one shape of an article from the parser to the index: the spider's item carries it
+(crawler/items.py) and the index takes it as it is (archive.index.IndexableArticle). Its fields are the
+one field list: `ARTICLE_KEYS`, the `newsarchive parse` JSON contract, is read from them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Access states (sites.md §1.3): Kyodo's three anonymous paywall states, and `open` for copy that
 # has no paywall at all (partner/AP copy, every Inakoran article).
 ACCESS_STATES = ("full", "gated", "expired", "open")
 
-# The exact keys of `newsarchive parse` JSON output, in order (issue #3).
-ARTICLE_KEYS = (
-    "url", "canonical_url", "site", "language", "title", "authors", "credit", "published", "modified",
-    "date_source", "categories", "dateline", "lead", "body", "images", "access", "word_count",
-    "parser", "parser_version",
-)
+# Field metadata marking a field the index stores but `newsarchive parse` does not print.
+NOT_IN_PARSE_JSON = {"parse_json": False}
 
 
 @dataclass
@@ -45,16 +46,27 @@ class Article:
     word_count: int = 0
     parser: str = ""
     parser_version: str = ""
-    # Not part of the JSON contract: why a field is missing or was rejected.
-    warnings: list[str] = field(default_factory=list)
+    # Why a field is missing or was rejected: stored by the index, kept out of the JSON contract, which
+    # describes the page rather than how it was read.
+    warnings: list[str] = field(default_factory=list, metadata=NOT_IN_PARSE_JSON)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON fields, sharing no list or dict with the article (what `asdict` gives, a tenth as dear:
-        the crawl's parser processes run this for every page)."""
+        """The `newsarchive parse` JSON fields (ARTICLE_KEYS), sharing no list or dict with the article (what
+        `asdict` gives, a tenth as dear: the index writer runs this for every article of a crawl)."""
         data = {key: getattr(self, key) for key in ARTICLE_KEYS}
         data.update(authors=list(self.authors), categories=list(self.categories), date_source=dict(self.date_source),
                     images=[asdict(image) for image in self.images])
         return data
+
+    def all_fields(self) -> dict[str, Any]:
+        """Every field, warnings included, as JSON-ready values: what the index stores, one `articles` column
+        each (archive.index.IndexableArticle)."""
+        return dict(self.to_dict(), warnings=list(self.warnings))
+
+
+# The exact keys of `newsarchive parse` JSON output, in order: Article's fields but those marked
+# NOT_IN_PARSE_JSON.
+ARTICLE_KEYS = tuple(f.name for f in fields(Article) if f.metadata.get("parse_json", True))
 
 
 @dataclass

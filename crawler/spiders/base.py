@@ -21,6 +21,8 @@ from crawler.core.download import MAXSIZE_FLAG
 from crawler.spiders.failures import classify_failure
 from crawler.core.halt import halted
 from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
+from crawler.items import ArchivedArticle
+from crawler.parsers import NotArticle
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import data_dir, derive_user_agent
 from crawler.sites import get_site
@@ -237,7 +239,7 @@ class ArchiveSpider(scrapy.Spider):
         if isinstance(result, Oversized):
             self.record_failure(response.url, "too_large", detail=result.detail)
             return
-        if result.article is None:
+        if isinstance(result, NotArticle):
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
             if response.meta.get("expect_article"):  # a URL the site's own article pattern promised
@@ -250,7 +252,7 @@ class ArchiveSpider(scrapy.Spider):
             return
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
-        yield {"article": result.article, "warnings": result.warnings, "capture": capture}
+        yield ArchivedArticle(result, capture)
 
 
 def content_encoding(response: Response) -> str | None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
-from crawler.parsers import Article, parse_page
+from crawler.parsers import ParseResult, parse_page
 from crawler.parsers.listings import Listing, kyodo_listing
 from crawler.workers.process import WorkerProcess
 
@@ -32,15 +32,6 @@ def default_processes() -> int:
 
 
 @dataclass
-class Parsed:
-    """A parse outcome as the spider uses it: the article's JSON fields, or why the page is not one."""
-
-    article: dict[str, Any] | None
-    warnings: list[str] = field(default_factory=list)
-    reason: str | None = None
-
-
-@dataclass
 class Oversized:
     """A page not parsed because its body decodes to more than the limit (a decompression bomb): an answer,
     not an error, so the spider records it as `too_large` rather than as a parser failure."""
@@ -49,15 +40,13 @@ class Oversized:
 
 
 def parse_body(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
-               site: str | None, max_size: int = MAX_BODY_BYTES) -> Parsed | Oversized:
+               site: str | None, max_size: int = MAX_BODY_BYTES) -> ParseResult | Oversized:
+    """The parser's own answer, the Article or NotArticle itself: it crosses the pipe as it is."""
     try:
         html = decode_content(body, content_encoding, max_size)
     except BodyTooLarge as exc:
         return Oversized(f"{exc}; archived as received, not parsed")
-    result = parse_page(html, url, fetched_at, site=site)
-    if isinstance(result, Article):
-        return Parsed(result.to_dict(), list(result.warnings))
-    return Parsed(None, reason=result.reason)
+    return parse_page(html, url, fetched_at, site=site)
 
 
 def kyodo_listing_body(body: bytes, content_encoding: str | None,
@@ -107,6 +96,6 @@ async def in_parser(task: str, *args: Any, processes: int):
 
 
 async def parse_async(body: bytes, content_encoding: str | None, url: str, fetched_at: datetime,
-                      site: str | None, processes: int, max_size: int = MAX_BODY_BYTES) -> Parsed | Oversized:
+                      site: str | None, processes: int, max_size: int = MAX_BODY_BYTES) -> ParseResult | Oversized:
     return await in_parser("article", body, content_encoding, url, fetched_at, site, max_size,
                            processes=processes)

@@ -34,7 +34,7 @@ from archive.writer import IndexWriteFailed, IndexWriter
 from crawler.scheduling.locks import holder
 from mirror import Mirror
 
-from support import NO_DELAY, ROOT
+from support import NO_DELAY, ROOT, ArticleFields
 from test_warc_writer import exchange
 
 EX_IOERR = 74
@@ -205,9 +205,9 @@ def test_an_index_writer_full_while_writing_articles_says_disk_full_not_a_bad_ro
     writer.call(lambda index: index.conn.execute(f"PRAGMA max_page_count = {pages + 8}"))
     body = "\n\n".join(f"Paragraph {p} of a story long enough to fill pages quickly." * 8 for p in range(40))
     for n in range(2000):
-        article = {"url": _capture(n).url, "site": "kyodo", "title": f"Story {n}", "lead": "A lead.",
-                   "body": body, "authors": ["Aiko Sato"], "access": "full", "parser": "kyodo",
-                   "parser_version": "1", "published": "2026-11-20T09:00:00+09:00"}
+        article = ArticleFields({"url": _capture(n).url, "site": "kyodo", "title": f"Story {n}", "lead": "A lead.",
+                                 "body": body, "authors": ["Aiko Sato"], "access": "full", "parser": "kyodo",
+                                 "parser_version": "1", "published": "2026-11-20T09:00:00+09:00"})
         try:
             writer.add_capture(_capture(n))
             writer.add_article(article, _capture(n))

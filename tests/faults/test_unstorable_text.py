@@ -20,9 +20,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.reindex import rebuild
+from crawler.parsers import Article
 from crawler.reindex import parse_for_index
 
-from support import NO_DELAY, ROOT, newsarchive
+from support import NO_DELAY, ROOT, ArticleFields, newsarchive
 
 FIXTURES = ROOT / "tests" / "fixtures"
 KYODO_PATH = "/articles/-/90101"
@@ -138,19 +139,21 @@ def test_reindex_keeps_the_articles(crawled, tmp_path):
     assert articles(crawled["data"] / "index.db") == before
 
 
-def parse_leaving_surrogates(body: bytes, url: str, fetched_at: datetime, site: str | None) -> dict | None:
+def parse_leaving_surrogates(body: bytes, url: str, fetched_at: datetime, site: str | None) -> Article | None:
     """The parser as an older version was: the bad character left in the title, no warning."""
     article = parse_for_index(body, url, fetched_at, site)
     if article is not None:
-        article["title"] = article["title"].replace("\ufffd", "\ud800")
-        article["warnings"] = [w for w in article["warnings"] if w != TITLE_WARNING]
+        article.title = article.title.replace("\ufffd", "\ud800")
+        article.warnings = [w for w in article.warnings if w != TITLE_WARNING]
     return article
 
 
-def parse_losing_the_url(body: bytes, url: str, fetched_at: datetime, site: str | None) -> dict | None:
+def parse_losing_the_url(body: bytes, url: str, fetched_at: datetime,
+                         site: str | None) -> Article | ArticleFields | None:
     """A broken parser for one page (its article has no URL), a working one for the others."""
     article = parse_for_index(body, url, fetched_at, site)
     if article is not None and site == "kyodo":
+        article = ArticleFields(article.all_fields())
         del article["url"], article["canonical_url"]
     return article
 
