@@ -152,7 +152,6 @@ class IndexWriter:
             job = following
 
     def _stop(self, index: Index, exc: BaseException) -> None:
-        self.failure = exc
         logger.debug("index writer stopped", exc_info=exc)
         try:  # SQLite asks for a rollback after SQLITE_FULL or an I/O error
             if index.conn.in_transaction:
@@ -165,6 +164,8 @@ class IndexWriter:
                 self.on_failure(exc)
             except Exception:
                 logger.exception("the index writer's on_failure callback failed")
+        # Only now, so that whoever learns of the failure (a raising add_* or flush) finds on_failure called.
+        self.failure = exc
         if self._flushing is not None:
             self._flushing.set()
         while True:  # release whoever waits on a flush; everything else queued is dropped
