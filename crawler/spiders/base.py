@@ -22,7 +22,7 @@ from crawler.spiders.failures import classify_failure
 from crawler.core.halt import halted
 from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
 from crawler.workers.parsing import Oversized, parse_async
-from crawler.runinfo import data_dir, derive_user_agent
+from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
 from crawler.sites import get_site
 from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
 from crawler.urls import as_linked, canonicalize, origin, same_origin
@@ -79,7 +79,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
-        previous = previous_crawl_status(db_path, cls.site_name, crawler.settings.get("NEWSARCHIVE_CRAWL_ID"))
+        previous = previous_crawl_status(db_path, cls.site_name, crawl_id_for(crawler.settings))
         if previous and previous[1] != "finished" and spider.held and not spider.walk_all:
             spider.walk_all = True
             logger.warning("%s: the previous crawl %s did not finish (%s): walking every listing to its end "

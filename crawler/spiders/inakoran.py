@@ -33,7 +33,6 @@ SITEMAP = re.compile(r"sitemap[^/]*\.xml(\.gz)?$", re.I)  # a page's link to a s
 class InakoranSpider(ArchiveSpider):
     name = "inakoran"
     site_name = "inakoran"
-    custom_settings = {"INAKORAN_MAX_HOPS": 3}
 
     link_extractor = LinkExtractor(unique=True)
 
