@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Access states (sites.md §1.3): Kyodo's three anonymous paywall states, and `open` for copy that
-# has no paywall at all (partner/AP copy, every Inakoran article).
-ACCESS_STATES = ("full", "gated", "expired", "open")
-
 # The exact keys of `newsarchive parse` JSON output, in order (issue #3).
 ARTICLE_KEYS = (
     "url", "canonical_url", "site", "language", "title", "authors", "credit", "published", "modified",

@@ -12,6 +12,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from archive.access import TEXT_STATES
 from archive.index import Capture, default_db_path
 from archive.warc import warc_date_to_datetime
 from crawler import signals as na_signals
@@ -24,7 +25,7 @@ from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
 from crawler.sites import get_site
-from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
+from crawler.spiders.state import Held, Window, load_held, previous_crawl_status
 from crawler.urls import as_linked, canonicalize, origin, same_origin
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-TEXT_STATES = ("full", "open")
-
 
 @dataclass(frozen=True)
 class Held:
