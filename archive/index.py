@@ -21,6 +21,7 @@ from archive.access import FULL_TEXT, text_rank
 from archive.schema import SCHEMA_VERSION, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
 from archive.storable import storable_article
+from archive.times import parse_time, utc_text
 
 REBUILD = "it is derived from the WARC files: move it aside and `newsarchive reindex` rebuilds it"
 
@@ -310,16 +311,10 @@ def content_hash(article: dict[str, Any]) -> str:
 
 
 def _utc(value: str | None) -> str | None:
-    """An ISO timestamp as UTC `YYYY-MM-DDTHH:MM:SSZ`, so date filters compare correctly across offsets."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An ISO timestamp as UTC `YYYY-MM-DDTHH:MM:SSZ`, so date filters compare correctly across offsets; None
+    for a time without an offset (its moment is unknown)."""
+    moment = parse_time(value, default_zone=None)
+    return utc_text(moment) if moment is not None and moment.tzinfo else None
 
 
 def decode_row(row: sqlite3.Row) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 
+from archive.times import parse_time as iso_time
 from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
 from crawler.downloadermiddlewares.capture import PARSER_DECODES_META_KEY
 from crawler.workers.parsing import Oversized, in_parser
@@ -196,10 +197,5 @@ class KyodoSpider(ArchiveSpider):
 
 
 def _jst(value: str | None) -> datetime | None:
-    moment = parse_time(value) if value and ("+" in value[10:] or value.endswith("Z")) else None
-    if moment is not None:
-        return moment
-    try:
-        return datetime.fromisoformat(value.strip()).replace(tzinfo=JST) if value else None
-    except ValueError:
-        return None
+    """A listing's `<time datetime>`: Kyodo writes JST without an offset."""
+    return iso_time(value.strip(), JST) if value else None
