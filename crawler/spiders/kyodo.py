@@ -17,11 +17,11 @@ from archive.times import parse_time as iso_time
 from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
 from crawler.downloadermiddlewares.capture import PARSER_DECODES_META_KEY
 from crawler.workers.parsing import Oversized, in_parser
-from crawler.sites import DISCOVERY_MODES
+from crawler.sites import DISCOVERY_MODES, get_site
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = ZoneInfo(get_site("kyodo").timezone)
 ARTICLE_PATH = re.compile(r"^/articles/-/\d+$")
 FEED_PATH = "/list/feed/rss4kyodonews-fzone"
 SITEMAP_PATH = "/sitemap.xml"
