@@ -17,11 +17,10 @@ from archive.index import Capture, default_db_path
 from archive.warc import warc_date_to_datetime
 from crawler import signals as na_signals
 from crawler.core.bodylimit import derive_size_settings, max_body_bytes
-from crawler.downloadermiddlewares.conditional import NOT_MODIFIED_FLAG
-from crawler.core.download import MAXSIZE_FLAG
 from crawler.spiders.failures import classify_failure
 from crawler.core.halt import halted
-from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
+from crawler.meta import (CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, MAXSIZE_FLAG,
+                          NOT_MODIFIED_FLAG, truncated)
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
 from crawler.sites import get_site
@@ -124,7 +123,7 @@ class ArchiveSpider(scrapy.Spider):
     def seed_requests(self):
         for url in self.seeds:
             yield scrapy.Request(as_linked(url, self.base_url + "/"), callback=self.parse_seed,
-                                 errback=self.on_error, meta={"discovery": {"source": "seed"}}, dont_filter=True)
+                                 errback=self.on_error, meta={DISCOVERY_META_KEY: {"source": "seed"}}, dont_filter=True)
 
     async def parse_seed(self, response, follow: bool = True):
         async for item in self.extract(response):
@@ -135,7 +134,7 @@ class ArchiveSpider(scrapy.Spider):
             url = as_linked(href, response.url)
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
-                                     cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
+                                     cb_kwargs={"follow": False}, meta={DISCOVERY_META_KEY: {"source": "seed-link"}})
             elif url.startswith(("http://", "https://")):
                 self.record_offsite(url, response.url)
 
@@ -241,7 +240,7 @@ class ArchiveSpider(scrapy.Spider):
         if result.article is None:
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
-            if response.meta.get("expect_article"):  # a URL the site's own article pattern promised
+            if response.meta.get(EXPECT_ARTICLE_META_KEY):  # a URL the site's own article pattern promised
                 self.record_failure(response.url, "parse", detail=f"not an article: {result.reason}")
             return
         if capture is None:
