@@ -17,14 +17,13 @@ from typing import Any, Iterable, Protocol
 
 import sqlite_utils
 
+from archive.access import FULL_TEXT, text_rank
 from archive.schema import SCHEMA_VERSION, columns, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
 from archive.storable import storable_article
+from archive.times import parse_time, utc_text
 
 REBUILD = "it is derived from the WARC files: move it aside and `newsarchive reindex` rebuilds it"
-
-# Access states in order of how much text they carry: a capture never replaces one with more text.
-_TEXT_RANK = {"full": 2, "open": 2, "gated": 1, "expired": 0, None: 0}
 
 # A writing connection's page cache (SQLite's default is 2 MB). A crawl's long-lived writer keeps it modest so
 # the crawl's memory stays flat; a bulk load (reindex) takes more: at 200k articles the indexes and full-text
@@ -237,10 +236,10 @@ class Index:
         article_id = existing["id"]
         first_seen = min(existing["first_seen"], capture.fetched_at)
         last_seen = max(existing["last_seen"], seen_at)
-        new_rank = _TEXT_RANK.get(article.get("access"), 0)
-        if new_rank < _TEXT_RANK.get(existing["access"], 0) or capture.fetched_at < existing["fetched_at"]:
+        new_rank = text_rank(article.get("access"))
+        if new_rank < text_rank(existing["access"]) or capture.fetched_at < existing["fetched_at"]:
             self._update("articles", article_id, {"first_seen": first_seen, "last_seen": last_seen})
-            if new_rank == 2:  # an older full capture seen late (reindex order): still a version
+            if new_rank == FULL_TEXT:  # an older full capture seen late (reindex order): still a version
                 self._add_version(article_id, article, capture_id, capture)
             return "kept"
         row.update(first_seen=first_seen, last_seen=last_seen)
@@ -282,7 +281,7 @@ class Index:
             "SELECT content_hash FROM article_versions WHERE article_id = ?", [article_id])}
         if version["content_hash"] in hashes:
             return False
-        if hashes and _TEXT_RANK.get(article.get("access"), 0) < 2:
+        if hashes and text_rank(article.get("access")) < FULL_TEXT:
             return False  # a paywalled view of a known article is not an edit
         self._insert("article_versions", version)
         return bool(hashes)
@@ -347,16 +346,10 @@ def content_hash(article: dict[str, Any]) -> str:
 
 
 def _utc(value: str | None) -> str | None:
-    """An ISO timestamp as UTC `YYYY-MM-DDTHH:MM:SSZ`, so date filters compare correctly across offsets."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An ISO timestamp as UTC `YYYY-MM-DDTHH:MM:SSZ`, so date filters compare correctly across offsets; None
+    for a time without an offset (its moment is unknown)."""
+    moment = parse_time(value, default_zone=None)
+    return utc_text(moment) if moment is not None and moment.tzinfo else None
 
 
 def decode_row(row: sqlite3.Row) -> dict[str, Any]:

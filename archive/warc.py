@@ -25,6 +25,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.openfiles import OPEN_SUFFIX, create_locked
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content  # noqa: F401 (re-exported)
+from archive.times import parse_time
 
 if TYPE_CHECKING:
     from archive.dedupe import DigestIndex, Original
@@ -455,4 +456,7 @@ def _stored(record, max_size: int) -> StoredResponse:
 
 
 def warc_date_to_datetime(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = parse_time(value)
+    if moment is None:
+        raise ValueError(f"not a WARC-Date: {value!r}")
+    return moment

@@ -13,11 +13,11 @@ import click
 
 from archive.index import Index, default_db_path
 from archive.search import search
+from crawler.sites import SITES
 from mirror import Mirror
 
 SAMPLE_QUERY = "government"
 DEMO_PORTS = {"kyodo": 8421, "inakoran": 8422}  # fixed when free, so a second `make demo` is incremental
-SITES = ("kyodo", "inakoran")
 
 
 def _free(port: int) -> bool:

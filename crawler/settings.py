@@ -1,4 +1,8 @@
-"""Scrapy settings for newsarchive. Every value here can be overridden with `-s KEY=VALUE`.
+"""Scrapy settings for newsarchive: plain values, every one of them overridable with `-s KEY=VALUE`.
+
+Nothing here is computed from the project's code (no parser, no crawl id, no imports but a constant from
+archive): Scrapy, scrapyd and `crawler/setting_values.py` load this module just to read values. What follows
+from other settings is derived when a crawl starts (crawler/runinfo.py, crawler/core/bodylimit.py).
 
 Defaults are for the real sites: polite (robots.txt, a delay, two requests per host at a time,
 AutoThrottle). The mirror, demo and tests switch delays off through settings, never by editing code.
@@ -7,8 +11,6 @@ AutoThrottle). The mirror, demo and tests switch delays off through settings, ne
 import os
 
 from archive.decoding import MAX_BODY_BYTES
-from crawler.workers.parsing import default_processes
-from crawler.runinfo import new_crawl_id, user_agent
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -23,8 +25,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # settings): so every job of one scrapyd writes to the same archive, $NEWSARCHIVE_DATA or <its dir>/data.
 NEWSARCHIVE_DATA = os.path.abspath(os.path.expanduser(os.environ.get("NEWSARCHIVE_DATA") or "data"))
 NEWSARCHIVE_BASE_URLS = {}  # {"kyodo": "http://127.0.0.1:8001"}: point a spider at a mirror
-NEWSARCHIVE_CRAWL_ID = new_crawl_id()  # one per process (a run); the CLI passes its own
+# The crawl id of a run: the CLI passes its own; left empty (plain `scrapy crawl`), runinfo.crawl_id_for makes
+# one when a component first asks, the same for every component of the process.
+NEWSARCHIVE_CRAWL_ID = ""
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+WARC_ENABLED = True  # False: archive nothing, index as usual (bench/crawl_worker.py measures capture's cost)
 WARC_PREFIX = "newsarchive"
 WARC_MAX_BYTES = 1_000_000_000
 WARC_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
@@ -37,7 +42,10 @@ WARC_DRY_RUN = False  # benchmarks only: index as usual but write no WARC record
 # before it starts (archive/catchup.py).
 INDEX_COMMIT_EVERY = 200
 INDEX_COMMIT_SECONDS = 1.0
-PARSER_PROCESSES = default_processes()  # parse pages in worker processes (0 = in the reactor thread)
+# Pages are parsed in this many worker processes (0 = in the reactor thread): one per core, at most four. A
+# polite crawl parses a few pages a second, and the reactor spends much of its time waiting on the network, so
+# a parser may take a core it leaves free (on 2 cores, two parsers fetched 2-4% more pages a second than one).
+PARSER_PROCESSES = min(4, os.cpu_count() or 1)
 # The largest body received and the largest it may decode to (crawler/core/bodylimit.py): DOWNLOAD_MAXSIZE and
 # DOWNLOAD_WARNSIZE follow it unless set themselves. A page past it is archived as it came, recorded
 # `too_large` and never parsed: a 2.5 KB brotli body decoded to 1.6 GB before there was one.
@@ -45,7 +53,8 @@ NEWSARCHIVE_MAX_BODY_BYTES = MAX_BODY_BYTES
 
 # -- politeness ------------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = user_agent(NEWSARCHIVE_CONTACT_URL)  # follows NEWSARCHIVE_CONTACT_URL unless set itself
+# USER_AGENT is not set here: unless set itself (`-s USER_AGENT=...`, a deployment's settings), a crawl sends
+# "newsarchive/<version> (+NEWSARCHIVE_CONTACT_URL)" (crawler/runinfo.py derive_user_agent).
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -96,6 +105,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 SCHEDULER = "crawler.core.scheduler.PageBudgetScheduler"  # Scrapy's, bounded by NEWSARCHIVE_MAX_PAGES (--max-pages)
 NEWSARCHIVE_MAX_PAGES = 0  # 0 = no bound
+INAKORAN_MAX_HOPS = 3  # Inakoran discovery: how many links (pagination aside) from the home page it follows
 ITEM_PIPELINES = {
     "crawler.pipelines.IndexPipeline": 300,
 }

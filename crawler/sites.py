@@ -1,7 +1,9 @@
-"""Where each site lives. The only place a real site host is written down.
+"""The site registry: where each site lives (hosts, base URL), its language and the time zone it prints local
+times in. The only place any of these is written down.
 
-Everything that targets a site (spiders, the parser dispatcher, `newsarchive parse`) looks it up here, and
-tests/demo point spiders elsewhere only through a base-URL override, never by editing hosts in code.
+Everything that targets a site (spiders, the parsers and their dispatcher, `newsarchive parse`, the demo) looks
+it up here, and tests/demo point spiders elsewhere only through a base-URL override, never by editing hosts in
+code. Free of Scrapy and archive, so the parsers may import it.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def test_a_pages_link_to_a_sitemap_is_read_as_a_sitemap_conditionally(tmp_path):
 
     from scrapy.http import HtmlResponse
 
-    from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
+    from crawler.meta import CONDITIONAL_META_KEY
 
     ina = spider(InakoranSpider, tmp_path)
 

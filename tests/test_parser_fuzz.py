@@ -23,6 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.access import ACCESS_STATES
 from crawler.parsers import NotArticle, parse_page
 from crawler.parsers.listings import Listing, kyodo_listing
 from crawler.parsers.model import Article
@@ -48,6 +49,7 @@ def check(html: bytes, fetched_at: datetime) -> None:
             assert not result.reason.startswith(GUARDS), result.reason
         else:
             assert result.body is None or result.body.startswith(result.lead or "")
+            assert result.access in (*ACCESS_STATES, None), result.access
             json.dumps(result.to_dict())
     assert isinstance(kyodo_listing(html), Listing)
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive import __version__
 from tests.support import newsarchive
 
 CONTACT = "https://archive.example.org/contact"
@@ -85,7 +86,7 @@ def test_user_agent_names_the_project_and_the_contact_setting(tmp_path):
     with Site("User-agent: *\nDisallow:\n", pages=1) as site:
         result = crawl(site, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    agent = f"newsarchive/0.1 (+{CONTACT})"
+    agent = f"newsarchive/{__version__} (+{CONTACT})"
     assert {ua for _, _, ua in site.requests} == {agent}
     warcinfo = []
     for path in (tmp_path / "warc").glob("*.warc.gz"):

@@ -124,14 +124,13 @@ def mirror(articles, seed, cache_mb):
 def parse(file, url, site, fetched_at):
     """Parse one saved HTML page and print the article as JSON (exit 3 when it is not an article)."""
     from archive.terminal import json_text, printable
+    from archive.times import parse_time
     from crawler.parsers import PARSERS, Article, infer_site, parse_page
 
     site = site or infer_site(url)
     if site not in PARSERS:
         fail(f"cannot tell the site of {url!r}; pass --site ({', '.join(PARSERS)})")
-    moment = datetime.fromisoformat(fetched_at) if fetched_at else datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    moment = parse_time(fetched_at) if fetched_at else datetime.now(timezone.utc)
     result = parse_page(file.read(), url, moment, site=site)
     click.echo(json_text(result.to_dict(), indent=2))
     if isinstance(result, Article):

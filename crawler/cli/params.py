@@ -9,12 +9,12 @@ import math
 
 import click
 
+from archive.access import ACCESS_STATES
 from archive.search import SearchError, date_bound
 from crawler.sites import DISCOVERY_MODES, SITES
 from crawler.urls import origin
 
 SQLITE_MAX_INT = 2 ** 63 - 1
-ACCESS_STATES = ("full", "open", "gated", "expired")
 
 
 def count(low: int = 1, high: int = SQLITE_MAX_INT) -> click.IntRange:

@@ -19,10 +19,10 @@ from scrapy.exceptions import StopDownload
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler.meta import DOWNLOAD_STOPPED_FLAG, MAXSIZE_FLAG, REASON_META_KEY
+
 logger = logging.getLogger(__name__)
 
-REASON_META_KEY = "http_reason"  # request.meta: the reason phrase as latin-1 text (Response has __slots__)
-MAXSIZE_FLAG = "maxsize"  # response flag, with "download_stopped": the body was cut at DOWNLOAD_MAXSIZE
 
 
 class _ReasonKeepingAgent(_ScrapyAgent):
@@ -78,7 +78,7 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
             raise
         finally:
             received = self._received.pop(id(request), 0)
-        if cut_here and "download_stopped" in response.flags and received > self._default_maxsize:
+        if cut_here and DOWNLOAD_STOPPED_FLAG in response.flags and received > self._default_maxsize:
             response.flags.append(MAXSIZE_FLAG)
             logger.warning("%s: body cut at %d bytes (DOWNLOAD_MAXSIZE %d); archived as truncated",
                            request.url, len(response.body), self._default_maxsize)

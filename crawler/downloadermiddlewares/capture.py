@@ -20,25 +20,12 @@ from archive.storage import DISK_FULL, storage_problem
 from archive.warc import HttpExchange, RecordLocation
 from crawler import signals as na_signals
 from crawler.workers.capture import WarcTotals
-from crawler.core.download import REASON_META_KEY
 from crawler.core.halt import halt, halted, watch
+from crawler.meta import CAPTURE_META_KEY, DATALOSS_FLAG, DISCOVERY_META_KEY, REASON_META_KEY, truncated
 from crawler.runinfo import crawl_id_for, data_dir
 from crawler.workers.process import WorkerError, WorkerProcess
 
 logger = logging.getLogger(__name__)
-
-CAPTURE_META_KEY = "warc_capture"  # the Capture of this response, for the spider
-PARSER_DECODES_META_KEY = "parser_decodes"  # the response only goes to the parser, which undoes Content-Encoding
-DISCOVERY_META_KEY = "discovery"  # how a spider found the URL: {"via": ..., "source": "feed", ...}
-# Response flags of a body cut short: Scrapy's "dataloss" (connection closed before Content-Length bytes, with
-# DOWNLOAD_FAIL_ON_DATALOSS=False) and "download_stopped" (crawler/core/download.py stopped it at DOWNLOAD_MAXSIZE).
-TRUNCATED_FLAGS = ("dataloss", "download_stopped")
-
-
-def truncated(response: Response) -> bool:
-    """Whether the body is not the whole body the server meant to send (archived with WARC-Truncated)."""
-    return any(flag in response.flags for flag in TRUNCATED_FLAGS)
-
 
 def _latin1_items(headers) -> list[tuple[str, str]]:
     items = []
@@ -74,7 +61,7 @@ class WarcCaptureMiddleware:
 
     Writes response (or revisit) + request + metadata records in a writer process of its own
     (crawler/workers/capture.py), so archiving overlaps with the reactor instead of stalling it. The capture (WARC
-    file, offset, record id) goes into `request.meta["warc_capture"]` for the spider and out with the
+    file, offset, record id) goes into `request.meta[CAPTURE_META_KEY]` for the spider and out with the
     `capture_written` signal for the index. A response that cannot be archived is counted
     (`warc/write_errors`) and logged as an error; the crawl then exits non-zero. One that fails because the
     storage failed (a full disk) stops the whole crawl at once (crawler/core/halt.py). A body cut short (flags in
@@ -180,7 +167,7 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(na_signals.capture_written, capture=capture, request=request,
                                             response=response, spider=self.crawler.spider)
-        if "dataloss" in response.flags and not request.meta.get("dont_retry"):
+        if DATALOSS_FLAG in response.flags and not request.meta.get("dont_retry"):
             # The connection closed before Content-Length bytes: archived above, then retried like a failed
             # download (RETRY_TIMES). Out of retries, the cut response goes on and the spider records it.
             retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")

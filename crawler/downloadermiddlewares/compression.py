@@ -7,8 +7,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.core.bodylimit import TooLarge, max_body_bytes
-from crawler.core.download import MAXSIZE_FLAG
-from crawler.downloadermiddlewares.capture import PARSER_DECODES_META_KEY
+from crawler.meta import MAXSIZE_FLAG, PARSER_DECODES_META_KEY
 
 
 class ParserDecodedCompression(HttpCompressionMiddleware):

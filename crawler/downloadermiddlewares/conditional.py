@@ -21,13 +21,11 @@ from archive.index import default_db_path
 from archive.lookups import LastFullCaptures
 from archive.warc import StoredResponse, read_response
 from crawler.core.bodylimit import max_body_bytes
+from crawler.meta import CONDITIONAL_META_KEY, CONDITIONAL_ORIGINAL_META_KEY, NOT_MODIFIED_FLAG
 from crawler.runinfo import data_dir
 
 logger = logging.getLogger(__name__)
 
-CONDITIONAL_META_KEY = "conditional"  # set by the spiders on listing, feed and sitemap requests
-_ORIGINAL_META_KEY = "conditional_original"  # the StoredResponse the conditions came from
-NOT_MODIFIED_FLAG = "not-modified"  # on a 304 handed on as the earlier 200: never indexed (base.extract)
 
 
 class ConditionalRequests:
@@ -50,7 +48,7 @@ class ConditionalRequests:
         return (self.warc_dir / found[0], found[1]) if found else None
 
     def process_request(self, request):
-        if not request.meta.get(CONDITIONAL_META_KEY) or _ORIGINAL_META_KEY in request.meta:
+        if not request.meta.get(CONDITIONAL_META_KEY) or CONDITIONAL_ORIGINAL_META_KEY in request.meta:
             return None
         original = self._last_full_capture(request.url)
         if original is None:
@@ -66,11 +64,11 @@ class ConditionalRequests:
         if validators.get("last-modified"):
             request.headers[b"If-Modified-Since"] = validators["last-modified"]
         if validators.get("etag") or validators.get("last-modified"):
-            request.meta[_ORIGINAL_META_KEY] = stored
+            request.meta[CONDITIONAL_ORIGINAL_META_KEY] = stored
         return None
 
     def process_response(self, request, response):
-        stored = request.meta.get(_ORIGINAL_META_KEY)
+        stored = request.meta.get(CONDITIONAL_ORIGINAL_META_KEY)
         if response.status != 304 or stored is None:
             return response
         self.crawler.stats.inc_value("newsarchive/not_modified")

@@ -23,6 +23,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.task import deferLater
 
+from crawler.meta import CIRCUIT_TRIAL_META_KEY
+
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {429, 500, 502, 503, 504, 522, 524}
@@ -125,7 +127,7 @@ class PolitenessMiddleware:
     def refusal(self, request: Request) -> str | None:
         host, state = self._state(request)
         if state.open_until and (time.monotonic() < state.open_until or state.trial_in_flight) \
-                and not request.meta.get("circuit_trial"):
+                and not request.meta.get(CIRCUIT_TRIAL_META_KEY):
             return (f"circuit open for {host}: {state.failures} consecutive failures; "
                     f"next trial in {max(0, state.open_until - time.monotonic()):.0f}s")
         return None
@@ -139,7 +141,7 @@ class PolitenessMiddleware:
             raise CircuitOpen(reason)
         if state.open_until:
             state.trial_in_flight = True  # half-open: this request decides
-            request.meta["circuit_trial"] = True
+            request.meta[CIRCUIT_TRIAL_META_KEY] = True
         if not state.crawl_delay:
             delay = self._robots_delay(host)
             if delay:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.meta import DISCOVERY_META_KEY
+
 
 def found_on(request: Request) -> tuple[str, str]:
     """(how, where): how the crawl came to this URL, for the record."""
@@ -21,7 +23,7 @@ def found_on(request: Request) -> tuple[str, str]:
     if redirects:
         return "redirected from", redirects[-1]
     referer = (request.headers.get(b"Referer") or b"").decode("latin-1")
-    via = (request.meta.get("discovery") or {}).get("via") or referer
+    via = (request.meta.get(DISCOVERY_META_KEY) or {}).get("via") or referer
     return ("linked from", via) if via else ("asked for", "the start of the crawl")
 
 

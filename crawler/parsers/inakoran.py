@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 
 from crawler.parsers import common
 from crawler.parsers.model import Article, Image, NotArticle
+from crawler.sites import get_site
 
 NAME = "inakoran"
 VERSION = "1.0"
-TZ = "Asia/Jakarta"
-LANGUAGE = "id"
+TZ = get_site(NAME).timezone
+LANGUAGE = get_site(NAME).language  # when the page names none
 
 # The article URL scheme is unknown, so no path shape is claimed as Inakoran's (the crawler must not depend on a
 # guess). Claimed: a host naming Inakoran, a mirror prefix `/inakoran/`, the two verified asset paths (§4.1).

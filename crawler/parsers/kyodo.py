@@ -21,7 +21,7 @@ Decisions where the conventions leave room:
 - dates: JSON-LD first, then `time@datetime` (naive JST), then the printed date text; a date after the
   capture (10 minutes of slack), or one Tokyo time cannot express (year 1 at +14:00), is dropped with a
   warning and the next source is tried.
-- language: the primary subtag of `<html lang>`, "en" when missing.
+- language: the primary subtag of `<html lang>`, the site's (crawler/sites.py) when missing.
 
 `parse` never raises: bad bytes are repaired or replaced, missing fields become None with a message
 in `Article.warnings`, and a last-resort guard turns an unexpected failure into a NotArticle.
@@ -42,6 +42,7 @@ from crawler.parsers.common import (absolute_url, canonical_url, clean_text, ele
                                     parse_iso, selector, word_count)
 from crawler.parsers.kyodo_body import fill_body, image as _image, split_caption
 from crawler.parsers.model import Article, NotArticle
+from crawler.sites import get_site
 
 __all__ = ["NAME", "VERSION", "claims_url", "parse", "split_caption", "split_names"]
 
@@ -49,7 +50,7 @@ NAME = "kyodo"
 LEGACY_NAME = "kyodo-legacy"
 VERSION = "1.0"
 SITE = "kyodo"
-TZ = "Asia/Tokyo"
+TZ = get_site(SITE).timezone
 RELAUNCH = datetime(2025, 7, 15, tzinfo=ZoneInfo(TZ))
 
 _ARTICLE_PATH = re.compile(r"^/articles/-/\d+/?$")
@@ -303,8 +304,9 @@ def _ld_author(ld: dict) -> str | None:
 def _language(root, warnings: list[str]) -> str:
     lang = clean_text(root.get("lang") or "") if root is not None else ""
     if not lang:
-        warnings.append("no <html lang>; assumed en")
-        return "en"
+        language = get_site(SITE).language
+        warnings.append(f"no <html lang>; assumed {language}")
+        return language
     return lang.split("-")[0].lower()
 
 

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crawler.parsers.common import clean_text
+from crawler.sites import get_site
 
-TZ = ZoneInfo("Asia/Tokyo")
+TZ = ZoneInfo(get_site("kyodo").timezone)
 
 # /news/2024/03/858c8ddf5f8d-26-hospitalized-after-taking-japan-drugmakers-health-supplements.html
 ARTICLE_PATH = re.compile(r"^/news/\d{4}/\d{2}/[0-9a-f]{12}-[^/]+\.html$")

@@ -10,10 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-# Access states (sites.md §1.3): Kyodo's three anonymous paywall states, and `open` for copy that
-# has no paywall at all (partner/AP copy, every Inakoran article).
-ACCESS_STATES = ("full", "gated", "expired", "open")
-
 # Field metadata marking a field the index stores but `newsarchive parse` does not print.
 NOT_IN_PARSE_JSON = {"parse_json": False}
 

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from archive.sqlite_files import open_wal, unreadable
+from archive.times import parse_time
 
 SCHEDULES_DB = "schedules.db"
 SCHEMA_VERSION = 1
@@ -73,8 +74,10 @@ def to_text(moment: datetime | None) -> str | None:
 
 
 def from_text(text: str | None) -> datetime | None:
-    moment = datetime.fromisoformat(text) if text else None
-    return moment.replace(tzinfo=moment.tzinfo or UTC) if moment else None
+    moment = parse_time(text)
+    if text and moment is None:
+        raise ValueError(f"not an ISO 8601 time: {text!r}")
+    return moment
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}

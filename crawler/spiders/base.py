@@ -12,21 +12,21 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from archive.access import TEXT_STATES
 from archive.index import Capture, default_db_path
 from archive.warc import warc_date_to_datetime
 from crawler import signals as na_signals
 from crawler.core.bodylimit import derive_size_settings, max_body_bytes
-from crawler.downloadermiddlewares.conditional import NOT_MODIFIED_FLAG
-from crawler.core.download import MAXSIZE_FLAG
 from crawler.spiders.failures import classify_failure
 from crawler.core.halt import halted
-from crawler.downloadermiddlewares.capture import CAPTURE_META_KEY, truncated
 from crawler.items import ArchivedArticle
+from crawler.meta import (CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, MAXSIZE_FLAG,
+                          NOT_MODIFIED_FLAG, truncated)
 from crawler.parsers import NotArticle
 from crawler.workers.parsing import Oversized, parse_async
-from crawler.runinfo import data_dir, derive_user_agent
+from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
 from crawler.sites import get_site
-from crawler.spiders.state import TEXT_STATES, Held, Window, load_held, previous_crawl_status
+from crawler.spiders.state import Held, Window, load_held, previous_crawl_status
 from crawler.urls import as_linked, canonicalize, origin, same_origin
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class ArchiveSpider(scrapy.Spider):
         spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
-        previous = previous_crawl_status(db_path, cls.site_name, crawler.settings.get("NEWSARCHIVE_CRAWL_ID"))
+        previous = previous_crawl_status(db_path, cls.site_name, crawl_id_for(crawler.settings))
         if previous and previous[1] != "finished" and spider.held and not spider.walk_all:
             spider.walk_all = True
             logger.warning("%s: the previous crawl %s did not finish (%s): walking every listing to its end "
@@ -125,7 +125,7 @@ class ArchiveSpider(scrapy.Spider):
     def seed_requests(self):
         for url in self.seeds:
             yield scrapy.Request(as_linked(url, self.base_url + "/"), callback=self.parse_seed,
-                                 errback=self.on_error, meta={"discovery": {"source": "seed"}}, dont_filter=True)
+                                 errback=self.on_error, meta={DISCOVERY_META_KEY: {"source": "seed"}}, dont_filter=True)
 
     async def parse_seed(self, response, follow: bool = True):
         async for item in self.extract(response):
@@ -136,7 +136,7 @@ class ArchiveSpider(scrapy.Spider):
             url = as_linked(href, response.url)
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_seed, errback=self.on_error,
-                                     cb_kwargs={"follow": False}, meta={"discovery": {"source": "seed-link"}})
+                                     cb_kwargs={"follow": False}, meta={DISCOVERY_META_KEY: {"source": "seed-link"}})
             elif url.startswith(("http://", "https://")):
                 self.record_offsite(url, response.url)
 
@@ -242,7 +242,7 @@ class ArchiveSpider(scrapy.Spider):
         if isinstance(result, NotArticle):
             self.crawler.stats.inc_value("newsarchive/not_article")
             logger.debug("not an article: %s (%s)", response.url, result.reason)
-            if response.meta.get("expect_article"):  # a URL the site's own article pattern promised
+            if response.meta.get(EXPECT_ARTICLE_META_KEY):  # a URL the site's own article pattern promised
                 self.record_failure(response.url, "parse", detail=f"not an article: {result.reason}")
             return
         if capture is None:

@@ -19,7 +19,7 @@ import feedparser
 import scrapy
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
+from crawler.meta import CONDITIONAL_META_KEY, DISCOVERY_META_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
 
@@ -33,7 +33,6 @@ SITEMAP = re.compile(r"sitemap[^/]*\.xml(\.gz)?$", re.I)  # a page's link to a s
 class InakoranSpider(ArchiveSpider):
     name = "inakoran"
     site_name = "inakoran"
-    custom_settings = {"INAKORAN_MAX_HOPS": 3}
 
     link_extractor = LinkExtractor(unique=True)
 
@@ -43,11 +42,11 @@ class InakoranSpider(ArchiveSpider):
         # robots.txt is fetched (and archived) once more here: Scrapy's robots middleware keeps the Sitemap
         # lines to itself, and they are how a site announces its sitemaps and feeds.
         yield scrapy.Request(self.url("/robots.txt"), callback=self.parse_robots, errback=self.on_error,
-                             meta={"discovery": {"source": "robots"}}, dont_filter=True)
+                             meta={DISCOVERY_META_KEY: {"source": "robots"}}, dont_filter=True)
         for path in START_PATHS:
             yield scrapy.Request(self.url(path), callback=self.parse_page, errback=self.on_error,
                                  cb_kwargs={"hops": 0},
-                                 meta={"discovery": {"source": "home"}, CONDITIONAL_META_KEY: True})
+                                 meta={DISCOVERY_META_KEY: {"source": "home"}, CONDITIONAL_META_KEY: True})
 
     def parse_robots(self, response):
         if response.status != 200:
@@ -61,7 +60,8 @@ class InakoranSpider(ArchiveSpider):
 
     def sitemap_request(self, url: str, via: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                              meta={"discovery": {"source": "sitemap-index", "via": via}, CONDITIONAL_META_KEY: True})
+                              meta={DISCOVERY_META_KEY: {"source": "sitemap-index", "via": via},
+                                    CONDITIONAL_META_KEY: True})
 
     def parse_sitemap(self, response):
         sitemap = self.read_sitemap(response)
@@ -80,8 +80,8 @@ class InakoranSpider(ArchiveSpider):
             if url in self.held and not self.wants_article(url, changed_at=lastmod):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta={"discovery": {"source": "sitemap", "via": response.url,
-                                                     "sitemapLastmod": entry.get("lastmod")}})
+                                 meta={DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
+                                                            "sitemapLastmod": entry.get("lastmod")}})
 
     def feed_links(self, response) -> list[str]:
         return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
@@ -99,7 +99,7 @@ class InakoranSpider(ArchiveSpider):
             url = self.url(response.urljoin(href))
             if self.is_same_site(url):
                 yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
-                                     meta={"discovery": {"source": "feed-index", "via": response.url},
+                                     meta={DISCOVERY_META_KEY: {"source": "feed-index", "via": response.url},
                                            CONDITIONAL_META_KEY: True})
         for link in self.link_extractor.extract_links(response):
             url = self.url(link.url)
@@ -120,8 +120,8 @@ class InakoranSpider(ArchiveSpider):
             if not self.may_request_article():
                 return
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
-                                 meta={"discovery": {"source": "pagination" if next_hops == hops else "link",
-                                                     "hops": next_hops},
+                                 meta={DISCOVERY_META_KEY: {"source": "pagination" if next_hops == hops else "link",
+                                                            "hops": next_hops},
                                        CONDITIONAL_META_KEY: next_hops == hops})
 
     def parse_feed(self, response):
@@ -142,9 +142,10 @@ class InakoranSpider(ArchiveSpider):
             if url in self.held and not self.wants_article(url):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta={"discovery": {"source": "feed", "via": response.url, "feedItemDate": date_text,
-                                                     "feedItemTitle": (entry.get("title") or "").strip(),
-                                                     "feedItemGuid": entry.get("id")}})
+                                 meta={DISCOVERY_META_KEY: {"source": "feed", "via": response.url,
+                                                            "feedItemDate": date_text,
+                                                            "feedItemTitle": (entry.get("title") or "").strip(),
+                                                            "feedItemGuid": entry.get("id")}})
 
 
 def _feed_time(parsed: time.struct_time | None) -> datetime | None:

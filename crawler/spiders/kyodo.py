@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 
-from crawler.downloadermiddlewares.conditional import CONDITIONAL_META_KEY
-from crawler.downloadermiddlewares.capture import PARSER_DECODES_META_KEY
+from archive.times import parse_time as iso_time
+from crawler.meta import CONDITIONAL_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, PARSER_DECODES_META_KEY
 from crawler.workers.parsing import Oversized, in_parser
-from crawler.sites import DISCOVERY_MODES
+from crawler.sites import DISCOVERY_MODES, get_site
 from crawler.spiders.base import ArchiveSpider, content_encoding
 from crawler.spiders.state import parse_time
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = ZoneInfo(get_site("kyodo").timezone)
 ARTICLE_PATH = re.compile(r"^/articles/-/\d+$")
 FEED_PATH = "/list/feed/rss4kyodonews-fzone"
 SITEMAP_PATH = "/sitemap.xml"
@@ -61,16 +61,16 @@ class KyodoSpider(ArchiveSpider):
             yield request
         if "feed" in self.discover:
             yield scrapy.Request(self.url(FEED_PATH), callback=self.parse_feed, errback=self.on_error,
-                                 meta={"discovery": {"source": "feed-index"}, CONDITIONAL_META_KEY: True})
+                                 meta={DISCOVERY_META_KEY: {"source": "feed-index"}, CONDITIONAL_META_KEY: True})
         if "listings" in self.discover:
             for path in LISTING_PATHS:
                 yield scrapy.Request(self.url(path), callback=self.parse_listing, errback=self.on_error,
-                                     cb_kwargs={"page": 1}, meta={"discovery": {"source": "listing-index"},
+                                     cb_kwargs={"page": 1}, meta={DISCOVERY_META_KEY: {"source": "listing-index"},
                                                                   CONDITIONAL_META_KEY: True,
                                                                   PARSER_DECODES_META_KEY: True})
         if "sitemap" in self.discover:
             yield scrapy.Request(self.url(SITEMAP_PATH), callback=self.parse_sitemap, errback=self.on_error,
-                                 meta={"discovery": {"source": "sitemap-index"}, CONDITIONAL_META_KEY: True})
+                                 meta={DISCOVERY_META_KEY: {"source": "sitemap-index"}, CONDITIONAL_META_KEY: True})
 
     def article_request(self, url: str, discovery: dict, published: datetime | None = None,
                         changed_at: datetime | None = None):
@@ -90,8 +90,8 @@ class KyodoSpider(ArchiveSpider):
         self.requested_articles.add(url)
         self.count_article_request()
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={"discovery": {k: v for k, v in discovery.items() if v}, "expect_article": True,
-                                    PARSER_DECODES_META_KEY: True})
+                              meta={DISCOVERY_META_KEY: {k: v for k, v in discovery.items() if v},
+                                    EXPECT_ARTICLE_META_KEY: True, PARSER_DECODES_META_KEY: True})
 
     # -- discovery ---------------------------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ class KyodoSpider(ArchiveSpider):
         if not next_url or next_url == self.url(response.url):
             next_url = self.url(f"{response.url.split('?')[0]}?page={page + 1}")
         yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
-                             cb_kwargs={"page": page + 1}, meta={"discovery": {"source": "pagination"},
+                             cb_kwargs={"page": page + 1}, meta={DISCOVERY_META_KEY: {"source": "pagination"},
                                                                  CONDITIONAL_META_KEY: True,
                                                                  PARSER_DECODES_META_KEY: True})
 
@@ -175,7 +175,7 @@ class KyodoSpider(ArchiveSpider):
                 if year and not self._year_in_window(int(year.group(1))):
                     continue
                 yield scrapy.Request(self.url(loc), callback=self.parse_sitemap, errback=self.on_error,
-                                     meta={"discovery": {"source": "sitemap-index", "via": response.url},
+                                     meta={DISCOVERY_META_KEY: {"source": "sitemap-index", "via": response.url},
                                            CONDITIONAL_META_KEY: True})
                 continue
             url = article_url(self.url(loc))
@@ -196,10 +196,5 @@ class KyodoSpider(ArchiveSpider):
 
 
 def _jst(value: str | None) -> datetime | None:
-    moment = parse_time(value) if value and ("+" in value[10:] or value.endswith("Z")) else None
-    if moment is not None:
-        return moment
-    try:
-        return datetime.fromisoformat(value.strip()).replace(tzinfo=JST) if value else None
-    except ValueError:
-        return None
+    """A listing's `<time datetime>`: Kyodo writes JST without an offset."""
+    return iso_time(value.strip(), JST) if value else None

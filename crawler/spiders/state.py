@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from archive.lookups import articles_held, previous_crawl
-
-TEXT_STATES = ("full", "open")
+from archive.times import aware, parse_time as iso_time
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,16 @@ def load_held(db_path: Path, site: str) -> dict[str, Held]:
 
 
 def parse_time(value: str | None) -> datetime | None:
+    """A date from the index, a sitemap or a feed: ISO 8601 or, as RSS prints it, RFC 2822; no offset is UTC."""
     if not value:
         return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+    moment = iso_time(value.strip())
+    if moment is None:
         try:
-            from email.utils import parsedate_to_datetime
-
-            moment = parsedate_to_datetime(value)
+            moment = aware(parsedate_to_datetime(value))
         except (TypeError, ValueError):
             return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,13 +21,6 @@ from crawler.parsers.listings import Listing, kyodo_listing
 from crawler.workers.process import WorkerProcess
 
 _workers: list[WorkerProcess] = []
-
-
-def default_processes() -> int:
-    """One parser process per core, at most four: a polite crawl parses a few pages a second, and the reactor
-    spends much of its time waiting on the network, so a parser may take a core it leaves free (on 2 cores,
-    two parsers fetched 2-4% more pages a second than one)."""
-    return min(4, os.cpu_count() or 1)
 
 
 @dataclass
