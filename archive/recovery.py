@@ -3,7 +3,7 @@
 Two kinds, both cut back to their last complete record (gzip member) and given a fresh CDXJ:
 - files left `.open` by a killed crawl (no writer holds their lock: archive/openfiles.py): renamed to their
   final name;
-- a closed file that ends inside a record: what the writer before issue #13 left when a write failed on a
+- a closed file that ends inside a record: what the writer before the disk-full fix left when a write failed on a
   full disk (it closed the file anyway), and what a file system may leave after a crash.
 
 Which closed files are checked: a cut can only be at the end of the last file a writer wrote, and the next

@@ -1,4 +1,4 @@
-"""Inakoran article pages in two templates (the real markup is unknown; sites.md §4).
+"""Inakoran article pages in two templates (the real markup is unknown).
 
 (a) classic PHP CMS, `/read/<id>/<slug>`: no JSON-LD, no article:* meta (only og:title/og:url/og:image).
     Section: `a.label-kategori` above the title and the last link of `div.breadcrumb`.

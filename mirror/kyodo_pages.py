@@ -1,4 +1,4 @@
-"""Kyodo News English ("Japan Wire by Kyodo News") pages, in the real site's markup (sites.md §1).
+"""Kyodo News English ("Japan Wire by Kyodo News") pages, in the real site's markup.
 
 URL map (all on the mirror's host):
   /                                   home: top-news-main, top-news-sub (datetime with offset), latest list

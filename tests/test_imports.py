@@ -87,7 +87,7 @@ def describe(graph: grimp.ImportGraph, cycle: list[str]) -> str:
 def test_the_import_contracts_hold():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 kept, 0 broken" in result.stdout
+    assert "kept, 0 broken" in result.stdout
 
 
 def test_no_module_imports_itself_through_others():

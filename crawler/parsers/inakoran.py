@@ -1,6 +1,6 @@
 """Inakoran (inakoran.com, Indonesian) article parser.
 
-Inakoran's real markup is unknown (../shared/sites.md §4; the one real sample is reader-visible text), so this
+Inakoran's real markup is unknown (the one real sample is reader-visible text), so this
 parser hangs on no template. It reads metadata first (JSON-LD NewsArticle incl. @graph, og:*, article:* meta,
 `<time datetime>`), then the `<h1>`, then text anchors the seed article shows whatever the markup: the date line
 `Friday, 18-10-2024 | 10:11 am` (English/Indonesian day and month names, numeric or named month, 12 h or 24 h,

@@ -1,6 +1,6 @@
 """Kyodo News English (english.kyodonews.net): one page -> Article | NotArticle.
 
-Two templates, told apart by markup (sites.md §1.3 and §2):
+Two templates, told apart by markup:
 - current "Japan Wire" template (mid-2025 relaunch): `h1.article-ttl`, `div.article-header-info`,
   `div.article-body__inner`. Results carry `parser="kyodo"`.
 - legacy template (before the relaunch): `p.credit` credit line, `div.mainpic`, `div.article-body`

@@ -1,7 +1,7 @@
 """Readers for Kyodo's legacy template (english.kyodonews.net before the mid-2025 relaunch).
 
 Only the pieces that differ from the current template live here; `kyodo.py` assembles the Article.
-Legacy markup (sites.md §2, third-party sources): headline in `div.main h1`, a credit line
+Legacy markup (from third-party sources): headline in `div.main h1`, a credit line
 `p.credit` reading "KYODO NEWS - Aug 28, 2024 - 15:00 | All, Japan, World" (recent items:
 "KYODO NEWS - 2 hours ago - 15:00 | ..."), the photo in `div.mainpic` (lazy `data-src`, placeholder
 `src`), paragraphs in `div.article-body`, JSON-LD dates naive ("2024-08-28 15:00:00", JST).
