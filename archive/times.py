@@ -26,7 +26,7 @@ def parse_time(text: str | None, default_zone: tzinfo | None = UTC) -> datetime 
         return None
     # "Z" spelled as an offset: fromisoformat takes "Z" only after a time. After a bare date it reads "+00:00" as
     # the time 00:00 and leaves it naive ("2024-03-05Z" is that midnight): UTC all the same.
-    utc = text.endswith("Z")
+    utc = isinstance(text, str) and text.endswith("Z")  # not text at all: fromisoformat's TypeError says so
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if utc else text)
     except ValueError:
