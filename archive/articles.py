@@ -13,7 +13,7 @@ from typing import Any
 from archive.index import Index, decode_row, default_db_path
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
 from archive.terminal import printable
-from archive.warc import read_response
+from archive.records import read_response
 
 # Columns of `articles` that describe the capture rather than the text.
 PROVENANCE_COLUMNS = ("capture_id", "crawl_id", "fetched_at", "first_seen", "last_seen", "warc_file",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from io import BytesIO
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -27,6 +28,7 @@ from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
 from archive.members import Damage, Member, read_member, walk
 
 
@@ -138,3 +140,59 @@ def read_record(path: str | os.PathLike, offset: int) -> ArcWarcRecord:
     if isinstance(member, Damage):
         raise DamagedRecord(member)
     return WarcRecords(path)._parse(member)
+
+
+# -- responses, as the index and the readers use them ----------------------------------------------------
+
+
+@dataclass
+class StoredResponse:
+    url: str
+    warc_date: str
+    record_id: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    raw_body: bytes  # as stored (Content-Encoded)
+    body: bytes  # Content-Encoding removed
+
+
+def read_response(path: str | os.PathLike, offset: int, max_size: int = MAX_BODY_BYTES) -> StoredResponse:
+    """The response record whose gzip member starts at `offset` (as stored in the index). Raises
+    archive.records.DamagedRecord (a ValueError) when that member is damaged, rather than altered bytes, and
+    BodyTooLarge when its payload, as stored or decoded, is larger than `max_size`."""
+    try:
+        return _stored(read_record(path, offset), max_size)
+    except StopIteration:
+        raise ValueError(f"no WARC record at offset {offset} of {path}") from None
+
+
+def iter_responses(path: str | os.PathLike, max_size: int = MAX_BODY_BYTES) -> Iterator[tuple[int, StoredResponse]]:
+    """(offset, response) for every readable response record of a WARC file, streaming; damaged ranges are
+    skipped (archive.records.WarcRecords lists them); BodyTooLarge as `read_response` (the iteration ends)."""
+    for at in WarcRecords(path):
+        if at.record.rec_type == "response":
+            stored = _stored(at.record, max_size)  # before the offset: for a plain .warc, asking reads to the end
+            yield at.offset, stored
+
+
+def read_payload(record, max_size: int = MAX_BODY_BYTES) -> bytes:
+    """A record's payload as stored, at most `max_size` bytes of it: BodyTooLarge beyond (nothing more is
+    held in memory than the limit and one byte)."""
+    raw = record.raw_stream.read(max_size + 1)
+    if len(raw) > max_size:
+        raise BodyTooLarge(max_size)
+    return raw
+
+
+def _stored(record, max_size: int) -> StoredResponse:
+    raw = read_payload(record, max_size)
+    headers = record.http_headers
+    body = decode_content(raw, headers.get_header("Content-Encoding") if headers else None, max_size)
+    status = headers.get_statuscode() if headers else None
+    return StoredResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        warc_date=record.rec_headers.get_header("WARC-Date"),
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        status=int(status) if status and str(status).isdigit() else None,
+        headers=list(headers.headers) if headers else [],
+        raw_body=raw, body=body)

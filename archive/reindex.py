@@ -44,12 +44,12 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import indexlock, oldindex
 from archive.bulk import add_pages_each
 from archive.index import BULK_CACHE_MB, Capture, Index, IndexableArticle
-from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
-from archive.records import WarcRecords
-from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
+from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
 from archive.openfiles import OPEN_SUFFIX
+from archive.records import WarcRecords, read_response
 from archive.recovery import recover_open_files
-from archive.warc import decode_content, read_response, warc_date_to_datetime
+from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
+from archive.times import warc_date_to_datetime
 
 ParseFn = Callable[[bytes, str, datetime, "str | None"], "IndexableArticle | None"]
 

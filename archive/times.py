@@ -38,3 +38,11 @@ def utc_text(moment: datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ`: times of any offset compare correctly as text. OverflowError when the UTC time
     is before year 1 or after 9999."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def warc_date_to_datetime(value: str) -> datetime:
+    """A WARC-Date as an aware datetime; ValueError when it is not one."""
+    moment = parse_time(value)
+    if moment is None:
+        raise ValueError(f"not a WARC-Date: {value!r}")
+    return moment

@@ -27,7 +27,8 @@ from pathlib import Path
 from archive.index import Index, IndexableArticle
 from archive.members import Damage
 from archive.decoding import MAX_BODY_BYTES
-from archive.warc import read_response, warc_date_to_datetime
+from archive.records import read_response
+from archive.times import warc_date_to_datetime
 
 EXAMPLES = 3
 

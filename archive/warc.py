@@ -1,4 +1,5 @@
-"""Writing and reading WARC 1.1 files: one gzip member per record, bodies as they came off the wire.
+"""Writing WARC 1.1 files: one gzip member per record, bodies as they came off the wire (archive/records.py
+reads them back).
 
 Usable without Scrapy: the crawler hands over an `HttpExchange` (plain bytes and strings) and gets back
 the `RecordLocation` that the index stores, so every indexed row points at its exact response record.
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from isal import isal_zlib
@@ -24,8 +25,6 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from archive.openfiles import OPEN_SUFFIX, create_locked
-from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content  # noqa: F401 (re-exported)
-from archive.times import parse_time
 
 if TYPE_CHECKING:
     from archive.dedupe import DigestIndex, Original
@@ -393,70 +392,3 @@ def _reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-# -- reading -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class StoredResponse:
-    url: str
-    warc_date: str
-    record_id: str
-    status: int | None
-    headers: list[tuple[str, str]]
-    raw_body: bytes  # as stored (Content-Encoded)
-    body: bytes  # Content-Encoding removed
-
-
-def read_response(path: str | os.PathLike, offset: int, max_size: int = MAX_BODY_BYTES) -> StoredResponse:
-    """The response record whose gzip member starts at `offset` (as stored in the index). Raises
-    archive.records.DamagedRecord (a ValueError) when that member is damaged, rather than altered bytes, and
-    BodyTooLarge when its payload, as stored or decoded, is larger than `max_size`."""
-    from archive.records import read_record
-
-    try:
-        return _stored(read_record(path, offset), max_size)
-    except StopIteration:
-        raise ValueError(f"no WARC record at offset {offset} of {path}") from None
-
-
-def iter_responses(path: str | os.PathLike, max_size: int = MAX_BODY_BYTES) -> Iterator[tuple[int, StoredResponse]]:
-    """(offset, response) for every readable response record of a WARC file, streaming; damaged ranges are
-    skipped (archive.records.WarcRecords lists them); BodyTooLarge as `read_response` (the iteration ends)."""
-    from archive.records import WarcRecords
-
-    for at in WarcRecords(path):
-        if at.record.rec_type == "response":
-            stored = _stored(at.record, max_size)  # before the offset: for a plain .warc, asking reads to the end
-            yield at.offset, stored
-
-
-def read_payload(record, max_size: int = MAX_BODY_BYTES) -> bytes:
-    """A record's payload as stored, at most `max_size` bytes of it: BodyTooLarge beyond (nothing more is
-    held in memory than the limit and one byte)."""
-    raw = record.raw_stream.read(max_size + 1)
-    if len(raw) > max_size:
-        raise BodyTooLarge(max_size)
-    return raw
-
-
-def _stored(record, max_size: int) -> StoredResponse:
-    raw = read_payload(record, max_size)
-    headers = record.http_headers
-    body = decode_content(raw, headers.get_header("Content-Encoding") if headers else None, max_size)
-    status = headers.get_statuscode() if headers else None
-    return StoredResponse(
-        url=record.rec_headers.get_header("WARC-Target-URI"),
-        warc_date=record.rec_headers.get_header("WARC-Date"),
-        record_id=record.rec_headers.get_header("WARC-Record-ID"),
-        status=int(status) if status and str(status).isdigit() else None,
-        headers=list(headers.headers) if headers else [],
-        raw_body=raw, body=body)
-
-
-def warc_date_to_datetime(value: str) -> datetime:
-    moment = parse_time(value)
-    if moment is None:
-        raise ValueError(f"not a WARC-Date: {value!r}")
-    return moment

@@ -24,7 +24,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_archive
-from archive.warc import read_response
+from archive.records import read_response
 from mirror import Mirror
 from mirror import zoo
 

@@ -8,7 +8,7 @@ import pytest
 
 from archive.index import Index
 from archive.verify import verify_index_links, verify_warc
-from archive.warc import read_response
+from archive.records import read_response
 from mirror import Mirror
 from support import NO_DELAY, newsarchive
 

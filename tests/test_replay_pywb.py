@@ -25,7 +25,7 @@ import pytest
 
 from archive.cdxj import cdxj_path, write_cdxj
 from archive.index import Index
-from archive.warc import read_response
+from archive.records import read_response
 
 from test_verify import crawl_mirror
 

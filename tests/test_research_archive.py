@@ -19,7 +19,7 @@ from archive.articles import ArticleNotFound, history, original_html, show
 from archive.export import COLUMNS, export_articles
 from archive.search import WEIGHTS, search, search_result
 from archive.stats import stats
-from archive.warc import read_response
+from archive.records import read_response
 from mirror import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent

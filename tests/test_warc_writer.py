@@ -10,7 +10,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.verify import verify_warc
-from archive.warc import BodyTooLarge, HttpExchange, WarcFileWriter, decode_content, read_response
+from archive.warc import HttpExchange, WarcFileWriter
+from archive.records import read_response
+from archive.decoding import BodyTooLarge, decode_content
 
 BODY = "<html><head><title>Café</title></head><body>ok</body></html>".encode("utf-8")
 

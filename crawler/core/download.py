@@ -1,5 +1,6 @@
 """An HTTP/1.1 download handler that keeps the status line's reason phrase, which Scrapy drops, refuses
-requests to a host whose circuit breaker is open (crawler/downloadermiddlewares/politeness.py), and keeps the first
+requests a component vetoes as they reach the wire (the `veto_download` signal: a host whose circuit breaker
+opened meanwhile, crawler/downloadermiddlewares/politeness.py), and keeps the first
 DOWNLOAD_MAXSIZE bytes of a body that is too large instead of throwing them away.
 
 WARC response records should carry the status line as received ("200 Fine Thanks", not a made-up
@@ -15,14 +16,18 @@ import logging
 
 from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.meta import DOWNLOAD_STOPPED_FLAG, MAXSIZE_FLAG, REASON_META_KEY
+from crawler.signals import veto_download
 
 logger = logging.getLogger(__name__)
 
+
+class DownloadVetoed(IgnoreRequest):
+    """A request a `veto_download` receiver refused; the message is its reason."""
 
 
 class _ReasonKeepingAgent(_ScrapyAgent):
@@ -52,11 +57,9 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
             raise StopDownload(fail=False)
 
     async def download_request(self, request) -> Response:
-        from crawler.downloadermiddlewares.politeness import CircuitOpen, refusal
-
-        reason = refusal(self._crawler, request)
-        if reason:
-            raise CircuitOpen(reason)
+        for _, reason in self._crawler.signals.send_catch_log(signal=veto_download, request=request):
+            if isinstance(reason, str) and reason:
+                raise DownloadVetoed(reason)
         from scrapy.core.downloader.handlers.http11 import (ResponseDataLossError, get_dataloss_msg,
                                                             logger as scrapy_logger, wrap_twisted_exceptions)
 

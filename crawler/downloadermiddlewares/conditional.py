@@ -19,7 +19,7 @@ from scrapy.responsetypes import responsetypes
 
 from archive.index import default_db_path
 from archive.lookups import LastFullCaptures
-from archive.warc import StoredResponse, read_response
+from archive.records import StoredResponse, read_response
 from crawler.core.bodylimit import max_body_bytes
 from crawler.meta import CONDITIONAL_META_KEY, CONDITIONAL_ORIGINAL_META_KEY, NOT_MODIFIED_FLAG
 from crawler.runinfo import data_dir

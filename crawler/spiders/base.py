@@ -14,7 +14,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from archive.access import TEXT_STATES
 from archive.index import Capture, default_db_path
-from archive.warc import warc_date_to_datetime
+from archive.times import warc_date_to_datetime
 from crawler import signals as na_signals
 from crawler.core.bodylimit import derive_size_settings, max_body_bytes
 from crawler.spiders.failures import classify_failure

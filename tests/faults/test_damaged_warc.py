@@ -22,7 +22,7 @@ import pytest
 from archive.index import Index
 from archive.members import scan_members
 from archive.records import DamagedRecord, WarcRecords
-from archive.warc import read_response
+from archive.records import read_response
 from mirror import Mirror
 
 from support import NO_DELAY, ROOT, newsarchive

@@ -29,7 +29,7 @@ resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
 raw, coding, mode = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3]
 try:
     if mode == "reader":
-        from archive.warc import decode_content
+        from archive.decoding import decode_content
         outcome = f"decoded {{len(decode_content(raw, coding)):,}} bytes"
     else:
         from archive.httpcheck import encoding_problems
