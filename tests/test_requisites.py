@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.parsers.requisites import (Requisite, absolute_url, choose_candidate, css_requisites, page_requisites,
-                                        parse_srcset, slot_width)
+from crawler.parsers.requisites import Requisite, absolute_url, css_requisites, page_requisites
+from crawler.parsers.srcset import choose_candidate, parse_srcset, slot_width
 
 CDN = "https://english-kyodo.ismcdn.jp"
 KYODO_URL = "https://english.kyodonews.net/articles/-/90101"
@@ -251,7 +251,8 @@ def test_og_image_variants_and_lazy_srcset():
     html = ('<meta property="og:image:secure_url" content="/og.jpg"><meta name="og:image" content="/og2.jpg">'
             '<meta property="og:title" content="/not-an-image.jpg">'
             '<img data-src="/lazy.jpg" data-srcset="/lazy-1x.jpg 1x, /lazy-2x.jpg 2x">')
-    assert urls(html) == [("https://example.org/og.jpg", "meta og:image"), ("https://example.org/og2.jpg", "meta og:image"),
+    assert urls(html) == [("https://example.org/og.jpg", "meta og:image"),
+                          ("https://example.org/og2.jpg", "meta og:image"),
                           ("https://example.org/lazy.jpg", "img data-src"),
                           ("https://example.org/lazy-1x.jpg", "img data-srcset 1x")]
 
@@ -357,7 +358,8 @@ def test_css_in_other_encodings_and_broken_css():
         "https://example.org/a.css", "https://example.org/c.png"]
     deep = b"@media screen {" * 5000 + b".z{background:url(deep.png)}"
     assert [r.url for r in css_requisites(deep, "https://example.org/s.css")] == ["https://example.org/deep.png"]
-    for junk in (b"", b"\xff\xfe\x00", b"}}}{{{", b"url(", b"@import", b"\x00" * 100, "\ud800".encode("utf-8", "surrogatepass")):
+    for junk in (b"", b"\xff\xfe\x00", b"}}}{{{", b"url(", b"@import", b"\x00" * 100,
+                 "\ud800".encode("utf-8", "surrogatepass")):
         assert css_requisites(junk, "https://example.org/s.css") == []
     assert css_requisites(b".a{background:url(x.png)}", "not a url") == []
 
