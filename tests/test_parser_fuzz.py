@@ -1,7 +1,10 @@
 """Property-based fuzzing (hypothesis) of both site parsers and the Kyodo listing extractor (issue #14 item 3).
 
 The property: whatever the bytes, `parse_page` gives an Article or a clean NotArticle for either site, without the
-last-resort guard having to catch an exception, and `kyodo_listing` gives a Listing. Inputs are random bytes, and
+last-resort guard having to catch an exception, and `kyodo_listing` gives a Listing. Page requisites
+(crawler/parsers/requisites.py) likewise: whatever a page's or a stylesheet's bytes, the readers under
+`page_requisites` and `css_requisites` return without an exception (their last-resort guards are bypassed here)
+and give unique absolute http(s) URLs without fragments. Inputs are random bytes, and
 the fixture pages mutated: cut anywhere, tags/attributes/entities/charsets/deep nesting inserted, JSON-LD values
 replaced by JSON of any shape, dates replaced by random (often impossible) ones.
 
@@ -20,6 +23,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import tinycss2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +31,7 @@ from archive.access import ACCESS_STATES
 from crawler.parsers import NotArticle, parse_page
 from crawler.parsers.listings import Listing, kyodo_listing
 from crawler.parsers.model import Article
+from crawler.parsers.requisites import _Found, _read_css, _read_page
 
 settings.register_profile("suite", max_examples=200, derandomize=True, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -213,3 +218,82 @@ def test_json_ld_values_of_any_shape(html, fetched_at):
 @given(html=dated_pages(), fetched_at=fetch_times)
 def test_random_dates(html, fetched_at):
     check(html, fetched_at)
+
+
+# --- page requisites --------------------------------------------------------------------------------------------
+
+def check_requisites(found: _Found) -> None:
+    urls = [r.url for r in found.requisites]
+    assert len(set(urls)) == len(urls), urls
+    for url in urls:
+        assert url.startswith(("http://", "https://")) and "#" not in url, url
+
+
+def check_page_requisites(html: bytes) -> None:
+    for page, mode in (("article", "pages"), ("listing", "pages"), ("home", "all")):
+        found = _Found()
+        _read_page(html, URLS["kyodo"], page, mode, found)  # unguarded: the guard must never be what saves us
+        check_requisites(found)
+
+
+CSS_PIECES = ["url(", "url(\"", "url('", ")", "\"", "'", "\\", "\\29 ", "@import ", "@font-face", "@media screen",
+              "@supports (x:y)", "@namespace ", "image-set(", "-webkit-image-set(", "{", "}", "(", "[", "]", ";", ",",
+              "src:", "background:", " 1x", " 2x", "data:image/png;base64,AAAA", "javascript:x", "//cdn.example/x.png",
+              "http://[::1", "http://a:99999/", "/*", "*/", "<!--", "-->", "\x00", "\ud7ff", "\n", " ", "#frag",
+              "@charset \"utf-16\";", "@charset \"bogus\";", "&"]
+css_texts = st.lists(st.one_of(st.sampled_from(CSS_PIECES), words), max_size=60).map("".join)
+SRCSET_PIECES = ["a.jpg", " 1x", " 2x", " 0x", " -1x", " 1e9x", " 100w", " 0w", " 50h", ",", ", ", "(", ")", " ",
+                 "data:x", "//h/p.jpg", "#f", "1.5x", ".5x"]
+srcsets = st.lists(st.one_of(st.sampled_from(SRCSET_PIECES), words), max_size=20).map("".join)
+sizes_values = st.one_of(words, st.lists(st.sampled_from(["(max-width: 800px) ", "(min-width: 60em) and ", "100vw",
+                                                          "800px", "calc(1px)", ", ", "auto", "1e9px", "0px"]),
+                                         max_size=6).map("".join))
+
+
+@st.composite
+def requisite_tags(draw) -> bytes:
+    """Markup that names requisites, with odd values where a URL, srcset, sizes or CSS goes."""
+    value = draw(st.one_of(words, st.sampled_from(["", " ", "data:,", "javascript:x", "//h/x", "http://[::1", "#f",
+                                                   "/a b.png", "http://a:99999/"])))
+    template = draw(st.sampled_from([
+        '<img src="{v}" srcset="{s}" sizes="{z}" width="{w}">', '<img data-original="{v}" data-srcset="{s}">',
+        '<picture><source srcset="{s}" sizes="{z}"><img src="{v}" width="{w}"></picture>', '<base href="{v}">',
+        '<link rel="{r}" href="{v}" as="{a}" imagesrcset="{s}" imagesizes="{z}">', '<script src="{v}"></script>',
+        '<meta property="og:image" content="{v}">', '<style>{c}</style>', '<div style="{c}">x</div>',
+        '<noscript><img src="{v}"></noscript>', '<template><img src="{v}"></template>']))
+    html = template.format(
+        v=value, s=draw(srcsets), z=draw(sizes_values), w=draw(st.one_of(words, st.integers().map(str))),
+        r=draw(st.sampled_from(["stylesheet", "preload", "modulepreload", "icon", "shortcut icon",
+                                "apple-touch-icon", "", "STYLESHEET preload"])),
+        a=draw(st.sampled_from(["style", "script", "font", "image", "", "fetch"])), c=draw(css_texts))
+    return html.encode("utf-8", "replace")
+
+
+@st.composite
+def requisite_pages(draw) -> bytes:
+    html = PAGES[draw(st.sampled_from(sorted(PAGES)))]
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(html)))
+        html = html[:at] + draw(requisite_tags()) + html[at:]
+    return html
+
+
+@FUZZ
+@given(html=st.binary(max_size=4000))
+def test_requisites_of_random_bytes(html):
+    check_page_requisites(html)
+
+
+@FUZZ
+@given(html=st.one_of(mutated_pages(), requisite_pages()))
+def test_requisites_of_mutated_pages(html):
+    check_page_requisites(html)
+
+
+@FUZZ
+@given(css=st.one_of(st.binary(max_size=2000), css_texts.map(lambda text: text.encode("utf-8", "surrogatepass"))))
+def test_css_requisites_of_any_bytes(css):
+    found = _Found()
+    rules, _encoding = tinycss2.parse_stylesheet_bytes(css, skip_comments=True, skip_whitespace=True)
+    _read_css(rules, "https://english-kyodo.ismcdn.jp/resources/kyodonews/css/pc/leafs.css", "css", found)
+    check_requisites(found)
