@@ -9,7 +9,7 @@ unused rules (`.is-legacy ...`), as real ones do, so its weight is realistic. Sc
 change nothing visible (a browser replay runs them too, and no script loads anything).
 
 The font is Aileron Regular by Sora Sagano (dotcolon.net), released under CC0 ("No Rights Reserved"), the
-copy Pillow embeds for `ImageFont.load_default`; it is shipped as `mirror/data/aileron-regular.ttf`.
+copy Pillow embeds for `ImageFont.load_default`; it is shipped as `mirror/static/aileron-regular.ttf`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mirror.weight import css_rules
 
-FONT_FILE = Path(__file__).with_name("data") / "aileron-regular.ttf"
+FONT_FILE = Path(__file__).with_name("static") / "aileron-regular.ttf"
 RD = "?rd=202609031611"  # the Kyodo cache-buster, as kyodo_chrome.RD
 
 
