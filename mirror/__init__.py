@@ -51,10 +51,11 @@ Modules: content (catalogue, variants, truth), textgen (synthetic copy), pages (
 (page-weight generators), kyodo_chrome / kyodo_pages / kyodo_article (Kyodo markup and URL map),
 inakoran_chrome / inakoran_pages / inakoran_article (Inakoran URL map and its two article templates),
 assets (asset URL map of both sites), imagegen (image bytes), styles (CSS, JS, font),
-zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror, CLI).
+zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror), cli (main, serve_forever).
 """
 
 from mirror.faults import FaultPlan
-from mirror.server import Mirror, main, serve_forever
+from mirror.cli import main, serve_forever
+from mirror.server import Mirror
 
 __all__ = ["FaultPlan", "Mirror", "main", "serve_forever"]
