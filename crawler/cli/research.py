@@ -1,6 +1,7 @@
-"""`newsarchive search`, `show`, `history`, `stats`, `export` and `export wacz`: reading the archive. Thin
-shells over `archive.search.search_result`, `archive.articles.show` / `original_html` / `history`,
-`archive.stats.stats`, `archive.export.export_articles` and `archive.wacz.export_wacz`."""
+"""`newsarchive search`, `show`, `history`, `stats`, `export`, `export wacz` and `export bagit`: reading the
+archive. Thin shells over `archive.search.search_result`, `archive.articles.show` / `original_html` /
+`history`, `archive.stats.stats`, `archive.export.export_articles`, `archive.wacz.export_wacz` and
+`archive.bagit_export.export_bagit`."""
 
 from __future__ import annotations
 
@@ -220,6 +221,30 @@ def export_wacz_command(crawl_id, output, title, data_dir):
         fail(exc)
     click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
                f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
+
+
+@export.command("bagit")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The bag's directory: new, or empty.")
+@data_option
+def export_bagit_command(output, data_dir):
+    """Package the archive as a BagIt bag for transfer: the WARC files, their CDXJ, the fixity manifest and a
+    consistent copy of index.db, with bag-info.txt (Source-Organization from $NEWSARCHIVE_OPERATOR). The
+    archive is left as it is; a WARC file changed after it was closed stops the export."""
+    from archive.bagit_export import BagExportError, check_bag_target, export_bagit
+    from crawler.settings import WARC_OPERATOR
+
+    try:
+        check_bag_target(output)
+        result = export_bagit(data_dir, output, operator=WARC_OPERATOR or None,
+                              progress=lambda line: click.echo(line, err=True))
+    except BagExportError as exc:
+        fail(exc)
+    click.echo(f"wrote the bag {result.path}: {result.warc_files} WARC file(s), {result.payload_files} payload "
+               f"file(s), {result.payload_bytes:,} bytes")
+    if result.unlisted:
+        click.echo(f"note: {len(result.unlisted)} WARC file(s) had no line in the fixity manifest "
+                   "(`newsarchive verify --record-fixity`); the bag's own manifest covers them", err=True)
 
 
 COMMANDS = (search, show, history, stats, export)
