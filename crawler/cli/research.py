@@ -16,7 +16,7 @@ from archive.search import CANDIDATES
 from archive.terminal import json_text, printable
 from crawler.cli.errors import OneLineGroup, fail
 from crawler.cli.options import article_key, data_option, filter_options, max_body_option
-from crawler.cli.params import check_window, count
+from crawler.cli.params import DATE, SITE, check_window, count
 
 
 # -- search ------------------------------------------------------------------------------------------
@@ -206,17 +206,25 @@ class _PrintableText:
 
 @export.command("wacz")
 @click.option("--crawl", "crawl_id", default=None, help="Only this crawl (an id from the crawls table).")
+@click.option("--site", default=None, type=SITE, help="Only this site's articles (kyodo, inakoran).")
+@click.option("--since", default=None, type=DATE, metavar="DATE",
+              help="Only articles published on or after DATE: YYYY-MM-DD (a UTC day) or an ISO 8601 time.")
+@click.option("--until", default=None, type=DATE, metavar="DATE",
+              help="Only articles published on or before DATE: YYYY-MM-DD includes that whole UTC day.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file to write.")
 @click.option("--title", default=None, help="Title of the package and its page list.")
 @data_option
-def export_wacz_command(crawl_id, output, title, data_dir):
-    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
+def export_wacz_command(crawl_id, site, since, until, output, title, data_dir):
+    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place).
+    With --site/--since/--until, only the WARC files holding those articles, the requisites they needed,
+    the main page and the originals of revisits."""
     from archive.outfile import check_target
     from archive.wacz import ExportError, export_wacz
 
+    check_window(since, until)
     check_target(output)  # before the WARC files are verified, which takes a while
     try:
-        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
+        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title, site=site, since=since, until=until)
     except ExportError as exc:
         fail(exc)
     click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
