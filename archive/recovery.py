@@ -1,6 +1,7 @@
 """Repairing WARC files that a crawl did not close cleanly, before the next crawl writes anything.
 
-Two kinds, both cut back to their last complete record (gzip member) and given a fresh CDXJ:
+Two kinds, both cut back to their last complete record (gzip member) and given a fresh CDXJ and their line
+in the fixity manifest (archive/fixity.py), hashed from the bytes left on disk:
 - files left `.open` by a killed crawl (no writer holds their lock: archive/openfiles.py): renamed to their
   final name;
 - a closed file that ends inside a record: what the writer before the disk-full fix left when a write failed on a
@@ -23,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.fixity import file_sha256, record_fixity
 from archive.openfiles import OPEN_SUFFIX, claim
 
 _NAME = re.compile(r"^(?P<prefix>.+)-(?P<stamp>\d{17})-(?P<serial>\d+)-\d+~[^/]+\.warc\.gz$")
@@ -69,6 +71,8 @@ def recover_open_files(directory: str | os.PathLike) -> list[Recovered]:
             if scan.complete_end < size:
                 _cut(path, scan.complete_end)
             final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            # Before the rename, as the writer does: a file closed has its line (a torn one is written again).
+            record_fixity(directory, final.name, file_sha256(path))
             os.replace(path, final)
         finally:
             os.close(fd)
@@ -112,6 +116,7 @@ def repair_closed_file(path: Path) -> Recovered | None:
         return None
     size = path.stat().st_size
     _cut(path, scan.complete_end)
+    record_fixity(path.parent, path.name, file_sha256(path))  # replaces the line of the longer file, if any
     write_cdxj(path)
     return Recovered(path.name, path.name, scan.members, size - scan.complete_end)
 

@@ -3,7 +3,8 @@
 Per WARC file: framing to the last byte (every gzip member inflated and CRC-checked, the last one ending
 exactly at end of file: `warcio check` alone passes a file cut inside its last record), block and payload
 digests, HTTP headers that describe the stored payload (`archive.httpcheck`), a CDXJ index beside it that
-matches it. Across the archive: no file left `.open`, every revisit refers to a response held in the
+matches it, and the SHA-256 its fixity manifest took when it closed (archive/fixity.py). Across the
+archive: no file left `.open`, every revisit refers to a response held in the
 archive, and every index row (articles, captures) points at the record it names, for its URL, at its
 offset and length. The index itself: archive/verify_index.py (SQLite and FTS5 integrity, and every archived
 response and article having its rows).
@@ -241,6 +242,7 @@ class ArchiveReport:
     bytes: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     cdxj_files: int = 0
+    fixity: str = ""  # archive/fixity.py FixityCheck.summary()
     index_rows: dict[str, int] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -254,6 +256,7 @@ class ArchiveReport:
         lines = [f"archive {self.data_dir}",
                  f"  WARC files   {len(self.files)} ({self.bytes:,} bytes), CDXJ beside {self.cdxj_files}"
                  + (f", {len(self.open_files)} left open" if self.open_files else ""),
+                 f"  fixity       {self.fixity}",
                  f"  records      {records:,}"
                  + (": " + ", ".join(f"{t} {n:,}" for t, n in sorted(self.by_type.items())) if records else ""),
                  f"  index rows   {sum(self.index_rows.values()):,} checked"
@@ -265,14 +268,17 @@ class ArchiveReport:
         return "\n".join(lines)
 
 
-def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int = MAX_BODY_BYTES) -> ArchiveReport:
+def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int = MAX_BODY_BYTES,
+                   record_fixity: bool = False) -> ArchiveReport:
     """Verify every WARC file in DATA/warc, their CDXJ files and the index DATA/index.db.
 
     `parse` (the parser reindex runs, `crawler.reindex.parse_for_index`; archive/ never imports it) lets the
     check that every archived article response has its articles row read the pages the index has no
     article for (archive/verify_index.py); without it, only the captures rows of the responses are checked.
-    Bodies larger than `max_body_bytes` (or decoding to more) are not decoded: see `verify_warc`."""
+    Bodies larger than `max_body_bytes` (or decoding to more) are not decoded: see `verify_warc`.
+    With `record_fixity`, a closed file the fixity manifest has no line for gets one if its records verify."""
     from archive.cdxj import cdxj_path, gets_a_line, read_cdxj
+    from archive.fixity import check_fixity
 
     data_dir = Path(data_dir)
     warc_dir = data_dir / "warc"
@@ -317,6 +323,10 @@ def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int 
         if lines != expected:
             report.faults.append(f"{cdxj.name}: does not match its WARC ({len(expected - lines)} records without "
                                  f"a line, {len(lines - expected)} lines pointing at no record)")
+    fixity = check_fixity(warc_dir, {Path(w.path).name for w in report.files if not w.problems}, record_fixity)
+    report.fixity = fixity.summary()
+    report.faults.extend(fixity.faults)
+    report.warnings.extend(fixity.warnings)
     index = None
     if db_path.exists():
         try:

@@ -5,6 +5,12 @@ its page detection finds nothing in a crawl that was not made by a browser. One 
 `title`, `ts` (the capture's WARC-Date), `authors` and `published` from the index, and `id` (the UUID of
 the WARC record holding the page). The WARC files are copied into the package, never moved or deleted,
 and checked before (`wacz validate` does not look inside them).
+
+A package holds the whole archive, one crawl (`--crawl`), or the articles of a site and/or published in a
+window (`--site`, `--since`, `--until`): then only the WARC files holding their captures, the requisites
+they needed (captures whose `needed_by` names one of them) and the originals of those that are revisits.
+datapackage.json's `mainPageURL`/`mainPageDate` name the newest home page capture of the selection, or else
+its newest article page, so a replay tool opens the package on a page it holds.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 from typing import IO, TextIO
 
 from archive.index import Index, default_db_path
@@ -37,6 +44,7 @@ class WaczResult:
     pages: int
     crawl_id: str | None
     log: str  # what py-wacz printed
+    main_page: dict | None = None  # {"url", "ts", ...}: datapackage.json's mainPageURL and mainPageDate
 
 
 def _columns(index: Index, table: str) -> set[str]:
@@ -62,23 +70,47 @@ def select_warc_files(index: Index, warc_dir: Path, crawl_id: str | None) -> lis
     return sorted(names)
 
 
-def page_entries(index: Index, crawl_id: str | None = None) -> list[dict]:
-    """pages.jsonl lines (header excluded) with the WARC file holding each page's record.
+@dataclass(frozen=True)
+class Selection:
+    """Which articles a package holds: all, or those of a site and/or published in a window (`since`
+    inclusive, `until` exclusive, in `published_utc` form: archive.search.date_bound)."""
+
+    site: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.site or self.since or self.until)
+
+    def where(self) -> tuple[str, list]:
+        conditions, params = [], []
+        for condition, value in (("a.site = ?", self.site), ("a.published_utc >= ?", self.since),
+                                 ("a.published_utc < ?", self.until)):
+            if value:
+                conditions.append(condition)
+                params.append(value)
+        return "".join(f" AND {c}" for c in conditions), params
+
+
+def page_entries(index: Index, crawl_id: str | None = None, selection: Selection = Selection()) -> list[dict]:
+    """pages.jsonl lines (header excluded) with the WARC file and record holding each page.
 
     Without `crawl_id`: each article at the capture of its best version. With it: each article captured
     with status 200 in that crawl (a revisit included), at its latest such capture.
     """
+    where, params = selection.where()
     if crawl_id is None:
         sql = ("SELECT a.id, a.url, a.title, a.authors, a.published, "
                "COALESCE(c.fetched_at, a.fetched_at), COALESCE(c.record_id, a.record_id), "
                "COALESCE(c.warc_file, a.warc_file) "
-               "FROM articles a LEFT JOIN captures c ON c.id = a.capture_id ORDER BY a.id")
-        rows = index.conn.execute(sql).fetchall()
+               f"FROM articles a LEFT JOIN captures c ON c.id = a.capture_id WHERE 1{where} ORDER BY a.id")
+        rows = index.conn.execute(sql, params).fetchall()
     else:
         sql = ("SELECT a.id, a.url, a.title, a.authors, a.published, c.fetched_at, c.record_id, c.warc_file "
                "FROM articles a JOIN captures c ON c.url = a.url "
-               "WHERE c.crawl_id = ? AND c.status = 200 ORDER BY a.id, c.fetched_at DESC")
-        rows = index.conn.execute(sql, [crawl_id]).fetchall()
+               f"WHERE c.crawl_id = ? AND c.status = 200{where} ORDER BY a.id, c.fetched_at DESC")
+        rows = index.conn.execute(sql, [crawl_id, *params]).fetchall()
     pages, seen = [], set()
     for article_id, url, title, authors, published, ts, record_id, warc_file in rows:
         if article_id in seen:
@@ -88,21 +120,78 @@ def page_entries(index: Index, crawl_id: str | None = None) -> list[dict]:
             "id": (record_id or "").strip("<>").removeprefix("urn:uuid:") or f"article-{article_id}",
             "url": url, "title": title or url, "ts": ts,
             "authors": json.loads(authors) if authors else [], "published": published,
-            "warc_file": warc_file,
+            "warc_file": warc_file, "record_id": record_id,
         })
     return pages
+
+
+def main_page(index: Index, pages: list[dict], crawl_id: str | None, selection: Selection) -> dict | None:
+    """The package's main page: the newest home page capture (status 200, path `/`) of the selected site(s),
+    of the crawl and captured in the window if they are given; else the newest article page."""
+    sql = ("SELECT url, fetched_at, record_id, warc_file FROM captures "
+           "WHERE status = 200 AND url LIKE '%/'")  # a cheap filter; the path is checked below
+    params: list = []
+    for condition, value in (("site = ?", selection.site), ("crawl_id = ?", crawl_id),
+                             ("fetched_at >= ?", selection.since), ("fetched_at < ?", selection.until)):
+        if value:
+            sql += f" AND {condition}"
+            params.append(value)
+    for url, fetched_at, record_id, warc_file in index.conn.execute(sql + " ORDER BY fetched_at DESC", params):
+        parts = urlsplit(url)
+        if parts.path == "/" and not parts.query:
+            return {"url": url, "ts": fetched_at, "record_id": record_id, "warc_file": warc_file}
+    return max(pages, key=lambda page: page["ts"] or "", default=None)
+
+
+def files_for(index: Index, record_ids: set[str], page_urls: set[str], crawl_id: str | None) -> list[str]:
+    """The WARC files holding these records, the requisites their pages needed (captures whose `needed_by`
+    is one of `page_urls`, of the crawl if given; an index without that column has none) and the originals
+    their revisit records refer to."""
+    columns = _columns(index, "captures")
+    records = set(record_ids)
+    if "needed_by" in columns:
+        crawl = " AND crawl_id = ?" if crawl_id else ""
+        for chunk in _chunks(sorted(page_urls)):
+            records.update(r[0] for r in index.conn.execute(
+                f"SELECT record_id FROM captures WHERE needed_by IN ({_marks(chunk)}){crawl}",
+                [*chunk, *([crawl_id] if crawl_id else [])]))
+    names: set[str] = set()
+    for chunk in _chunks(sorted(records)):
+        names.update(r[0] for r in index.conn.execute(
+            f"SELECT warc_file FROM captures WHERE record_id IN ({_marks(chunk)})", chunk))
+        if "revisit_of" in columns:
+            names.update(r[0] for r in index.conn.execute(
+                "SELECT o.warc_file FROM captures c JOIN captures o ON o.record_id = c.revisit_of "
+                f"WHERE c.record_id IN ({_marks(chunk)})", chunk))
+    return sorted(names)
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _marks(chunk: list) -> str:
+    return ", ".join("?" for _ in chunk)
 
 
 def write_pages_jsonl(fh: TextIO, pages: list[dict], title: str) -> None:
     fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}, ensure_ascii=False) + "\n")
     for page in pages:
-        line = {key: value for key, value in page.items() if key != "warc_file"}
+        line = {key: value for key, value in page.items() if key not in ("warc_file", "record_id")}
         fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id: str | None = None,
-                title: str | None = None, check_warcs: bool = True) -> WaczResult:
-    """Write `output` (.wacz) from DATA/warc and DATA/index.db; raises ExportError when it cannot."""
+                title: str | None = None, check_warcs: bool = True, site: str | None = None,
+                since: str | None = None, until: str | None = None) -> WaczResult:
+    """Write `output` (.wacz) from DATA/warc and DATA/index.db; raises ExportError when it cannot.
+
+    `site`, `since` and `until` (published, as `newsarchive export` reads them) narrow the articles; the
+    package then holds only the WARC files of their captures, of the requisites they needed, of the main
+    page and of the originals of those that are revisits."""
+    from archive.search import date_bound
+
     data_dir = Path(data_dir)
     warc_dir = data_dir / "warc"
     output = Path(output)
@@ -111,9 +200,22 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
     if not db_path.exists():
         raise ExportError(f"no index at {db_path}: nothing to export")
     index = Index(db_path, readonly=True)
+    selection = Selection(site, date_bound(since, "since"), date_bound(until, "until"))
     try:
-        names = select_warc_files(index, warc_dir, crawl_id)
-        pages = page_entries(index, crawl_id)
+        if crawl_id is not None:
+            select_warc_files(index, warc_dir, crawl_id)  # an unknown crawl is an error, narrowed or not
+        pages = page_entries(index, crawl_id, selection)
+        main = main_page(index, pages, crawl_id, selection)
+        if selection.narrowed:
+            if not pages and main is None:
+                raise ExportError("no articles match the selection: nothing to export")
+            wanted = [page for page in pages + [main] if page]
+            names = files_for(index, {p["record_id"] for p in wanted if p["record_id"]}, {p["url"] for p in wanted},
+                              crawl_id)
+            # A page without its capture row (the articles row names the file itself) still brings its file.
+            names = sorted(set(names) | {p["warc_file"] for p in wanted if p["warc_file"]})
+        else:
+            names = select_warc_files(index, warc_dir, crawl_id)
     finally:
         index.conn.close()
     if not names:
@@ -121,6 +223,9 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
     missing = [name for name in names if not (warc_dir / name).exists()]
     if missing:
         raise ExportError(f"WARC file(s) missing from {warc_dir}: {', '.join(missing)}")
+    if main is not None and main["warc_file"] not in names:
+        # a home page in a file not exported: the newest article page instead
+        main = max(pages, key=lambda page: page["ts"] or "", default=None)
     outside = sorted({p["warc_file"] for p in pages} - set(names))
     if outside:
         raise ExportError(f"pages point at WARC files not exported: {', '.join(outside)}")
@@ -134,12 +239,12 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
     try:
         # A temporary file beside `output` replaces it once whole (a device or directory is refused).
         with atomic_output(output, "w+b") as package, contextlib.redirect_stdout(log):
-            _build(package, [warc_dir / name for name in names], pages, title)
+            _build(package, [warc_dir / name for name in names], pages, title, main)
     except OutputError:
         raise
     except Exception as exc:
         raise ExportError(f"py-wacz failed: {type(exc).__name__}: {exc}\n{log.getvalue()}") from exc
-    return WaczResult(output, names, len(pages), crawl_id, log.getvalue())
+    return WaczResult(output, names, len(pages), crawl_id, log.getvalue(), main)
 
 
 def resource_name(name: str) -> str:
@@ -149,7 +254,8 @@ def resource_name(name: str) -> str:
     return re.sub(r"[^-a-z0-9._/]", "-", name.lower())
 
 
-def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title: str) -> None:
+def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title: str,
+           main: dict | None = None) -> None:
     """What `wacz create --copy-pages` does, through py-wacz's classes, with conforming resource names."""
     # Imported here: importing py-wacz appends "warcinfo" to cdxj-indexer's default record types.
     from wacz.main import DEFAULT_NUM_LINES, PAGE_INDEX
@@ -186,6 +292,8 @@ def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title
         datapackage = json.loads(indexer.generate_datapackage(options, package))
         for resource in datapackage["resources"]:
             resource["name"] = resource_name(resource["name"])
+        if main is not None:  # set here rather than through py-wacz, which wants the 14-digit timestamp
+            datapackage["mainPageURL"], datapackage["mainPageDate"] = main["url"], main["ts"]
         datapackage_bytes = json.dumps(datapackage, indent=2).encode("utf-8")
         for name, data in (("datapackage.json", datapackage_bytes),
                            ("datapackage-digest.json", indexer.generate_datapackage_digest(datapackage_bytes))):

@@ -7,6 +7,7 @@ the `RecordLocation` that the index stores, so every indexed row points at its e
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import sqlite3
@@ -24,6 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from archive.fixity import record_fixity
 from archive.openfiles import OPEN_SUFFIX, create_locked
 
 if TYPE_CHECKING:
@@ -132,6 +134,10 @@ class WarcFileWriter:
     complete record, and the writer refuses every later write with the same error rather than writing
     records after a hole. `close()` then still leaves a sound file.
 
+    Each file's SHA-256 is taken from the bytes as they are appended (only those that stay: a cut-back
+    exchange never reaches the hash) and written to `manifest-sha256.txt` beside it when it closes
+    (archive/fixity.py).
+
     The descriptor is not inheritable (as every `open()` in Python): a child started with exec never holds
     the lock. A bare `os.fork()` of the writing process would share it and keep the file "in use" after the
     writer dies, so the writer's process forks nothing (crawler/workers/capture.py).
@@ -162,6 +168,7 @@ class WarcFileWriter:
         self._lock = threading.Lock()
         self._fh = None  # unbuffered: whole exchanges are gathered in `_members` and written at once
         self._size = 0  # bytes of complete records in the open file, where the next exchange starts
+        self._sha256 = hashlib.sha256()  # of those `_size` bytes: the manifest line when the file closes
         self._uncut = False  # a failed write that could not be cut back: the file must stay `.open`
         self._name: str | None = None
         self._members = GzipMembers()
@@ -192,6 +199,7 @@ class WarcFileWriter:
                 except FileExistsError:
                     continue
         self._size = 0
+        self._sha256 = hashlib.sha256()
         self._writer = WARCWriter(self._members, gzip=False, warc_version="1.1")
         info = {"software": "newsarchive", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -199,11 +207,11 @@ class WarcFileWriter:
         self._append([self._writer.create_warcinfo_record(self._name, info)])
 
     def _close_current(self) -> None:
-        """Give the open file its final name, its CDXJ beside it. If any step fails the file stays `.open`,
-        for the next run's recovery to finish, and the error is raised."""
+        """Give the open file its final name, its CDXJ beside it and its line in the fixity manifest. If any
+        step fails the file stays `.open`, for the next run's recovery to finish, and the error is raised."""
         if self._fh is None:
             return
-        fh, name, size, uncut = self._fh, self._name, self._size, self._uncut
+        fh, name, size, uncut, sha256 = self._fh, self._name, self._size, self._uncut, self._sha256
         self._fh = self._writer = self._name = None
         self._size, self._uncut = 0, False
         open_path, final = self.directory / (name + OPEN_SUFFIX), self.directory / name
@@ -217,6 +225,9 @@ class WarcFileWriter:
             if self._cdxj is not None:
                 # Before the rename, so a file whose CDXJ could not be written stays `.open` (recovery writes both).
                 self._cdxj.save(final)
+            # Its fixity line too, while the file is still `.open`: a kill or a full disk before the line is
+            # whole leaves the file for recovery, which hashes it and writes the line (archive/fixity.py).
+            record_fixity(self.directory, name, sha256.hexdigest())
             # Renamed before the close gives up the lock: a recoverer that finds the file unlocked under its
             # `.open` name would otherwise take a finished file for a killed crawl's.
             os.replace(open_path, final)
@@ -326,6 +337,8 @@ class WarcFileWriter:
                 except OSError:
                     self._uncut = True
                 raise OSError(exc.errno, exc.strerror, path) from exc
+        # Only bytes that stay in the file: an exchange cut back off it above never reaches the hash.
+        self._sha256.update(data)
         self._size += len(data)
 
     def _may_refer_to(self, original: "Original") -> bool:

@@ -118,3 +118,117 @@ def test_resource_names_conform_to_data_package():
     assert resource_name("newsarchive-kyodo-20261126-00001-123~Host.warc.gz") == \
         "newsarchive-kyodo-20261126-00001-123-host.warc.gz"
     assert os.path.basename(resource_name("pages/pages.jsonl")) == "pages.jsonl"
+
+
+# -- a site, a window of publication, the main page -------------------------------------------------------
+
+
+def package(path: Path) -> tuple[list[dict], dict]:
+    with zipfile.ZipFile(path) as wacz:
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()[1:]]
+        return pages, json.loads(wacz.read("datapackage.json"))
+
+
+def rows(data: Path, sql: str, params=()) -> list[tuple]:
+    index = Index(data / "index.db", readonly=True)
+    try:
+        return [tuple(r) for r in index.conn.execute(sql, params)]
+    finally:
+        index.conn.close()
+
+
+def test_export_one_site_holds_its_files_and_opens_on_its_home_page(data, tmp_path):
+    first, second = crawls(data)
+    (own,) = [name for name in json.loads(first["warc_files"]) if "-inakoran-" in name]
+    out = tmp_path / "inakoran.wacz"
+    result = newsarchive("export", "wacz", "--site", "inakoran", "-o", str(out), "--data", str(data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 WARC file(s), 5 page(s)" in result.stdout
+    assert validate(out).returncode == 0
+    pages, datapackage = package(out)
+    assert sorted(p["url"] for p in pages) == sorted(r[0] for r in rows(data, "SELECT url FROM articles "
+                                                                        "WHERE site = 'inakoran'"))
+    assert [r["path"] for r in datapackage["resources"] if r["path"].startswith("archive/")] == [f"archive/{own}"]
+    # the home page: captured 200 by the first crawl (the second one's answer was a 304, not a page)
+    ((home, fetched_at, status),) = rows(data, "SELECT url, fetched_at, status FROM captures WHERE site = 'inakoran' "
+                                               "AND crawl_id = ? AND url LIKE '%/' AND status = 200 "
+                                               "AND url NOT LIKE '%feed/'", [first["id"]])
+    assert home.endswith("/") and home.count("/") == 3
+    assert (datapackage["mainPageURL"], datapackage["mainPageDate"]) == (home, fetched_at)
+    assert rows(data, "SELECT status FROM captures WHERE url = ? AND crawl_id = ?", [home, second["id"]]) == [(304,)]
+
+
+def test_export_a_window_of_publication_and_the_newest_article_as_main_page(data, tmp_path):
+    first, _ = crawls(data)
+    (own,) = [name for name in json.loads(first["warc_files"]) if "-kyodo-" in name]
+    kyodo = rows(data, "SELECT url, published_utc, fetched_at FROM articles WHERE site = 'kyodo' "
+                       "ORDER BY published_utc")
+    assert len(kyodo) == 5
+    window = kyodo[1:4]  # --until with a time includes that second
+    out = tmp_path / "window.wacz"
+    result = export_wacz(data, out, site="kyodo", since=window[0][1], until=window[-1][1])
+    assert result.warc_files == [own] and result.pages == 3
+    pages, datapackage = package(out)
+    assert [p["url"] for p in sorted(pages, key=lambda p: p["published"])] == [url for url, _, _ in window]
+    # the mirror's Kyodo home page is not captured: the newest article page of the selection opens
+    newest = max(pages, key=lambda p: p["ts"])
+    assert (datapackage["mainPageURL"], datapackage["mainPageDate"]) == (newest["url"], newest["ts"])
+    assert validate(out).returncode == 0
+    # nothing published in the window: nothing to export, one line, exit 2
+    empty = newsarchive("export", "wacz", "--site", "kyodo", "--since", "2001-01-01", "--until", "2001-01-02",
+                        "-o", str(tmp_path / "none.wacz"), "--data", str(data))
+    assert empty.returncode == 2 and empty.stderr == "error: no articles match the selection: nothing to export\n"
+
+
+def test_export_one_site_of_one_crawl(data, tmp_path):
+    first, _ = crawls(data)
+    (own,) = [name for name in json.loads(first["warc_files"]) if "-kyodo-" in name]
+    result = export_wacz(data, tmp_path / "first.wacz", crawl_id=first["id"], site="kyodo")
+    assert result.warc_files == [own] and result.pages == 5
+    newest = rows(data, "SELECT url, fetched_at FROM articles WHERE site = 'kyodo' ORDER BY fetched_at DESC LIMIT 1")
+    assert (result.main_page["url"], result.main_page["ts"]) == newest[0]
+    assert validate(tmp_path / "first.wacz").returncode == 0
+
+
+def test_export_brings_the_requisites_its_pages_needed(data, tmp_path):
+    """Captures with `needed_by` (the requisites' column) of a selected page come along, with the file of
+    the original a requisite's revisit refers to; the requisites of other pages do not."""
+    import shutil
+    import sqlite3
+    from datetime import datetime, timezone
+
+    from archive.warc import HttpExchange, WarcFileWriter
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    kyodo = rows(copy, "SELECT url FROM articles WHERE site = 'kyodo' ORDER BY published_utc")
+    (wanted,), (other,) = kyodo[-1], kyodo[0]
+    conn = sqlite3.connect(copy / "index.db")
+    conn.execute("ALTER TABLE captures ADD COLUMN role TEXT NOT NULL DEFAULT 'page'")
+    conn.execute("ALTER TABLE captures ADD COLUMN needed_by TEXT")
+    first, _ = crawls(copy)
+    ((original, original_file),) = rows(copy, "SELECT record_id, warc_file FROM captures WHERE crawl_id = ? AND "
+                                              "site = 'inakoran' AND status = 200 AND url LIKE '%/' AND url NOT "
+                                              "LIKE '%feed/'", [first["id"]])
+    files = {}
+    for prefix, page in (("req-wanted", wanted), ("req-other", other)):
+        writer = WarcFileWriter(copy / "warc", prefix=prefix, cdxj=True)
+        image = f"http://127.0.0.1:9/mwimgs/a/b/635m/img_{prefix}.jpg"
+        at = writer.write_exchange(HttpExchange(
+            url=image, method="GET", request_headers=[], protocol="HTTP/1.1", status=200,
+            response_headers=[("Content-Type", "image/jpeg"), ("Content-Length", "4")], body=b"\xff\xd8\xff\xd9",
+            fetched_at=datetime(2026, 11, 26, tzinfo=timezone.utc)))
+        writer.close()
+        files[prefix] = at.warc_file
+        conn.execute("INSERT INTO captures (url, site, status, content_type, fetched_at, payload_digest, warc_file, "
+                     "warc_offset, warc_length, record_id, record_type, revisit_of, role, needed_by) VALUES "
+                     "(?, 'kyodo', 200, 'image/jpeg', ?, ?, ?, ?, ?, ?, 'revisit', ?, 'requisite', ?)",
+                     [image, at.warc_date, at.payload_digest, at.warc_file, at.offset, at.length, at.record_id,
+                      original, page])  # said to be a revisit: the selection follows the row's revisit_of
+    conn.commit()
+    conn.close()
+    (own,) = [r[0] for r in rows(copy, "SELECT DISTINCT warc_file FROM articles WHERE url = ?", [wanted])]
+    result = export_wacz(copy, tmp_path / "req.wacz", site="kyodo", since=rows(
+        copy, "SELECT published_utc FROM articles WHERE url = ?", [wanted])[0][0])
+    assert result.pages == 1 and result.warc_files == sorted([own, files["req-wanted"], original_file])
+    assert validate(tmp_path / "req.wacz").returncode == 0

@@ -86,17 +86,22 @@ def serve(port, host, data_dir):
 
 
 @click.command()
+@click.option("--record-fixity", is_flag=True,
+              help="Add the missing lines of DATA/warc/manifest-sha256.txt (files closed before manifests were "
+                   "kept) for the files whose records verify. It trusts each such file as it is now: only a "
+                   "change made after this run is found later.")
 @max_body_option
 @data_option
-def verify(max_body_mb, data_dir):
-    """Check every WARC file (framing, digests, headers vs stored body, CDXJ), the index (SQLite and full-text
-    integrity), every index row's link to its record, and that every archived response and article has its
-    rows; exit 1 on any fault."""
+def verify(record_fixity, max_body_mb, data_dir):
+    """Check every WARC file (framing, digests, headers vs stored body, CDXJ, its SHA-256 against the fixity
+    manifest taken when it closed), the index (SQLite and full-text integrity), every index row's link to
+    its record, and that every archived response and article has its rows; exit 1 on any fault."""
     from archive.verify import verify_archive
     from crawler.reindex import parse_for_index
 
     try:
-        report = verify_archive(data_dir, parse=parse_for_index, max_body_bytes=max_body_mb << 20)
+        report = verify_archive(data_dir, parse=parse_for_index, max_body_bytes=max_body_mb << 20,
+                                record_fixity=record_fixity)
     except FileNotFoundError as exc:
         fail(exc)
     click.echo(report.summary())

@@ -1,6 +1,7 @@
-"""`newsarchive search`, `show`, `history`, `stats`, `export` and `export wacz`: reading the archive. Thin
-shells over `archive.search.search_result`, `archive.articles.show` / `original_html` / `history`,
-`archive.stats.stats`, `archive.export.export_articles` and `archive.wacz.export_wacz`."""
+"""`newsarchive search`, `show`, `history`, `stats`, `export`, `export wacz` and `export bagit`: reading the
+archive. Thin shells over `archive.search.search_result`, `archive.articles.show` / `original_html` /
+`history`, `archive.stats.stats`, `archive.export.export_articles`, `archive.wacz.export_wacz` and
+`archive.bagit_export.export_bagit`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from archive.search import CANDIDATES
 from archive.terminal import json_text, printable
 from crawler.cli.errors import OneLineGroup, fail
 from crawler.cli.options import article_key, data_option, filter_options, max_body_option
-from crawler.cli.params import check_window, count
+from crawler.cli.params import DATE, SITE, check_window, count
 
 
 # -- search ------------------------------------------------------------------------------------------
@@ -205,21 +206,53 @@ class _PrintableText:
 
 @export.command("wacz")
 @click.option("--crawl", "crawl_id", default=None, help="Only this crawl (an id from the crawls table).")
+@click.option("--site", default=None, type=SITE, help="Only this site's articles (kyodo, inakoran).")
+@click.option("--since", default=None, type=DATE, metavar="DATE",
+              help="Only articles published on or after DATE: YYYY-MM-DD (a UTC day) or an ISO 8601 time.")
+@click.option("--until", default=None, type=DATE, metavar="DATE",
+              help="Only articles published on or before DATE: YYYY-MM-DD includes that whole UTC day.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .wacz file to write.")
 @click.option("--title", default=None, help="Title of the package and its page list.")
 @data_option
-def export_wacz_command(crawl_id, output, title, data_dir):
-    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place)."""
+def export_wacz_command(crawl_id, site, since, until, output, title, data_dir):
+    """Package WARC files and a page list of the articles as a WACZ file (the WARC files stay in place).
+    With --site/--since/--until, only the WARC files holding those articles, the requisites they needed,
+    the main page and the originals of revisits."""
     from archive.outfile import check_target
     from archive.wacz import ExportError, export_wacz
 
+    check_window(since, until)
     check_target(output)  # before the WARC files are verified, which takes a while
     try:
-        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title)
+        result = export_wacz(data_dir, output, crawl_id=crawl_id, title=title, site=site, since=since, until=until)
     except ExportError as exc:
         fail(exc)
     click.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes): "
                f"{len(result.warc_files)} WARC file(s), {result.pages} page(s)")
+
+
+@export.command("bagit")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The bag's directory: new, or empty.")
+@data_option
+def export_bagit_command(output, data_dir):
+    """Package the archive as a BagIt bag for transfer: the WARC files, their CDXJ, the fixity manifest and a
+    consistent copy of index.db, with bag-info.txt (Source-Organization from $NEWSARCHIVE_OPERATOR). The
+    archive is left as it is; a WARC file changed after it was closed stops the export."""
+    from archive.bagit_export import BagExportError, check_bag_target, export_bagit
+    from crawler.settings import WARC_OPERATOR
+
+    try:
+        check_bag_target(output)
+        result = export_bagit(data_dir, output, operator=WARC_OPERATOR or None,
+                              progress=lambda line: click.echo(line, err=True))
+    except BagExportError as exc:
+        fail(exc)
+    click.echo(f"wrote the bag {result.path}: {result.warc_files} WARC file(s), {result.payload_files} payload "
+               f"file(s), {result.payload_bytes:,} bytes")
+    if result.unlisted:
+        click.echo(f"note: {len(result.unlisted)} WARC file(s) had no line in the fixity manifest "
+                   "(`newsarchive verify --record-fixity`); the bag's own manifest covers them", err=True)
 
 
 COMMANDS = (search, show, history, stats, export)
