@@ -18,7 +18,7 @@ Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, craw
   revisit's own date, and its article keeps pointing at the original response record, as live.
 - `crawls` rows describe runs (arguments, status) that the WARC files only partly record: rows of the old
   index are kept as they are; a crawl id found only in warcinfo gets a row rebuilt from its WARC files
-  (status `reindexed`: sites, first/last record date, pages, articles, files, bytes). `fetch_errors`
+  (status `reindexed`: sites, first/last record date, pages (requisites aside), articles, files, bytes). `fetch_errors`
   (fetches that left no record) cannot be derived at all: they are copied from the old index.
 - The new index is built in a temporary file beside the old one and moved over it with one rename, so a
   failed or interrupted rebuild leaves the old index untouched.
@@ -268,7 +268,7 @@ class _Builder:
         self.report.captures += not indexed
         stats = self.rebuilt.get(crawl_id) if crawl_id and not indexed else None
         if stats is not None:
-            stats["pages"] += 1
+            stats["pages"] += role == PAGE  # as the crawl counts them: its requisites are counted apart
             stats["started"] = min(stats["started"] or capture.fetched_at, capture.fetched_at)
             stats["ended"] = max(stats["ended"] or capture.fetched_at, capture.fetched_at)
         task = None
