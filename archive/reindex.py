@@ -18,8 +18,8 @@ Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, craw
   revisit's own date, and its article keeps pointing at the original response record, as live.
 - `crawls` rows describe runs (arguments, status) that the WARC files only partly record: rows of the old
   index are kept as they are; a crawl id found only in warcinfo gets a row rebuilt from its WARC files
-  (status `reindexed`: sites, first/last record date, pages (requisites aside), articles, files, bytes). `fetch_errors`
-  (fetches that left no record) cannot be derived at all: they are copied from the old index.
+  (status `reindexed`: sites, first/last record date, pages (requisites aside), articles, files, bytes).
+  `fetch_errors` (fetches that left no record) cannot be derived at all: they are copied from the old index.
 - The new index is built in a temporary file beside the old one and moved over it with one rename, so a
   failed or interrupted rebuild leaves the old index untouched.
 - A damaged gzip member does not end a file: its byte range is reported and the records after it are read
