@@ -118,10 +118,10 @@ def _suspect_files(conn: sqlite3.Connection, warc_dir: Path) -> list[Path]:
 
 def _unparsed(conn: sqlite3.Connection, warc_file: str, dead: set[str]) -> set[str]:
     """Record ids of captured pages in `warc_file` that a dead crawl fetched but never got into `articles`:
-    status 200, HTML, a page (requisites are never parsed), and no article row for the URL that was seen at or after the capture (a capture's
-    article row, whatever the upsert's outcome, has `last_seen` at least its date). Pages that are no
-    article have no row either; they are parsed once, as the crawl is then marked `interrupted`. A live
-    crawl's are left to it: it may be parsing them right now."""
+    status 200, HTML, a page (requisites are never parsed), and no article row for the URL that was seen at or
+    after the capture (a capture's article row, whatever the upsert's outcome, has `last_seen` at least its date).
+    Pages that are no article have no row either; they are parsed once, as the crawl is then marked `interrupted`.
+    A live crawl's are left to it: it may be parsing them right now."""
     if not dead:
         return set()
     rows = conn.execute(

@@ -14,8 +14,9 @@ Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, craw
   follows the response (and its request) in the same file, so the response waits for it one record at most.
   `discoveredBy: requisite` makes a requisite of the page `requisiteOf` (else `via`) names; a response
   without that record (older files, a damaged member) is a page.
-- Only status-200 pages are parsed; requisites never are. A revisit is parsed from its original's bytes (WARC-Refers-To) with the
-  revisit's own date, and its article keeps pointing at the original response record, as live.
+- Only status-200 pages are parsed; requisites never are. A revisit is parsed from its original's bytes
+  (WARC-Refers-To) with the revisit's own date, and its article keeps pointing at the original response
+  record, as live.
 - `crawls` rows describe runs (arguments, status) that the WARC files only partly record: rows of the old
   index are kept as they are; a crawl id found only in warcinfo gets a row rebuilt from its WARC files
   (status `reindexed`: sites, first/last record date, pages (requisites aside), articles, files, bytes).
