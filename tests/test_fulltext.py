@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import fulltext
-from archive.index import Capture, Index
+from archive.index import SCHEMA_VERSION, Capture, Index
 from archive.search import search
 from support import ArticleFields
 
@@ -95,7 +95,7 @@ def test_an_index_of_schema_2_gets_the_current_update_trigger(tmp_path):
     db.close()
 
     index = Index(path)
-    assert index.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert index.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "WHEN" in index.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()[0]
     store(index, 2, "2026-11-21T01:00:00Z", lead="Dingo lead.", rest="Gazelle again.")
     assert store(index, 1, "2026-11-21T01:00:00Z", lead="Capybara lead.", rest="Gazelle, edited.") == "edited"
