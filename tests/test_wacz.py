@@ -204,8 +204,7 @@ def test_export_brings_the_requisites_its_pages_needed(data, tmp_path):
     kyodo = rows(copy, "SELECT url FROM articles WHERE site = 'kyodo' ORDER BY published_utc")
     (wanted,), (other,) = kyodo[-1], kyodo[0]
     conn = sqlite3.connect(copy / "index.db")
-    conn.execute("ALTER TABLE captures ADD COLUMN role TEXT NOT NULL DEFAULT 'page'")
-    conn.execute("ALTER TABLE captures ADD COLUMN needed_by TEXT")
+    assert {"role", "needed_by"} <= {row[1] for row in conn.execute("PRAGMA table_info(captures)")}
     first, _ = crawls(copy)
     ((original, original_file),) = rows(copy, "SELECT record_id, warc_file FROM captures WHERE crawl_id = ? AND "
                                               "site = 'inakoran' AND status = 200 AND url LIKE '%/' AND url NOT "
