@@ -4,9 +4,10 @@ A key is written by one component and read by another (a spider and a middleware
 import its name from here, so the two spellings cannot drift apart and a reader can find every key in one place.
 
 Scrapy's own, read where needed and spelled there as Scrapy spells them: the meta keys `redirect_urls`
-(RedirectMiddleware), `dont_retry` (RetryMiddleware), `depth` (DepthMiddleware), `download_latency` (the
-downloader) and the response flag `cached` (HttpCacheMiddleware). Its flags `dataloss` and `download_stopped`
-are named below, because what they mean here (a truncated capture) is ours.
+(RedirectMiddleware), `dont_retry` (RetryMiddleware), `depth` (DepthMiddleware), `download_latency` and
+`download_slot` (the downloader; downloadermiddlewares/politeness.py gives each origin its own slot) and the
+response flag `cached` (HttpCacheMiddleware). Its flags `dataloss` and `download_stopped` are named below,
+because what they mean here (a truncated capture) is ours.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ CAPTURE_META_KEY = "warc_capture"
 # The status line's reason phrase as latin-1 text, kept by the download handler for the WARC record (a
 # Response has __slots__: it cannot carry it).
 REASON_META_KEY = "http_reason"
+# On a page requisite's request (a stylesheet, script, image, font... the page needs to be shown),
+# {"of": <page URL>, "kind": <crawler.parsers.requisites.Requisite.kind>}: never parsed as a page, never followed
+# for links, outside the page budget (crawler/core/scheduler.py); the capture is filed as a requisite of "of".
+REQUISITE_META_KEY = "requisite"
 # The one request let through a host's open circuit breaker: its answer decides whether the host is back.
 CIRCUIT_TRIAL_META_KEY = "circuit_trial"
 
