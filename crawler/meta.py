@@ -17,6 +17,10 @@ from __future__ import annotations
 # How a spider found the URL, {"source": "feed", "via": <page>, "hops": 2, "feedItemDate": ..., ...}: written
 # into the WARC metadata record (downloadermiddlewares/capture.py), and the referring page of an offsite link.
 DISCOVERY_META_KEY = "discovery"
+# On a request for a page's requisite (a stylesheet, script, image, font...): {"of": <page URL>, "kind":
+# <Requisite.kind>}. The capture middleware marks its capture a requisite of that page (captures.role,
+# needed_by) and writes the kind into the metadata record (`requisiteKind`), from which reindex rebuilds both.
+REQUISITE_META_KEY = "requisite"
 # A URL the site's own article pattern promised: a page there that is not an article is recorded as a failure.
 EXPECT_ARTICLE_META_KEY = "expect_article"
 # Set by the spiders on listing, feed and sitemap requests: sent with the conditions of the URL's last full
