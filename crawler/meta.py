@@ -20,6 +20,8 @@ DISCOVERY_META_KEY = "discovery"
 # On a request for a page's requisite (a stylesheet, script, image, font...): {"of": <page URL>, "kind":
 # <Requisite.kind>}. The capture middleware marks its capture a requisite of that page (captures.role,
 # needed_by) and writes the kind into the metadata record (`requisiteKind`), from which reindex rebuilds both.
+# Such a request is never parsed as a page nor followed for links, and is outside the page budget
+# (crawler/core/scheduler.py; crawler/spiders/requisites.py makes them).
 REQUISITE_META_KEY = "requisite"
 # A URL the site's own article pattern promised: a page there that is not an article is recorded as a failure.
 EXPECT_ARTICLE_META_KEY = "expect_article"
@@ -35,10 +37,6 @@ CAPTURE_META_KEY = "warc_capture"
 # The status line's reason phrase as latin-1 text, kept by the download handler for the WARC record (a
 # Response has __slots__: it cannot carry it).
 REASON_META_KEY = "http_reason"
-# On a page requisite's request (a stylesheet, script, image, font... the page needs to be shown),
-# {"of": <page URL>, "kind": <crawler.parsers.requisites.Requisite.kind>}: never parsed as a page, never followed
-# for links, outside the page budget (crawler/core/scheduler.py); the capture is filed as a requisite of "of".
-REQUISITE_META_KEY = "requisite"
 # The one request let through a host's open circuit breaker: its answer decides whether the host is back.
 CIRCUIT_TRIAL_META_KEY = "circuit_trial"
 
