@@ -262,3 +262,86 @@ def test_each_host_keeps_its_own_crawl_delay(tmp_path, slow_host):
     assert min(slow) >= 0.45, slow  # the Crawl-delay of its own robots.txt
     # The other host is not held to it: most of its requests come together, right after the page needing them.
     assert sum(gap < 0.2 for gap in fast) >= len(fast) // 2, fast
+
+
+# -- the mirror: both sites, Kyodo's assets on their own origin -----------------------------------------------
+
+def crawl_mirror(mirror, data, mode):
+    args = ["crawl", "kyodo", "inakoran", "--data", str(data), "--requisites", mode, "--max-articles", "4",
+            *NO_DELAY]
+    for site, url in mirror.base_urls.items():
+        args += ["--base-url", f"{site}={url}"]
+    for site, url in mirror.asset_urls.items():
+        args += ["--asset-url", f"{site}={url}"]
+    done = newsarchive(*args)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return done
+
+
+def expected_requisites(data, mode, in_scope):
+    """({url: pages needing it} in scope, the same for third-party URLs), read back from the archive: every
+    archived page's requisites for its kind (an indexed article, the home page, else a listing), then what
+    the archived stylesheets load (needed by the page that needed the stylesheet)."""
+    from archive.records import read_response
+    from crawler.parsers.requisites import css_requisites, page_requisites
+
+    articles = {url for (url,) in rows(data, "SELECT c.url FROM articles a JOIN captures c ON c.id = a.capture_id")}
+    needed, third_party = {}, {}
+
+    def note(requisite, page):
+        (needed if in_scope(requisite.url) else third_party).setdefault(requisite.url, set()).add(page)
+
+    pages = rows(data, "SELECT url, warc_file, warc_offset FROM captures WHERE role = 'page' AND status = 200 "
+                       "AND content_type LIKE 'text/html%' ORDER BY id")
+    for url, warc, offset in pages:
+        body = read_response(data / "warc" / warc, offset).body
+        kind = "article" if url in articles else "home" if url.rstrip("/").count("/") == 2 else "listing"
+        for requisite in page_requisites(body, url, kind, mode):
+            note(requisite, url)
+    sheets = rows(data, "SELECT url, needed_by, warc_file, warc_offset FROM captures WHERE role = 'requisite' "
+                        "AND status = 200 AND content_type LIKE 'text/css%'")
+    for url, page, warc, offset in sheets:
+        for requisite in css_requisites(read_response(data / "warc" / warc, offset).body, url):
+            note(requisite, page)
+    return needed, third_party
+
+
+@pytest.mark.parametrize("mode", ["none", "pages", "all"])
+def test_a_mirror_crawl_fetches_each_pages_requisites_once(tmp_path, mode):
+    from crawler.urls import origin
+    from mirror import Mirror
+
+    with Mirror(articles=6, seed=3) as mirror:
+        done = crawl_mirror(mirror, tmp_path, mode)
+        truth = {site: mirror.truth(site) for site in mirror.base_urls}
+        scope = {origin(url) for url in [*mirror.base_urls.values(), *mirror.asset_urls.values()]}
+    captured = rows(tmp_path, "SELECT url, status, needed_by FROM captures WHERE role = 'requisite'")
+    urls = [url for url, _, _ in captured]
+    assert len(urls) == len(set(urls)), "a requisite fetched twice in one crawl"
+    skipped = dict(rows(tmp_path, "SELECT url, detail FROM fetch_errors WHERE reason = 'offsite' "
+                                  "AND detail LIKE 'third-party %'"))
+    refused = {url for (url,) in rows(tmp_path, "SELECT url FROM fetch_errors WHERE reason IN "
+                                                "('robots', 'connection', 'timeout')")}
+    if mode == "none":
+        assert captured == [] and skipped == {}
+        return
+    needed, third_party = expected_requisites(tmp_path, mode, lambda url: origin(url) in scope)
+    # Each in-scope requisite was fetched once (or refused by robots.txt, or failed on the wire), and nothing else.
+    assert set(urls) | (refused & set(needed)) == set(needed)
+    # needed_by: the page whose parse named it first (pages are parsed side by side: not always the first fetched)
+    assert all(page in needed[url] for url, _, page in captured)
+    assert set(skipped) == set(third_party)
+    for url, detail in skipped.items():
+        assert detail.startswith("third-party ") and detail.endswith("; not fetched")
+        assert detail.removesuffix("; not fetched").rsplit(" of ", 1)[1] in third_party[url]
+    assert any("googletagmanager.com" in url for url in skipped), "the Kyodo article's off-site embed"
+    # Every photo of every archived article is captured, Kyodo's on the asset origin; Inakoran's robots.txt
+    # keeps crawlers out of /ina/ (older photos live there), and that is recorded.
+    held = {url for (url,) in rows(tmp_path, "SELECT url FROM articles")}
+    photos = {image["src"] for site in truth for article in truth[site] if article["url"] in held
+              for image in article["images"]}
+    robots = {url for (url,) in rows(tmp_path, "SELECT url FROM fetch_errors WHERE reason = 'robots'")}
+    assert photos and {url for url in photos if "/ina/" not in url} <= set(urls)
+    assert {url for url in photos if "/ina/" in url} <= robots
+    assert any(url.startswith(mirror.asset_urls["kyodo"] + "/mwimgs/") for url in photos)
+    assert f"requisites: {len(urls)} captured" in done.stdout
