@@ -62,6 +62,8 @@ def run_demo(data_dir: Path, articles: int = 25) -> int:
     with Mirror(articles=articles, seed=1, ports=ports) as mirror:
         for site, url in mirror.base_urls.items():
             click.echo(f"mirror  {site:<9} {url}")
+        for site, url in mirror.asset_urls.items():
+            click.echo(f"mirror  {site + '-assets':<9} {url}")
         click.echo(f"\n1. crawling both sites into {data_dir}/")
         status = _crawl(mirror, data_dir)
 
