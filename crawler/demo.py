@@ -1,5 +1,6 @@
 """`newsarchive demo`: the whole path offline, mirror -> crawl -> WARC -> index -> search, then an
-incremental second pass after the mirror publishes new articles and edits one."""
+incremental second pass after the mirror publishes new articles and edits one. Each crawl's summary says how
+many page requisites (stylesheets, scripts, images, fonts) it archived and how many third-party ones it left."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from archive.index import Index, default_db_path
+from archive.index import PAGE, Index, default_db_path
 from archive.search import search
 from crawler.sites import SITES
 from mirror import Mirror
@@ -36,6 +37,8 @@ def _crawl(mirror: Mirror, data_dir: Path, *extra: str) -> int:
             *extra]
     for site in SITES:
         args += ["--base-url", f"{site}={mirror.base_urls[site]}"]
+    for site, url in mirror.asset_urls.items():  # Kyodo's CDN stand-in: its images, CSS and JS are in scope
+        args += ["--asset-url", f"{site}={url}"]
     result = subprocess.run(args, capture_output=True, text=True)
     click.echo("\n".join("  " + line for line in result.stdout.rstrip().splitlines()))
     if result.returncode != 0:
@@ -44,9 +47,11 @@ def _crawl(mirror: Mirror, data_dir: Path, *extra: str) -> int:
 
 
 def _last_crawl_captures(data_dir: Path) -> list[tuple[str, int]]:
+    """(url, status) of the pages the last crawl archived: its requisites are counted by the crawl's summary."""
     index = Index(default_db_path(data_dir), readonly=True)
     try:
-        return index.crawl_captures(index.latest_crawl_id())
+        return [tuple(row) for row in index.conn.execute(
+            "SELECT url, status FROM captures WHERE crawl_id = ? AND role = ?", [index.latest_crawl_id(), PAGE])]
     finally:
         index.close()
 
@@ -57,6 +62,8 @@ def run_demo(data_dir: Path, articles: int = 25) -> int:
     with Mirror(articles=articles, seed=1, ports=ports) as mirror:
         for site, url in mirror.base_urls.items():
             click.echo(f"mirror  {site:<9} {url}")
+        for site, url in mirror.asset_urls.items():
+            click.echo(f"mirror  {site + '-assets':<9} {url}")
         click.echo(f"\n1. crawling both sites into {data_dir}/")
         status = _crawl(mirror, data_dir)
 

@@ -71,6 +71,9 @@ BAD: list[tuple[tuple[str, ...], list[str], str]] = [
     (("crawl",), ["kyodo", "-s", "AUTOTHROTTLE_ENABLED=maybe"], "AUTOTHROTTLE_ENABLED"),
     (("crawl",), ["kyodo", "-s", "NEWSARCHIVE_BASE_URLS=kyodo"], "NEWSARCHIVE_BASE_URLS"),
     (("crawl",), ["kyodo", "-s", "NOVALUE"], "NOVALUE"),
+    (("crawl",), ["kyodo", "-s", "NEWSARCHIVE_REQUISITES=some"], "NEWSARCHIVE_REQUISITES"),
+    (("crawl",), ["kyodo", "--requisites", "some"], "--requisites"),
+    (("crawl",), ["kyodo", "--asset-url", "inakoran=http://127.0.0.1:1"], "inakoran"),
     (("crawl",), ["kyodo", "--base-url", "kyodo=not a url"], "--base-url"),
     (("crawl",), ["kyodo", "--base-url", "bogus=http://127.0.0.1:1"], "bogus"),
     (("crawl",), ["kyodo", "--seed", "kyodo"], "--seed"),
@@ -449,9 +452,11 @@ def test_setting_values_follow_scrapys_reading():
                         ("ROBOTSTXT_CRAWL_DELAY_MAX", "0.5"),
                         ("AUTOTHROTTLE_ENABLED", "False"), ("ROBOTSTXT_OBEY", "0"), ("USER_AGENT", "x"),
                         ("NEWSARCHIVE_BASE_URLS", '{"kyodo": "http://127.0.0.1:1"}'), ("SOME_PLUGIN_SETTING", "x"),
-                        ("SPIDER_MODULES", "a,b")):
+                        ("SPIDER_MODULES", "a,b"), ("NEWSARCHIVE_REQUISITES", "all"),
+                        ("NEWSARCHIVE_ASSET_URLS", '{"kyodo": ["http://127.0.0.1:1"]}')):
         check_setting(name, value)
     for name, value in (("DOWNLOAD_DELAY", "abc"), ("CONCURRENT_REQUESTS", "2.5"), ("RETRY_ENABLED", "maybe"),
-                        ("NEWSARCHIVE_BASE_URLS", "kyodo=http://x"), ("NEWSARCHIVE_MAX_PAGES", "1e21")):
+                        ("NEWSARCHIVE_BASE_URLS", "kyodo=http://x"), ("NEWSARCHIVE_MAX_PAGES", "1e21"),
+                        ("NEWSARCHIVE_REQUISITES", "images"), ("NEWSARCHIVE_ASSET_URLS", "kyodo=http://x")):
         with pytest.raises(SettingError, match=name):
             check_setting(name, value)

@@ -17,7 +17,7 @@ import pytest
 from mirror import Mirror
 from tests.support import NO_DELAY, ROOT
 
-LIVE_LINE = re.compile(r"\r\x1b\[Kkyodo: (\d+) pages, (\d+) articles, (\d+) errors \| \d+ pages/s")
+LIVE_LINE = re.compile(r"\r\x1b\[Kkyodo: (\d+) pages, (\d+) articles, (\d+) requisites, (\d+) errors \| \d+ pages/s")
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,8 @@ def test_a_terminal_gets_a_live_line_that_ends_at_the_summarys_numbers(mirror, t
     assert status == 0, stdout + terminal[-2000:]
     lines = LIVE_LINE.findall(terminal)
     assert lines, terminal[-2000:]
-    pages, articles, errors, *_ = summary_row(stdout, "kyodo")
-    assert tuple(map(int, lines[-1])) == (pages, articles, errors) and articles == 12
+    pages, articles, requisites, errors, *_ = summary_row(stdout, "kyodo")
+    assert tuple(map(int, lines[-1])) == (pages, articles, requisites, errors) and articles == 12
     assert terminal.endswith("\n")  # the live line is ended before anything else is written
     with sqlite3.connect(tmp_path / "index.db") as db:
         row = db.execute("SELECT status, pages, articles, errors, warc_bytes, warc_files FROM crawls").fetchone()

@@ -1,4 +1,5 @@
-"""A live progress line on a terminal: pages, articles, errors and rate for every crawler in the process.
+"""A live progress line on a terminal: pages, articles, page requisites, errors and rate for every crawler in
+the process, counted as the crawl's summary counts them (crawler/run.py).
 
 Enabled by NEWSARCHIVE_PROGRESS (the CLI turns it on when stderr is a terminal and --quiet is not given);
 otherwise Scrapy's periodic LogStats lines serve cron and log files.
@@ -13,13 +14,17 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from archive.index import SKIP_REASONS
+
 _crawlers: list = []
 _loop: task.LoopingCall | None = None
 _started = 0.0
 
 
 def _errors(stats: dict) -> int:
-    return sum(v for k, v in stats.items() if k.startswith("newsarchive/failed/") and not k.endswith("/offsite")) + \
+    # Off-site URLs and robots.txt exclusions are skips, not errors (archive.index.SKIP_REASONS).
+    return sum(v for k, v in stats.items()
+               if k.startswith("newsarchive/failed/") and k.rsplit("/", 1)[-1] not in SKIP_REASONS) + \
         stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
 
 
@@ -28,10 +33,11 @@ def _render() -> None:
     parts, total = [], 0
     for crawler in _crawlers:
         stats = crawler.stats.get_stats()
-        pages = stats.get("response_received_count", 0)
+        requisites = stats.get("newsarchive/requisites", 0)
+        pages = stats.get("response_received_count", 0) - requisites
         total += pages
         parts.append(f"{crawler.spidercls.name}: {pages} pages, {stats.get('item_scraped_count', 0)} articles, "
-                     f"{_errors(stats)} errors")
+                     f"{requisites} requisites, {_errors(stats)} errors")
     sys.stderr.write("\r\033[K" + " | ".join(parts) + f" | {total / elapsed:.0f} pages/s")
     sys.stderr.flush()
 
