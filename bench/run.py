@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import crawl, fts, parse
+from bench import crawl, fts, parse, requisites
 from bench.common import machine, table, write_results
 
-BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "fts": fts.run}
+BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "requisites": requisites.run, "fts": fts.run}
 
 
 def main(argv: list[str] | None = None) -> int:

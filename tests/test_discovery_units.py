@@ -118,7 +118,7 @@ def test_a_pages_link_to_a_sitemap_is_read_as_a_sitemap_conditionally(tmp_path):
 
     ina = spider(InakoranSpider, tmp_path)
 
-    async def no_article(response):
+    async def no_article(response, page="listing"):
         return
         yield
 

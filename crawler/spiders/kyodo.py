@@ -1,4 +1,4 @@
-"""Kyodo News English ("Japan Wire by Kyodo News"): discovery through the RSS feed, the paginated
+"""Kyodo News English ("Japan Wire by Kyodo News"): the front page, and discovery through the RSS feed, the paginated
 section and partner listings, and the yearly sitemaps (backfill).
 
 Site specifics for crawling live here; markup knowledge lives in crawler/parsers/kyodo.py.
@@ -59,6 +59,10 @@ class KyodoSpider(ArchiveSpider):
     async def start(self):
         for request in self.seed_requests():
             yield request
+        # The front page as readers saw it, with its requisites. Discovery stays with the feed, listings and
+        # sitemaps: the front page links to nothing they do not.
+        yield scrapy.Request(self.url("/"), callback=self.parse_home, errback=self.on_error,
+                             meta={DISCOVERY_META_KEY: {"source": "home"}, CONDITIONAL_META_KEY: True})
         if "feed" in self.discover:
             yield scrapy.Request(self.url(FEED_PATH), callback=self.parse_feed, errback=self.on_error,
                                  meta={DISCOVERY_META_KEY: {"source": "feed-index"}, CONDITIONAL_META_KEY: True})
@@ -94,6 +98,10 @@ class KyodoSpider(ArchiveSpider):
                                     EXPECT_ARTICLE_META_KEY: True, PARSER_DECODES_META_KEY: True})
 
     # -- discovery ---------------------------------------------------------------------------------------
+
+    async def parse_home(self, response):
+        async for item in self.extract(response, "home"):  # requests for its requisites; never an article
+            yield item
 
     def parse_feed(self, response):
         if response.status != 200:
