@@ -1,0 +1,303 @@
+"""Archived pages replayed in a real browser look as they did live: one page per template of both sites,
+crawled from the mirror, replayed by pywb from the WARC files and from `newsarchive export wacz`, loaded
+in headless Chromium (Debian's, driven by Playwright; see tests/replay_support.py for its installation).
+
+What each replay must show: every request the page makes to an in-scope origin (the site's own and its asset
+origin) answered from the archive, with the status the live site gave (third-party requests fail, as they
+must: they are listed in the test output); every `<img>` decoded; the site's stylesheets applied (styles
+they set, measured by switching them off, equal the live page's); and a screenshot that matches one of the
+same page served live by the mirror, within SCREENSHOT_THRESHOLD. The live page is loaded with third-party
+hosts blocked too (no network in tests), so both screenshots show what the archive can hold.
+
+Replay is unframed (pywb's `framed_replay: false`): the page is the top document, without pywb's banner.
+Screenshots, their difference images and a summary are kept in tests/artifacts/replay/ (git-ignored).
+Slow: a crawl, Chromium and two pywb collections; about a minute once pywb and Chromium are installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from archive.index import Index
+from mirror import Mirror
+
+from replay_support import ROOT, UNFRAMED_CONFIG, CHROMIUM, Wayback, ensure_chromium, ensure_pywb, \
+    wayback_timestamp, wb_manager
+from support import NO_DELAY, newsarchive
+
+pytestmark = pytest.mark.timeout(1800)  # the first setup may install pywb and Chromium
+
+ARTIFACTS = ROOT / "tests" / "artifacts" / "replay"
+VIEWPORT = {"width": 1280, "height": 2000}
+# Share of screenshot pixels allowed to differ between the live page and its replay. Measured over runs:
+# see the module's report in tests/artifacts/replay/summary.json and the threshold's comment in the report.
+SCREENSHOT_THRESHOLD = 0.01
+PAGES = ["kyodo-article", "kyodo-legacy", "kyodo-home", "kyodo-listing",
+         "inakoran-article-a", "inakoran-article-b", "inakoran-home"]
+SOURCES = ["warc", "wacz"]
+
+# Scrolls through the page so lazy images load, then back to the top; waits for web fonts.
+SETTLE_JS = """async () => {
+  for (let y = 0; y < document.documentElement.scrollHeight; y += 800) {
+    window.scrollTo(0, y); await new Promise(r => setTimeout(r, 30));
+  }
+  window.scrollTo(0, 0); await document.fonts.ready;
+}"""
+IMAGES_JS = """() => Array.from(document.images).map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth,
+  complete: i.complete}))"""
+# Computed styles with the page's linked stylesheets on and off: what differs is what the site's CSS does.
+STYLES_JS = """() => {
+  const selectors = ['body', 'header', 'nav', 'main', 'h1', 'h2', 'h3', 'p', 'a', 'footer', 'time', 'figure',
+                     'figcaption', 'aside', 'li'];
+  const props = ['font-family', 'font-size', 'font-weight', 'color', 'background-color', 'margin-top',
+                 'padding-top', 'display', 'width', 'line-height', 'border-bottom-width'];
+  const snap = () => selectors.flatMap(s => {
+    const e = document.querySelector(s); if (!e) return [];
+    const cs = getComputedStyle(e); return props.map(p => s + ' ' + p + ': ' + cs.getPropertyValue(p));
+  });
+  const sheets = Array.from(document.styleSheets).filter(s => s.ownerNode && s.ownerNode.tagName === 'LINK');
+  const on = snap(); sheets.forEach(s => s.disabled = true);
+  const off = snap(); sheets.forEach(s => s.disabled = false);
+  return {on, off, sheets: sheets.length};
+}"""
+
+
+@dataclass
+class View:
+    """One page load: what the browser asked for and got, its images, styles and screenshot."""
+    url: str
+    screenshot: Path
+    responses: list[dict] = field(default_factory=list)  # {url, status, memento}
+    blocked: list[str] = field(default_factory=list)  # requests not let out of the browser
+    images: list[dict] = field(default_factory=list)
+    styles: dict = field(default_factory=dict)
+
+
+def load(browser, url: str, allowed, screenshot: Path) -> View:
+    """Load `url` in a fresh context (1280x2000 at 1x), letting out only requests `allowed(url)` accepts."""
+    view = View(url, screenshot)
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, service_workers="block")
+    try:
+        def route(r):
+            if allowed(r.request.url):
+                r.continue_()
+            else:
+                view.blocked.append(r.request.url)
+                r.abort()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("response", lambda resp: view.responses.append(
+            {"url": resp.url, "status": resp.status, "memento": resp.headers.get("memento-datetime")}))
+        page.goto(url, wait_until="load", timeout=60_000)
+        page.evaluate(SETTLE_JS)
+        page.wait_for_load_state("networkidle", timeout=30_000)
+        page.wait_for_timeout(300)  # a decode or a font swap after the network went quiet
+        view.images = page.evaluate(IMAGES_JS)
+        view.styles = page.evaluate(STYLES_JS)
+        page.screenshot(path=str(screenshot))
+    finally:
+        context.close()
+    return view
+
+
+def pick_pages(data: Path, base_urls: dict[str, str]) -> dict[str, dict]:
+    """One archived page per template: {name: {url, site, timestamp}}; a template the crawl did not meet is
+    left out."""
+    index = Index(data / "index.db", readonly=True)
+    conn = index.conn
+    first = {row[0]: row[1] for row in conn.execute(
+        "SELECT url, MIN(fetched_at) FROM captures WHERE record_type = 'response' AND status = 200 "
+        "AND content_type LIKE 'text/html%' GROUP BY url")}
+    articles = [dict(r) for r in conn.execute(
+        "SELECT c.url, a.site, a.parser, a.access, a.images FROM articles a JOIN captures c ON c.id = a.capture_id "
+        "ORDER BY a.id")]
+    conn.close()
+
+    def article(site: str, test) -> str | None:
+        found = [a for a in articles if a["site"] == site and a["access"] == "full" and test(a)]
+        found.sort(key=lambda a: not json.loads(a["images"] or "[]"))  # one with a photo, when there is one
+        return found[0]["url"] if found else None
+
+    kyodo, ina = base_urls["kyodo"], base_urls["inakoran"]
+    chosen = {
+        "kyodo-article": article("kyodo", lambda a: a["parser"] == "kyodo"),
+        "kyodo-legacy": article("kyodo", lambda a: a["parser"] == "kyodo-legacy"),
+        "kyodo-home": kyodo + "/",
+        "kyodo-listing": next((u for u in sorted(first) if u.startswith(kyodo + "/list/news")), None),
+        "inakoran-article-a": article("inakoran", lambda a: "/read/" in a["url"]),
+        "inakoran-article-b": article("inakoran", lambda a: "/read/" not in a["url"]),
+        "inakoran-home": ina + "/",
+    }
+    return {name: {"url": url, "site": name.split("-")[0], "timestamp": wayback_timestamp(first[url])}
+            for name, url in chosen.items() if url in first}
+
+
+@dataclass
+class Archived:
+    root: Path
+    pages: dict[str, dict]
+    in_scope: set[str]  # origins: scheme://host:port
+    live: dict[str, View]
+    wayback: Wayback
+
+
+def origin(url: str) -> str:
+    split = urlsplit(url)
+    return f"{split.scheme}://{split.netloc}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    seconds = ensure_chromium()
+    if seconds:
+        print(f"\nchromium installed with apt-get in {seconds:.1f} s")
+    from playwright.sync_api import Error, sync_playwright
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        except Error as exc:
+            pytest.fail(f"{CHROMIUM} did not start under Playwright: {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory, browser):
+    ensure_pywb()
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    root = tmp_path_factory.mktemp("browser")
+    data = root / "data"
+    with Mirror(articles=8, seed=7) as mirror:
+        asset_urls = dict(getattr(mirror, "asset_urls", {}))
+        extra = [a for site, url in asset_urls.items() for a in ("--asset-url", f"{site}={url}")]
+        result = newsarchive("crawl", "kyodo", "inakoran", "--data", str(data), *NO_DELAY,
+                             *[a for site, url in mirror.base_urls.items() for a in ("--base-url", f"{site}={url}")],
+                             *extra, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        pages = pick_pages(data, mirror.base_urls)
+        in_scope = {origin(u) for u in [*mirror.base_urls.values(), *asset_urls.values()]}
+        live = {name: load(browser, page["url"], lambda u: u.startswith("data:") or origin(u) in in_scope,
+                           ARTIFACTS / f"{name}-live.png") for name, page in pages.items()}
+    result = newsarchive("export", "wacz", "--data", str(data), "-o", str(root / "archive.wacz"), timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    wb_manager(root, "init", "warc")
+    wb_manager(root, "add", "warc", *sorted(str(p) for p in (data / "warc").glob("*.warc.gz")))
+    wb_manager(root, "init", "wacz")
+    wb_manager(root, "add", "--unpack-wacz", "wacz", str(root / "archive.wacz"))
+    wayback = Wayback(root, UNFRAMED_CONFIG)
+    try:
+        yield Archived(root, pages, in_scope, live, wayback)
+    finally:
+        wayback.stop()
+
+
+@pytest.fixture(scope="module")
+def replays(archived):
+    """Replay views, loaded once per (source, page) and shared by the tests; the measured screenshot
+    differences go to tests/artifacts/replay/summary.json at the end."""
+    views: dict[tuple[str, str], View] = {}
+    measured: dict[str, float] = {}
+    yield views, measured
+    (ARTIFACTS / "summary.json").write_text(json.dumps(
+        {"threshold": SCREENSHOT_THRESHOLD, "differing_pixel_share": measured,
+         "pages": {name: page["url"] for name, page in archived.pages.items()}}, indent=1) + "\n")
+
+
+def replayed(archived, browser, replays, source: str, name: str) -> tuple[View, View]:
+    """The replay of page `name` from collection `source`, and the same page loaded live."""
+    if name not in archived.pages:
+        pytest.skip(f"the mirror serves no {name} page, so the crawl archived none")
+    views, _ = replays
+    if (source, name) not in views:
+        page, base = archived.pages[name], archived.wayback.base
+        url = f"{base}/{source}/{page['timestamp']}mp_/{page['url']}"
+        views[source, name] = load(browser, url, lambda u: u.startswith(("data:", base + "/")),
+                                   ARTIFACTS / f"{name}-{source}.png")
+    return views[source, name], archived.live[name]
+
+
+def original(url: str, archived: Archived, source: str) -> str | None:
+    """The archived URL a replay request asked pywb for; None for pywb's own files (wombat.js)."""
+    found = re.match(rf"{re.escape(archived.wayback.base)}/{source}/\d*(?:[a-z]+_)?/(.+)$", url)
+    return found.group(1) if found else None
+
+
+CASES = [pytest.param(source, name, id=f"{source}-{name}") for source in SOURCES for name in PAGES]
+
+
+@pytest.mark.parametrize("source,name", CASES)
+def test_in_scope_requests_are_answered_from_the_archive(archived, browser, replays, source, name):
+    view, live = replayed(archived, browser, replays, source, name)
+    live_status = {r["url"]: r["status"] for r in live.responses}
+    answered, wrong, third_party = {}, [], set()
+    for response in view.responses:
+        url = original(response["url"], archived, source)
+        if url is None:
+            continue
+        if origin(url) not in archived.in_scope:
+            third_party.add(url)
+        elif not response["memento"] or response["status"] != live_status.get(url, response["status"]):
+            wrong.append(f"{response['status']} {'archived' if response['memento'] else 'not archived'} "
+                         f"(live {live_status.get(url)}): {url}")
+        else:
+            answered[url] = response["status"]
+    third_party |= {u for u in view.blocked if origin(u) not in archived.in_scope}
+    escaped = [u for u in view.blocked if origin(u) in archived.in_scope]
+    print(f"\n{name} from {source}: {len(answered)} in-scope requests answered from the archive; "
+          f"{len(third_party)} third-party requests failed, as expected:\n  " + "\n  ".join(sorted(third_party)))
+    assert not wrong, "in-scope requests not answered from the archive:\n" + "\n".join(wrong)
+    assert not escaped, f"requests that left the archive for the live site: {escaped}"
+    live_in_scope = {u for u in live_status if origin(u) in archived.in_scope}
+    assert live_in_scope - set(answered) == set(), "requested live but not in the replay"
+    assert answered[archived.pages[name]["url"]] == 200
+
+
+@pytest.mark.parametrize("source,name", CASES)
+def test_every_image_is_decoded(archived, browser, replays, source, name):
+    view, live = replayed(archived, browser, replays, source, name)
+    broken, third_party = [], []
+    for image in view.images:
+        url = original(image["src"], archived, source) or image["src"]
+        if image["width"] == 0:
+            (broken if origin(url) in archived.in_scope else third_party).append(url)
+    print(f"\n{name} from {source}: {len(view.images)} <img>, third-party ones not decoded: {third_party}")
+    assert not broken, f"in-scope images not decoded in the replay: {broken}"
+    assert [i["width"] > 0 for i in view.images] == [i["width"] > 0 for i in live.images]
+    assert any(i["width"] > 0 for i in view.images)
+
+
+@pytest.mark.parametrize("source,name", CASES)
+def test_the_site_css_is_applied(archived, browser, replays, source, name):
+    view, live = replayed(archived, browser, replays, source, name)
+    styles = view.styles
+    changed = [on for on, off in zip(styles["on"], styles["off"]) if on != off]
+    assert styles["sheets"] == live.styles["sheets"] > 0
+    assert changed, "the page's stylesheets change no computed style in the replay"
+    print(f"\n{name} from {source}: the site's stylesheets set {len(changed)} of {len(styles['on'])} "
+          f"sampled styles, e.g. {changed[:3]}")
+    assert styles["on"] == live.styles["on"]
+
+
+@pytest.mark.parametrize("source,name", CASES)
+def test_screenshot_matches_the_live_page(archived, browser, replays, source, name):
+    from PIL import Image, ImageChops
+
+    view, live = replayed(archived, browser, replays, source, name)
+    with Image.open(live.screenshot) as a, Image.open(view.screenshot) as b:
+        assert a.size == b.size == (VIEWPORT["width"], VIEWPORT["height"])
+        diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    red, green, blue = diff.split()
+    changed = ImageChops.lighter(ImageChops.lighter(red, green), blue).point(lambda v: 255 if v else 0)
+    share = changed.histogram()[255] / (diff.width * diff.height)
+    changed.save(ARTIFACTS / f"{name}-{source}-diff.png")
+    replays[1][f"{source}-{name}"] = round(share, 6)
+    print(f"\n{name} from {source}: {share:.4%} of pixels differ from the live page")
+    assert share <= SCREENSHOT_THRESHOLD
