@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from archive import requisites
 from archive.index import Index, decode_row, default_db_path
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge
 from archive.terminal import printable
@@ -33,10 +34,15 @@ def _lookup(index: Index, key: str | int) -> dict[str, Any]:
 
 def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     """The article (every field, list fields decoded) and its provenance: the capture it was extracted from
-    (WARC file, offset, length, record id, fetch time, crawl), first and last sighting, version count, parser."""
+    (WARC file, offset, length, record id, fetch time, crawl), first and last sighting, version count, parser.
+    Each of its images carries `capture` (the capture of its URL, archive/requisites.py) or `missing` (why
+    there is none); `requisites` lists the page's other requisites, the captures needed first by this page."""
     index = Index(db_path, readonly=True)
     try:
         row = _lookup(index, key)
+        row["images"] = requisites.image_links(index.conn, row.get("images"), row["crawl_id"])
+        others = requisites.page_requisites(index.conn, (row["url"], row["canonical_url"]),
+                                            leave_out=[i["capture"]["url"] for i in row["images"] if "capture" in i])
         capture = index.conn.execute(
             "SELECT id, url, status, content_type, fetched_at, payload_digest, record_type, revisit_of, crawl_id "
             "FROM captures WHERE id = ?", [row["capture_id"]]).fetchone()
@@ -55,7 +61,16 @@ def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     provenance = {k: row[k] for k in PROVENANCE_COLUMNS}
     provenance.update(
         capture=dict(capture) if capture else None, crawl=crawl, versions=versions, captures_of_url=captures)
-    return {"article": article, "provenance": provenance}
+    return {"article": article, "provenance": provenance, "requisites": others}
+
+
+def page_requisites(db_path: str | Path, key: str | int) -> dict[str, Any]:
+    """`show --requisites`: the article's page, its images (each with `capture` or `missing`) and its other
+    requisites (`show` without the text)."""
+    result = show(db_path, key)
+    article = result["article"]
+    return {"id": article["id"], "url": article["url"], "images": article.get("images") or [],
+            "requisites": result["requisites"]}
 
 
 def original_html(data_dir: str | Path, key: str | int, max_body_bytes: int = MAX_BODY_BYTES) -> bytes:
@@ -136,10 +151,7 @@ def format_show(result: dict[str, Any]) -> str:
         elif isinstance(value, (list, dict)):
             value = json.dumps(value, ensure_ascii=False)
         lines.append(f"{key + ':':<15}{'' if value is None else value}")
-    if art.get("images"):
-        lines.append(f"{'images:':<15}{len(art['images'])}")
-        lines.extend(f"  {img.get('src')}" + (f"  ({img['caption']})" if img.get("caption") else "")
-                     for img in art["images"])
+    lines += format_requisite_lines(art.get("images") or [], result.get("requisites") or [])
     if art.get("warnings"):
         lines.append(f"{'warnings:':<15}{'; '.join(art['warnings'])}")
     lines += ["", "provenance", "----------",
@@ -154,6 +166,33 @@ def format_show(result: dict[str, Any]) -> str:
               f"{'versions:':<15}{prov['versions']}  (captures of this URL: {prov['captures_of_url']})",
               f"{'parser:':<15}{prov['parser']} {prov['parser_version']}",
               "", art.get("body") or "(no body text)"]
+    return "\n".join(lines)
+
+
+def format_requisite_lines(images: list[dict[str, Any]], others: list[dict[str, Any]]) -> list[str]:
+    """Each image, then under it its capture or why there is none; then the page's other requisites."""
+    lines = []
+    if images:
+        lines.append(f"{'images:':<15}{len(images)}")
+    for image in images:
+        lines.append(f"  {printable(str(image.get('src')), keep='')}"
+                     + (f"  ({printable(image['caption'], keep='')})" if image.get("caption") else ""))
+        if "capture" in image:
+            lines.append(f"      captured: {requisites.describe_capture(image['capture'])}")
+        elif "missing" in image:
+            lines.append(f"      {printable(requisites.describe_missing(image['missing']), keep='')}")
+    if others:
+        lines.append(f"{'requisites:':<15}{len(others)} more captured for this page")
+        for capture in others:
+            lines.append(f"  {printable(capture['url'], keep='')}")
+            lines.append(f"      {requisites.describe_capture(capture)}")
+    return lines
+
+
+def format_page_requisites(result: dict[str, Any]) -> str:
+    """`show --requisites` as text."""
+    lines = [f"requisites of article {result['id']} ({printable(result['url'], keep='')})"]
+    lines += format_requisite_lines(result["images"], result["requisites"]) or ["  none recorded"]
     return "\n".join(lines)
 
 

@@ -4,8 +4,9 @@ The WARC writer flushes every exchange before the index hears of it, and the ind
 so a crawl killed with SIGKILL leaves archived records that no index row points at yet, and captures whose
 page was still being parsed (the capture row committed, the article row not). Before the next crawl
 starts, those records are indexed, and those pages parsed, exactly as `reindex` would (same parser, same
-order, same best-version rule), so nothing fetched is lost and nothing archived needs fetching again: the
-spiders hold a URL once it has an article row (crawler/spiders/state.py).
+order, same best-version rule, each capture's role and needed_by read from its metadata record), so
+nothing fetched is lost and nothing archived needs fetching again: the spiders hold a URL once it has an
+article row (crawler/spiders/state.py).
 
 Only files that may hold unindexed records are read: files no capture row mentions, and files of crawls
 whose row is not settled (a killed crawl's row stays `running`, and so does that of a crawl whose index
@@ -117,14 +118,14 @@ def _suspect_files(conn: sqlite3.Connection, warc_dir: Path) -> list[Path]:
 
 def _unparsed(conn: sqlite3.Connection, warc_file: str, dead: set[str]) -> set[str]:
     """Record ids of captured pages in `warc_file` that a dead crawl fetched but never got into `articles`:
-    status 200, HTML, and no article row for the URL that was seen at or after the capture (a capture's
+    status 200, HTML, a page (requisites are never parsed), and no article row for the URL that was seen at or after the capture (a capture's
     article row, whatever the upsert's outcome, has `last_seen` at least its date). Pages that are no
     article have no row either; they are parsed once, as the crawl is then marked `interrupted`. A live
     crawl's are left to it: it may be parsing them right now."""
     if not dead:
         return set()
     rows = conn.execute(
-        "SELECT c.record_id, c.crawl_id FROM captures c WHERE c.warc_file = ? AND c.status = 200 "
+        "SELECT c.record_id, c.crawl_id FROM captures c WHERE c.warc_file = ? AND c.status = 200 AND c.role = 'page' "
         "AND (c.content_type IS NULL OR c.content_type LIKE '%html%') "
         "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url AND a.last_seen >= c.fetched_at) "
         "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = c.url AND a.last_seen >= c.fetched_at)",

@@ -48,6 +48,9 @@ ERROR_REASONS = ("robots", "http", "timeout", "connection", "parse", "offsite", 
 SKIP_REASONS = ("offsite", "robots")
 FAILURE_REASONS = tuple(reason for reason in ERROR_REASONS if reason not in SKIP_REASONS)
 SKIP_SQL = f"reason IN ({', '.join(repr(r) for r in SKIP_REASONS)})"
+# What a capture is to the archive (captures.role): a page the crawl went for, or a requisite of one.
+PAGE, REQUISITE = "page", "requisite"
+ROLES = (PAGE, REQUISITE)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Capture:
     crawl_id: str | None = None
     record_type: str = "response"  # or "revisit": the payload is in the record `revisit_of` names
     revisit_of: str | None = None
+    role: str = "page"  # or "requisite": a stylesheet, script, image, font... that a page needs (ROLES)
+    needed_by: str | None = None  # a requisite's page: the URL of the page that first needed it in its crawl
 
 
 class IndexableArticle(Protocol):

@@ -10,7 +10,11 @@ Replay follows the live pipeline (crawler/downloadermiddlewares/capture.py, craw
   so first_seen / last_seen / versions and the best-version rule come out as the live crawl left them.
 - Every `response` and `revisit` record becomes a capture; `site` is the spider named in the warcinfo
   description (else the file-name prefix `newsarchive-<site>-…`), `crawl_id` is warcinfo `isPartOf`.
-- Only status-200 pages are parsed. A revisit is parsed from its original's bytes (WARC-Refers-To) with the
+- A capture's `role` and `needed_by` come from the metadata record WARC-Concurrent-To its response: it
+  follows the response (and its request) in the same file, so the response waits for it one record at most.
+  `discoveredBy: requisite` makes a requisite of the page `requisiteOf` (else `via`) names; a response
+  without that record (older files, a damaged member) is a page.
+- Only status-200 pages are parsed; requisites never are. A revisit is parsed from its original's bytes (WARC-Refers-To) with the
   revisit's own date, and its article keeps pointing at the original response record, as live.
 - `crawls` rows describe runs (arguments, status) that the WARC files only partly record: rows of the old
   index are kept as they are; a crawl id found only in warcinfo gets a row rebuilt from its WARC files
@@ -43,10 +47,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import indexlock, oldindex
 from archive.bulk import add_pages_each
-from archive.index import BULK_CACHE_MB, Capture, Index, IndexableArticle
+from archive.index import BULK_CACHE_MB, PAGE, REQUISITE, Capture, Index, IndexableArticle
 from archive.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_content
 from archive.openfiles import OPEN_SUFFIX
 from archive.records import WarcRecords, read_response
+from archive.requisites import requisite_role
 from archive.recovery import recover_open_files
 from archive.reindex_report import ReindexBusy, ReindexError, ReindexLoss, ReindexReport  # noqa: F401 (re-exported)
 from archive.times import warc_date_to_datetime
@@ -199,10 +204,21 @@ class _Builder:
         site = name_match["site"] if name_match else None
         crawl_id = None
         records = WarcRecords(path)
+        # A response waits here for its metadata record (written after it and its request, in the same write)
+        # to say whether it is a page or a requisite; any other record ends the wait.
+        held: tuple | None = None
         for at in records:
             record = at.record
             self.report.records += 1
             rec_type = record.rec_type
+            if rec_type == "request":
+                continue
+            if held is not None:
+                role = None
+                if rec_type == "metadata" and record.rec_headers.get_header("WARC-Concurrent-To") == held[0]:
+                    role = requisite_role(_warc_fields(record.content_stream().read()))
+                self._read_record(*held[1:], role_of=role)
+                held = None
             if rec_type == "warcinfo":
                 info = _warc_fields(record.content_stream().read())
                 described = _DESCRIPTION_SITE.search(info.get("description", ""))
@@ -219,7 +235,9 @@ class _Builder:
                 continue
             # One byte past the limit tells a body too large to parse without holding it.
             raw = record.raw_stream.read(self.max_body_bytes + 1)
-            self._read_record(record, raw, path.name, at.offset, at.length, site, crawl_id, indexed)
+            held = (record_id, record, raw, path.name, at.offset, at.length, site, crawl_id, indexed)
+        if held is not None:
+            self._read_record(*held[1:])
         self.report.damaged.extend(records.damaged)
         stats = self.rebuilt.get(crawl_id) if crawl_id else None
         if stats is not None:
@@ -228,7 +246,11 @@ class _Builder:
             stats["sites"].setdefault(site, None)
 
     def _read_record(self, record, raw: bytes, warc_file: str, offset: int, length: int,
-                     site: str | None, crawl_id: str | None, indexed: bool = False) -> None:
+                     site: str | None, crawl_id: str | None, indexed: bool = False,
+                     role_of: tuple[str, str | None] | None = None) -> None:
+        """Add a response or revisit record as a capture (`role_of`: role and needed_by, from its metadata) and,
+        if the spider would have parsed it, its page. A requisite is never parsed: live, no spider does."""
+        role, needed_by = role_of or (PAGE, None)
         headers = record.rec_headers
         http = record.http_headers
         status = http.get_statuscode() if http else None
@@ -240,7 +262,8 @@ class _Builder:
             fetched_at=headers.get_header("WARC-Date"), payload_digest=headers.get_header("WARC-Payload-Digest"),
             warc_file=warc_file, warc_offset=offset, warc_length=length,
             record_id=headers.get_header("WARC-Record-ID"), crawl_id=crawl_id, record_type=record.rec_type,
-            revisit_of=headers.get_header("WARC-Refers-To") if record.rec_type == "revisit" else None)
+            revisit_of=headers.get_header("WARC-Refers-To") if record.rec_type == "revisit" else None,
+            role=role, needed_by=needed_by)
         # An indexed capture goes through the same steps: add_capture finds its row and changes nothing.
         self.report.captures += not indexed
         stats = self.rebuilt.get(crawl_id) if crawl_id and not indexed else None
@@ -251,7 +274,8 @@ class _Builder:
         task = None
         if capture.record_type == "response":
             self.pending[capture.record_id] = capture
-            if status == 200 and not headers.get_header("WARC-Truncated"):  # live: partial pages aren't parsed
+            # Live, partial pages are not parsed, and requisites never are.
+            if role != REQUISITE and status == 200 and not headers.get_header("WARC-Truncated"):
                 encoding = http.get_header("Content-Encoding") if http else None
                 body = self._decoded(capture, lambda: decode_content(raw, encoding, self.max_body_bytes))
                 if body is not None:
@@ -259,7 +283,9 @@ class _Builder:
         else:
             self.report.revisits += not indexed
             original = self._original(capture.revisit_of)
-            if original is None and status == 200:
+            if role == REQUISITE:
+                pass  # never parsed, so its original is not read here (verify checks that it is held)
+            elif original is None and status == 200:
                 self.report.problems.append(
                     f"revisit {capture.record_id} of {capture.url}: original {capture.revisit_of} is not in "
                     "these WARC files, page not parsed")

@@ -10,7 +10,9 @@ import sqlite3
 
 from archive import fulltext
 
-SCHEMA_VERSION = 3  # 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
+# 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
+# 4: captures tell pages from requisites (role, needed_by)
+SCHEMA_VERSION = 4
 
 TABLES = {
     "crawls": """
@@ -23,7 +25,8 @@ TABLES = {
             id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, status INTEGER, content_type TEXT,
             fetched_at TEXT NOT NULL, payload_digest TEXT, warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL,
             warc_length INTEGER, record_id TEXT NOT NULL UNIQUE, crawl_id TEXT REFERENCES crawls(id),
-            record_type TEXT NOT NULL DEFAULT 'response', revisit_of TEXT)""",
+            record_type TEXT NOT NULL DEFAULT 'response', revisit_of TEXT,
+            role TEXT NOT NULL DEFAULT 'page', needed_by TEXT)""",
     "articles": """
         CREATE TABLE articles (
             id INTEGER PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, site TEXT NOT NULL,
@@ -61,12 +64,16 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS article_versions_article ON article_versions(article_id)",
     "CREATE INDEX IF NOT EXISTS article_authors_author ON article_authors(author_id)",
     "CREATE INDEX IF NOT EXISTS fetch_errors_crawl ON fetch_errors(crawl_id, reason)",
+    # `show` lists a page's requisites by the page URL; it and `verify` look up why an image has no capture.
+    "CREATE INDEX IF NOT EXISTS captures_needed_by ON captures(needed_by) WHERE needed_by IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS fetch_errors_url ON fetch_errors(url)",
 ]
 
 # Columns each table gained after version 1, for in-place migration of older index files.
 ADDED_COLUMNS = {
     "crawls": {"schedule": "TEXT"},
-    "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT"},
+    "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT",
+                 "role": "TEXT NOT NULL DEFAULT 'page'", "needed_by": "TEXT"},
     "articles": {"published_utc": "TEXT"},
 }
 
@@ -80,6 +87,12 @@ def columns(table: str) -> tuple[str, ...]:
         return tuple(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
     finally:
         conn.close()
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether `table` has `column`: a reader opens an index read-only, unmigrated, and an index written by an
+    older version lacks the columns added since (ADDED_COLUMNS)."""
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from archive.index import SKIP_REASONS, SKIP_SQL, Index
+from archive.requisites import captures_by_role
 
 
 def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[str, Any]:
     """Articles per site per day over the `days` days ending at `end`, totals and access states per site,
-    gaps in each site's coverage, the last 10 crawls, fetch errors by reason (`errors`) and, apart from them,
-    URLs left alone on purpose (`skipped`: off-site links, robots.txt exclusions). `end` defaults to today
-    (UTC), or tomorrow when a site east of UTC has already published on its tomorrow."""
+    gaps in each site's coverage, captures by role (`captures_by_role`: pages and requisites, count and stored
+    bytes), the last 10 crawls, fetch errors by reason (`errors`) and, apart from them, URLs left alone on
+    purpose (`skipped`: off-site links, robots.txt exclusions). `end` defaults to today (UTC), or tomorrow
+    when a site east of UTC has already published on its tomorrow."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     index = Index(db_path, readonly=True)
@@ -52,6 +54,7 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
                 f"WHERE NOT {SKIP_SQL} GROUP BY 1, 2 ORDER BY 1, 3 DESC"):
             errors_by_site.setdefault(site, {})[reason] = count
         captures = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+        by_role = captures_by_role(conn)
     finally:
         index.close()
     if end is None:
@@ -76,6 +79,7 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
         "window": {"from": window[0].isoformat(), "to": window[-1].isoformat(), "days": days},
         "articles": sum(s["articles"] for s in sites.values()),
         "captures": captures,
+        "captures_by_role": by_role,
         "sites": sites,
         "per_day": {site: {day.isoformat(): by_day[site].get(day.isoformat(), 0) for day in window}
                     for site in sorted(by_day)},
@@ -102,6 +106,10 @@ def format_stats(result: dict[str, Any]) -> str:
     """`stats` as text tables."""
     sites = sorted(result["sites"])
     lines = [f"{result['articles']:,} articles, {result['captures']:,} captures", ""]
+    roles = result.get("captures_by_role") or {}
+    if roles:
+        lines[-1:-1] = ["captures by role: " + ", ".join(
+            f"{role}s {v['captures']:,} ({v['bytes']:,} bytes)" for role, v in roles.items())]
     lines.append(_table(["site", "articles", "undated", "first day", "last day", "gap days", "access"],
                         [[s, f"{v['articles']:,}", v["undated"], v["first_day"] or "-", v["last_day"] or "-",
                           v["gap_days"], ", ".join(f"{k} {n:,}" for k, n in v["access"].items())]

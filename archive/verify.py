@@ -5,7 +5,9 @@ exactly at end of file: `warcio check` alone passes a file cut inside its last r
 digests, HTTP headers that describe the stored payload (`archive.httpcheck`), a CDXJ index beside it that
 matches it. Across the archive: no file left `.open`, every revisit refers to a response held in the
 archive, and every index row (articles, captures) points at the record it names, for its URL, at its
-offset and length. The index itself: archive/verify_index.py (SQLite and FTS5 integrity, and every archived
+offset and length (requisite captures like any other). An article page whose image has neither a capture
+nor a `fetch_errors` row is a "missing requisite" warning, not a fault (archive/requisites.py). The index
+itself: archive/verify_index.py (SQLite and FTS5 integrity, and every archived
 response and article having its rows).
 
 A damaged range of a WARC file (archive/members.py) is one fault, naming the file, the byte range, why, and
@@ -25,7 +27,8 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archive.decoding import MAX_BODY_BYTES
 from archive.httpcheck import content_length_problem, encoding_problems
-from archive.index import Index, default_db_path
+from archive import requisites
+from archive.index import REQUISITE, Index, default_db_path
 from archive.members import Damage
 from archive.records import WarcRecords
 from archive.sqlite_files import DatabaseUnreadable
@@ -244,6 +247,9 @@ class ArchiveReport:
     index_rows: dict[str, int] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # archive.requisites.captures_by_role and missing_requisites, when the index was read
+    roles: dict[str, dict[str, int]] = field(default_factory=dict)
+    missing_requisites: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -258,6 +264,11 @@ class ArchiveReport:
                  + (": " + ", ".join(f"{t} {n:,}" for t, n in sorted(self.by_type.items())) if records else ""),
                  f"  index rows   {sum(self.index_rows.values()):,} checked"
                  + (": " + ", ".join(f"{t} {n:,}" for t, n in self.index_rows.items()) if self.index_rows else "")]
+        if self.roles.get(REQUISITE, {}).get("captures") or self.missing_requisites.get("pages"):
+            missing = self.missing_requisites.get("pages", 0)
+            lines.append(f"  requisites   {self.roles[REQUISITE]['captures']:,} captured, "
+                         f"{self.roles[REQUISITE]['bytes']:,} bytes; missing requisite: {missing:,} article page(s)"
+                         + (" (warnings below)" if missing else ""))
         lines += [f"  warning: {w}" for w in self.warnings]
         lines.append(f"  faults       {len(self.faults) or 'none'}")
         lines += [f"  FAULT {f}" for f in self.faults]
@@ -346,6 +357,9 @@ def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int 
                     faults, warnings = coverage_problems(index, registry, warc_dir, parse, max_body_bytes)
                     report.faults.extend(faults)
                     report.warnings.extend(warnings)
+                    report.roles = requisites.captures_by_role(index.conn)
+                    report.missing_requisites = requisites.missing_requisites(index.conn)
+                    report.warnings.extend(_missing_requisite_warnings(report.missing_requisites))
                 except sqlite3.Error as exc:  # a database, but not an index of ours (tables missing)
                     report.faults.append(f"{db_path.name}: not an index this verify can read ({exc}): "
                                          "`newsarchive reindex` rebuilds it")
@@ -361,6 +375,15 @@ def verify_archive(data_dir: str | os.PathLike, parse=None, max_body_bytes: int 
             index.conn.close()
     report.faults[:0] = damage.faults()
     return report
+
+
+def _missing_requisite_warnings(missing: dict) -> list[str]:
+    """A page whose image was neither captured nor recorded as failed or skipped: a warning, never a fault
+    (the page itself is whole; a crawl that ran out of time or lost a fetch leaves such pages)."""
+    if not missing.get("pages"):
+        return []
+    return [f"missing requisite: {missing['pages']:,} article page(s) have {missing['images']:,} image(s) with "
+            f"neither a capture nor a fetch_errors row (e.g. {'; '.join(missing['examples'])})"]
 
 
 def _crawl_file_problems(index: Index, warc_dir: Path) -> list[str]:

@@ -9,7 +9,7 @@
   index every one of them (robots.txt, error pages and 304s included), so a record without one was lost
   by the index (a killed crawl not yet caught up, a crawl whose rows a reindex renamed away, an emptied
   index).
-- Every article response has its `articles` row. The rule: a status-200 response or revisit record that
+- Every article response has its `articles` row (requisites, never parsed, are no article responses). The rule: a status-200 response or revisit record that
   the crawler would have parsed (not WARC-Truncated) either has an articles row for its URL, or the parser
   (the one reindex runs, given as `parse`) finds no article in it, or it finds one whose canonical URL has
   an articles row, or a `fetch_errors` row records why this URL's page was not indexed (a warning then, the
@@ -24,10 +24,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from archive.index import Index, IndexableArticle
+from archive.index import PAGE, REQUISITE, Index, IndexableArticle
 from archive.members import Damage
 from archive.decoding import MAX_BODY_BYTES
 from archive.records import read_response
+from archive.schema import has_column
 from archive.times import warc_date_to_datetime
 
 EXAMPLES = 3
@@ -134,13 +135,14 @@ def coverage_problems(index: Index, registry: dict, warc_dir: Path, parse=None,
                 "archived responses: `newsarchive reindex` rebuilds it"], warnings
     no_row: dict[str, list] = {}
     no_article: dict[str, list] = {}
+    role = "role" if has_column(conn, "captures", "role") else f"'{PAGE}'"
     for record_id, ref in responses:
-        row = conn.execute("SELECT site FROM captures WHERE record_id = ?", [record_id]).fetchone()
+        row = conn.execute(f"SELECT site, {role} FROM captures WHERE record_id = ?", [record_id]).fetchone()
         if row is None:
             no_row.setdefault(ref.warc_file, []).append(ref)
             continue
-        if parse is None or ref.status != "200" or ref.truncated:
-            continue
+        if parse is None or ref.status != "200" or ref.truncated or row[1] == REQUISITE:
+            continue  # requisites are never parsed, live or by reindex
         if conn.execute("SELECT 1 FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1",
                         [ref.url, ref.url]).fetchone():
             continue

@@ -4,9 +4,10 @@ A key is written by one component and read by another (a spider and a middleware
 import its name from here, so the two spellings cannot drift apart and a reader can find every key in one place.
 
 Scrapy's own, read where needed and spelled there as Scrapy spells them: the meta keys `redirect_urls`
-(RedirectMiddleware), `dont_retry` (RetryMiddleware), `depth` (DepthMiddleware), `download_latency` (the
-downloader) and the response flag `cached` (HttpCacheMiddleware). Its flags `dataloss` and `download_stopped`
-are named below, because what they mean here (a truncated capture) is ours.
+(RedirectMiddleware), `dont_retry` (RetryMiddleware), `depth` (DepthMiddleware), `download_latency` and
+`download_slot` (the downloader; downloadermiddlewares/politeness.py gives each origin its own slot) and the
+response flag `cached` (HttpCacheMiddleware). Its flags `dataloss` and `download_stopped` are named below,
+because what they mean here (a truncated capture) is ours.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from __future__ import annotations
 # How a spider found the URL, {"source": "feed", "via": <page>, "hops": 2, "feedItemDate": ..., ...}: written
 # into the WARC metadata record (downloadermiddlewares/capture.py), and the referring page of an offsite link.
 DISCOVERY_META_KEY = "discovery"
+# On a request for a page's requisite (a stylesheet, script, image, font...): {"of": <page URL>, "kind":
+# <Requisite.kind>}. The capture middleware marks its capture a requisite of that page (captures.role,
+# needed_by) and writes the kind into the metadata record (`requisiteKind`), from which reindex rebuilds both.
+# Such a request is never parsed as a page nor followed for links, and is outside the page budget
+# (crawler/core/scheduler.py; crawler/spiders/requisites.py makes them).
+REQUISITE_META_KEY = "requisite"
 # A URL the site's own article pattern promised: a page there that is not an article is recorded as a failure.
 EXPECT_ARTICLE_META_KEY = "expect_article"
 # Set by the spiders on listing, feed and sitemap requests: sent with the conditions of the URL's last full

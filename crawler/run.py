@@ -46,7 +46,10 @@ MIRROR_SETTINGS = {
 @dataclass
 class SiteSummary:
     site: str
-    pages: int = 0
+    pages: int = 0  # archived responses other than requisites: feeds, listings, articles, robots.txt, errors
+    requisites: int = 0  # archived responses to page requisites (crawler/spiders/requisites.py)
+    requisite_bytes: int = 0  # their WARC records' bytes
+    requisites_offsite: int = 0  # third-party requisites recorded and not fetched
     articles: int = 0
     errors: int = 0
     warc_files: list[str] = field(default_factory=list)
@@ -74,20 +77,24 @@ class CrawlResult:
             for s in self.sites)
 
     def summary_table(self) -> str:
-        header = ("site", "pages", "articles", "errors", "warc files", "warc bytes")
-        rows = [(s.site, s.pages, s.articles, s.errors, len(s.warc_files), s.warc_bytes) for s in self.sites]
-        rows.append(("total", *(self.total(a) for a in ("pages", "articles", "errors", "warc_files", "warc_bytes"))))
+        header = ("site", "pages", "articles", "requisites", "errors", "warc files", "warc bytes")
+        columns = ("pages", "articles", "requisites", "errors", "warc_files", "warc_bytes")
+        rows = [(s.site, *(self.total(a, [s]) for a in columns)) for s in self.sites]
+        rows.append(("total", *(self.total(a) for a in columns)))
         cells = [header] + [(r[0], *(f"{v:,}" for v in r[1:])) for r in rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
                  for row in cells]
+        if self.total("requisites") or self.total("requisites_offsite"):
+            lines.append(f"requisites: {self.total('requisites'):,} captured ({self.total('requisite_bytes'):,} "
+                         f"bytes), {self.total('requisites_offsite'):,} skipped third-party")
         lines.append(f"crawl {self.crawl_id}: WARC files in {self.data_dir / 'warc'}, "
                      f"index {self.data_dir / 'index.db'}")
         return "\n".join(lines)
 
-    def total(self, attr: str) -> int:
+    def total(self, attr: str, sites: list[SiteSummary] | None = None) -> int:
         return sum(getattr(s, attr) if not isinstance(getattr(s, attr), list) else len(getattr(s, attr))
-                   for s in self.sites)
+                   for s in (self.sites if sites is None else sites))
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -105,8 +112,11 @@ def spider_names() -> list[str]:
 def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] | None = None,
               max_articles: int | None = None, settings: dict[str, Any] | None = None,
               crawl_id: str | None = None, spider_args: dict[str, Any] | None = None,
-              seeds: dict[str, str] | None = None, schedule: str | None = None) -> CrawlResult:
-    """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db).
+              seeds: dict[str, str] | None = None, schedule: str | None = None,
+              asset_urls: dict[str, list[str]] | None = None) -> CrawlResult:
+    """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db). `base_urls`
+    points a site elsewhere (a mirror), `asset_urls` names that elsewhere's asset origins (the mirror's stand-in
+    for Kyodo's CDN: Mirror.asset_urls), in scope for page requisites.
 
     Raises archive.indexlock.IndexBusy, before anything is written, while a reindex rebuilds the index."""
     known = spider_names()
@@ -120,16 +130,21 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     with indexlock.held(default_db_path(data_dir), exclusive=False, owner="crawl"):
         crawllock.hold(data_dir, crawl_id)  # before our row exists: another crawl's catch-up sees us alive
         try:
-            return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule)
+            return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule,
+                        asset_urls)
         finally:
             crawllock.release(data_dir, crawl_id)
 
 
 def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max_articles: int | None,
          settings: dict[str, Any] | None, crawl_id: str, spider_args: dict[str, Any] | None,
-         seeds: dict[str, str] | None, schedule: str | None) -> CrawlResult:
+         seeds: dict[str, str] | None, schedule: str | None,
+         asset_urls: dict[str, list[str]] | None = None) -> CrawlResult:
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
+    if asset_urls:
+        overrides["NEWSARCHIVE_ASSET_URLS"] = {site: [urls] if isinstance(urls, str) else list(urls)
+                                               for site, urls in asset_urls.items()}
     caught_up = catch_up(data_dir / "warc", default_db_path(data_dir), parse_for_index,
                          max_body_bytes(project_settings(overrides)))
     if caught_up.files_read or caught_up.recovered or caught_up.damaged:
@@ -139,7 +154,8 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     spider_args = {k: v for k, v in (spider_args or {}).items() if v not in (None, False, "")}
     index.start_crawl(crawl_id, sites, {"sites": sites, "base_urls": base_urls or {}, "max_articles": max_articles,
                                         "settings": settings or {}, "spider_args": spider_args,
-                                        "seeds": seeds or {}}, started, schedule=schedule)
+                                        "seeds": seeds or {}, **({"asset_urls": asset_urls} if asset_urls else {})},
+                      started, schedule=schedule)
     index.close()
 
     process = CrawlerProcess(project_settings(overrides))
@@ -198,8 +214,12 @@ def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
     errors += stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0)
     answered = sum(v for k, v in stats.items()
                    if k.startswith("downloader/response_status_count/") and not k.rsplit("/", 1)[-1].startswith("5"))
+    requisites = stats.get("newsarchive/requisites", 0)
     return SiteSummary(
-        site=site, pages=stats.get("warc/responses", 0), articles=stats.get("item_scraped_count", 0),
+        site=site, pages=stats.get("warc/responses", 0) - requisites, requisites=requisites,
+        requisite_bytes=stats.get("newsarchive/requisite_bytes", 0),
+        requisites_offsite=stats.get("newsarchive/requisites_offsite", 0),
+        articles=stats.get("item_scraped_count", 0),
         errors=errors, warc_files=list(stats.get("warc/file_names", [])), warc_bytes=stats.get("warc/bytes", 0),
         finish_reason=str(stats.get("finish_reason", "")), reachable=answered > 0,
         write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0),

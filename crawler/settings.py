@@ -25,6 +25,14 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # settings): so every job of one scrapyd writes to the same archive, $NEWSARCHIVE_DATA or <its dir>/data.
 NEWSARCHIVE_DATA = os.path.abspath(os.path.expanduser(os.environ.get("NEWSARCHIVE_DATA") or "data"))
 NEWSARCHIVE_BASE_URLS = {}  # {"kyodo": "http://127.0.0.1:8001"}: point a spider at a mirror
+# The asset origins of a site the crawl is pointed elsewhere for (a mirror's stand-in for Kyodo's CDN):
+# {"kyodo": ["http://127.0.0.1:8003"]}, in scope beside the base URL (crawler/sites.py Site.origins).
+NEWSARCHIVE_ASSET_URLS = {}
+# Page requisites fetched with the pages (crawler/spiders/requisites.py): "none"; "pages" = what a desktop
+# browser loads for an article or the home page (stylesheets and what they reference, scripts, images at 1x,
+# icons, og:image) and a listing's stylesheets and scripts; "all" = also every srcset candidate and
+# listing thumbnails. Third-party hosts are never fetched: recorded as skipped (`offsite`).
+NEWSARCHIVE_REQUISITES = "pages"
 # The crawl id of a run: the CLI passes its own; left empty (plain `scrapy crawl`), runinfo.crawl_id_for makes
 # one when a component first asks, the same for every component of the process.
 NEWSARCHIVE_CRAWL_ID = ""

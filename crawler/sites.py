@@ -8,6 +8,7 @@ code. Free of Scrapy and archive, so the parsers may import it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,25 +22,28 @@ class Site:
     language: str  # BCP 47
     timezone: str  # IANA zone the site prints its local times in
     hosts: tuple[str, ...]
-    # Origins ("https://img.example.net") the site's pages load images and other assets from: fetched
-    # when an asset capture comes, in scope like the site itself. Empty while no asset is fetched.
+    # Origins ("https://img.example.net") the site's pages load images, stylesheets, scripts and fonts from:
+    # in scope like the site itself, for page requisites (crawler/spiders/requisites.py).
     asset_origins: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or ""
 
-    def origins(self, base_url: str | None = None) -> frozenset[Origin]:
+    def origins(self, base_url: str | None = None, asset_urls: Iterable[str] | str | None = None
+                ) -> frozenset[Origin]:
         """Where a crawl of this site may send requests: each of its hosts with the scheme and port of its
-        base URL, and its asset origins. A base-URL override elsewhere (a mirror, a proxy) stands in for all
-        of them: only its own origin is in scope, so a crawl pointed at 127.0.0.1 never reaches out."""
+        base URL, its asset origins, and `asset_urls` (the NEWSARCHIVE_ASSET_URLS of the site). A base-URL
+        override elsewhere (a mirror, a proxy) stands in for all of the site's own: only its origin and
+        `asset_urls` are in scope, so a crawl pointed at 127.0.0.1 never reaches out."""
+        extra = {origin(url) for url in ([asset_urls] if isinstance(asset_urls, str) else asset_urls or ())}
         if base_url and origin(base_url) != origin(self.base_url):
             found = {origin(base_url)}
         else:
             scheme, _, port = origin(self.base_url)
             found = {(scheme, host, port) for host in self.hosts}
             found |= {origin(self.base_url), *(origin(url) for url in self.asset_origins)}
-        return frozenset(o for o in found if o is not None)
+        return frozenset(o for o in found | extra if o is not None)
 
 
 SITES: dict[str, Site] = {
@@ -49,6 +53,7 @@ SITES: dict[str, Site] = {
         language="en",
         timezone="Asia/Tokyo",
         hosts=("english.kyodonews.net",),
+        asset_origins=("https://english-kyodo.ismcdn.jp",),  # images, CSS and JS: the CDN the pages name
     ),
     "inakoran": Site(
         name="inakoran",
@@ -61,8 +66,10 @@ SITES: dict[str, Site] = {
 
 
 # How the Kyodo spider finds articles (`--discover`): here rather than in the spider, so the command line can
-# check a value without importing Scrapy.
+# check a value without importing Scrapy. Likewise the requisite modes.
 DISCOVERY_MODES = ("feed", "listings", "sitemap")
+# Which page requisites a crawl fetches (`--requisites`, NEWSARCHIVE_REQUISITES; crawler/spiders/requisites.py).
+REQUISITE_MODES = ("none", "pages", "all")
 
 
 def site_for_url(url: str) -> Site | None:

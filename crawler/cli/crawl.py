@@ -13,12 +13,20 @@ import click
 from crawler.cli.errors import fail
 from crawler.cli.options import data_option
 from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, check_window, count
+from crawler.sites import REQUISITE_MODES
 
 
 @click.command()
 @click.argument("sites", nargs=-1, required=True, type=SITE, metavar="SITE...")
 @click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
               help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
+@click.option("--asset-url", "asset_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
+              help="An asset origin of SITE (its images, CSS, JS) in scope beside it, e.g. a mirror's stand-in for "
+                   "a CDN. Repeatable.")
+@click.option("--requisites", type=click.Choice(REQUISITE_MODES), default=None,
+              help="Page requisites fetched with the pages: none; pages (what a desktop browser loads for each "
+                   "page); all (also every srcset candidate, listing thumbnails) [default: pages, or the "
+                   "NEWSARCHIVE_REQUISITES setting].")
 @click.option("--max-articles", type=count(), default=None, help="Stop after this many article pages per site.")
 @click.option("--max-pages", type=count(), default=None, help="Stop after this many fetched pages per site.")
 @click.option("--since", type=DATE, default=None, metavar="DATE",
@@ -37,7 +45,7 @@ from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, che
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", type=Setting(),
               help="Scrapy setting override (a known setting's value is checked against its type).")
 @data_option
-def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, refresh, retry_gated, walk_all,
+def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, since, until, discover, refresh, retry_gated, walk_all,
           seeds, quiet, settings, data_dir):
     """Crawl SITES (kyodo, inakoran) into the archive.
 
@@ -46,9 +54,10 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     """
     check_window(since, until)
     sites = list(dict.fromkeys(sites))
-    stray = [site for site, _ in (*base_urls, *seeds) if site not in sites]
+    stray = [site for site, _ in (*base_urls, *asset_urls, *seeds) if site not in sites]
     if stray:
-        fail(f"--base-url/--seed for {', '.join(dict.fromkeys(stray))}, which this crawl does not include")
+        fail(f"--base-url/--asset-url/--seed for {', '.join(dict.fromkeys(stray))}, which this crawl does not "
+             "include")
     spider_args = {"since": since, "until": until, "refresh": refresh, "retry_gated": retry_gated,
                    "walk_all": walk_all}
     if discover:
@@ -61,6 +70,11 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
     overrides.update(dict(settings))
     if max_pages:
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
+    if requisites:
+        overrides["NEWSARCHIVE_REQUISITES"] = requisites
+    asset_map: dict[str, list[str]] = {}
+    for site, url in asset_urls:
+        asset_map.setdefault(site, []).append(url)
     import sqlite3
 
     from archive.index import check_writable
@@ -77,7 +91,7 @@ def crawl(sites, base_urls, max_articles, max_pages, since, until, discover, ref
             result = run_crawl(sites, data_dir, base_urls=dict(base_urls),
                                max_articles=max_articles, settings=overrides, spider_args=spider_args,
                                seeds={site: ",".join(urls) for site, urls in seed_map.items()},
-                               schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
+                               schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"), asset_urls=asset_map)
     except (SiteBusy, IndexBusy) as exc:
         fail(exc, BUSY_EXIT)  # EX_TEMPFAIL: try again later
     except ValueError as exc:

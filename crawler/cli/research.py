@@ -80,16 +80,27 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
 @click.command()
 @article_key
 @click.option("--html", is_flag=True, help="Print the page as archived (from its WARC record) instead.")
+@click.option("--requisites", is_flag=True,
+              help="List the page's images and other requisites, each with its capture or why there is none, "
+                   "instead.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @max_body_option
 @data_option
-def show(key, html, fmt, max_body_mb, data_dir):
-    """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions)."""
-    from archive.articles import ArticleNotFound, format_show, original_html, show as show_article
+def show(key, html, requisites, fmt, max_body_mb, data_dir):
+    """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions); each
+    image with its capture (WARC file, record id, status) or why it has none."""
+    from archive.articles import (ArticleNotFound, format_page_requisites, format_show, original_html,
+                                  page_requisites, show as show_article)
     from archive.decoding import BodyTooLarge
     from archive.index import default_db_path
 
+    if html and requisites:
+        fail("--html prints the page, --requisites lists what it needs: choose one", 2)
     try:
+        if requisites:
+            listed = page_requisites(default_db_path(data_dir), key)
+            click.echo(json_text(listed, indent=2) if fmt == "json" else format_page_requisites(listed))
+            return
         if html:
             page = original_html(data_dir, key, max_body_mb << 20)
             stream = click.get_binary_stream("stdout")

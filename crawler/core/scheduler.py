@@ -1,10 +1,14 @@
-"""`--max-pages N` (setting NEWSARCHIVE_MAX_PAGES): a scheduler that hands out at most N requests.
+"""`--max-pages N` (setting NEWSARCHIVE_MAX_PAGES): a scheduler that hands out at most N page requests.
 
 Scrapy's own CLOSESPIDER_PAGECOUNT closes the spider after N responses, but every request already handed to
 the downloader (up to CONCURRENT_REQUESTS) is fetched all the same: `--max-pages 12` fetched 27 pages of the
 mirror. Bounding the requests that leave the queue fetches N pages (robots.txt, which Scrapy's robots
 middleware fetches outside the queue, aside; retries and redirects count, as they are fetches too). Then the
 queue reports nothing pending, and the crawl ends as finished with the rest of its queue unfetched.
+
+Page requisites (request.meta REQUISITE_META_KEY: a stylesheet, an image a fetched page needs) are outside
+the budget: a page counted is archived with what it needs to be shown. Once the budget is spent, the queue
+still hands out requisites, and drops the pages it holds (they would never leave it).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import logging
 
 from scrapy.core.scheduler import Scheduler
+
+from crawler.meta import REQUISITE_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -22,21 +28,37 @@ class PageBudgetScheduler(Scheduler):
         scheduler = super().from_crawler(crawler)
         scheduler.budget = crawler.settings.getint("NEWSARCHIVE_MAX_PAGES", 0) or None
         scheduler.handed_out = 0
+        scheduler.requisites_queued = 0
         return scheduler
 
     def spent(self) -> bool:
         return self.budget is not None and self.handed_out >= self.budget
 
+    def enqueue_request(self, request) -> bool:
+        queued = super().enqueue_request(request)
+        if queued and REQUISITE_META_KEY in request.meta:
+            self.requisites_queued += 1
+        return queued
+
     def next_request(self):
+        while True:
+            request = super().next_request()
+            if request is None:
+                return None
+            if REQUISITE_META_KEY in request.meta:
+                self.requisites_queued -= 1
+                return request
+            if not self.spent():
+                break
+            # A page past the budget: dropped, as it would stay queued until the end of the crawl.
+        self.handed_out += 1
         if self.spent():
-            return None
-        request = super().next_request()
-        if request is not None:
-            self.handed_out += 1
-            if self.spent():
-                self.stats.set_value("newsarchive/max_pages_left_queued", len(self))
-                logger.info("max pages (%d) reached: %d queued requests are left unfetched", self.budget, len(self))
+            left = len(self) - self.requisites_queued
+            self.stats.set_value("newsarchive/max_pages_left_queued", left)
+            logger.info("max pages (%d) reached: %d queued requests are left unfetched", self.budget, left)
         return request
 
     def has_pending_requests(self) -> bool:
-        return not self.spent() and super().has_pending_requests()
+        if self.spent():
+            return self.requisites_queued > 0
+        return super().has_pending_requests()

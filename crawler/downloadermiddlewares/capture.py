@@ -14,14 +14,15 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 import crawler
-from archive.index import Capture
+from archive.index import PAGE, REQUISITE, Capture
 from archive.recovery import recover_open_files
 from archive.storage import DISK_FULL, storage_problem
 from archive.warc import HttpExchange, RecordLocation
 from crawler import signals as na_signals
 from crawler.workers.capture import WarcTotals
 from crawler.core.halt import halt, halted, watch
-from crawler.meta import CAPTURE_META_KEY, DATALOSS_FLAG, DISCOVERY_META_KEY, REASON_META_KEY, truncated
+from crawler.meta import (CAPTURE_META_KEY, DATALOSS_FLAG, DISCOVERY_META_KEY, REASON_META_KEY, REQUISITE_META_KEY,
+                          truncated)
 from crawler.runinfo import crawl_id_for, data_dir
 from crawler.workers.process import WorkerError, WorkerProcess
 
@@ -36,9 +37,19 @@ def _latin1_items(headers) -> list[tuple[str, str]]:
 
 
 def provenance(request: Request, response: Response) -> dict[str, str]:
-    """The metadata record's fields: how this URL was found and how the fetch went."""
+    """The metadata record's fields: how this URL was found and how the fetch went. A requisite's record says
+    so (`discoveredBy: requisite`, `via: <page>`, `requisiteKind`, and `requisiteOf: <page>` when `via` names
+    something else) even if its discovery meta did not: reindex rebuilds captures.role and needed_by from
+    these fields alone (archive/reindex.py, `requisite_role`)."""
     meta = request.meta
     discovery = dict(meta.get(DISCOVERY_META_KEY) or {})
+    requisite = meta.get(REQUISITE_META_KEY)
+    if requisite:
+        discovery.setdefault("source", REQUISITE)
+        discovery.setdefault("via", requisite.get("of"))
+        discovery["requisiteKind"] = requisite.get("kind")
+        if discovery["via"] != requisite.get("of"):  # found through another (a font through its stylesheet)
+            discovery["requisiteOf"] = requisite.get("of")
     referer = (request.headers.get(b"Referer") or b"").decode("latin-1")
     redirects = meta.get("redirect_urls") or []
     if redirects:
@@ -163,7 +174,7 @@ class WarcCaptureMiddleware:
             fetched_at=location.warc_date, payload_digest=location.payload_digest,
             warc_file=location.warc_file, warc_offset=location.offset, warc_length=location.length,
             record_id=location.record_id, crawl_id=self.crawl_id, record_type=location.record_type,
-            revisit_of=location.refers_to)
+            revisit_of=location.refers_to, **_role(request))
         request.meta[CAPTURE_META_KEY] = capture
         self.crawler.signals.send_catch_log(na_signals.capture_written, capture=capture, request=request,
                                             response=response, spider=self.crawler.spider)
@@ -202,6 +213,14 @@ class WarcCaptureMiddleware:
         self.stats.set_value("warc/bytes", totals.bytes_written)
         self.stats.set_value("warc/files", len(totals.closed_files))
         self.stats.set_value("warc/file_names", list(totals.closed_files))
+
+
+def _role(request: Request) -> dict[str, str | None]:
+    """The capture's `role` and `needed_by`: a requisite's, of the page that asked for it, else a page's."""
+    requisite = request.meta.get(REQUISITE_META_KEY)
+    if requisite:
+        return {"role": REQUISITE, "needed_by": requisite.get("of")}
+    return {"role": PAGE, "needed_by": None}
 
 
 def _unwritten(exchange: HttpExchange) -> RecordLocation:

@@ -1,6 +1,9 @@
 """Politeness Scrapy does not do by itself: robots.txt Crawl-delay, Retry-After, backoff, circuit breaker.
 
-All per host (Scrapy's download slot), all configured by settings:
+All per origin: each host (with its port, when the URL names one) has a download slot of its own, so a
+site's Crawl-delay never slows its asset host (a CDN), nor the asset host's its site. Scrapy keys slots by
+host name alone, which would put a mirror's site and its asset origin (both on 127.0.0.1) in one slot; for
+the real sites, on default ports, the key is Scrapy's own. Configured by settings:
   ROBOTSTXT_CRAWL_DELAY_MAX  cap on a site's Crawl-delay, seconds (default 60)
   RETRY_AFTER_MAX            cap on a Retry-After pause, seconds (default 300)
   BACKOFF_MAX_DELAY          cap on the exponential backoff delay after failures (default 60)
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -29,6 +33,17 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {429, 500, 502, 503, 504, 522, 524}
 
+
+
+def slot_key(request: Request) -> str:
+    """The download slot of a request: its host, and its port when the URL names one."""
+    parts = urlparse_cached(request)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: the scope refuses the URL anyway
+        port = None
+    return f"{host}:{port}" if port else host
 
 
 class CircuitOpen(IgnoreRequest):
@@ -67,6 +82,8 @@ class PolitenessMiddleware:
         self.crawler = crawler
         # A request queued behind a failing host is refused at the wire too, not only as it enters the queue.
         crawler.signals.connect(self.refusal, signal=veto_download)
+        # The slot is named before the request is queued: Scrapy's scheduler queues requests per slot.
+        crawler.signals.connect(self.assign_slot, signal=signals.request_scheduled)
         settings = crawler.settings
         self.crawl_delay_max = settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX", 60)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
@@ -116,6 +133,10 @@ class PolitenessMiddleware:
 
     # -- middleware --------------------------------------------------------------------------------------
 
+    def assign_slot(self, request: Request, spider=None) -> None:
+        # Always set, never by default only: a redirect copies meta, and its target may be another host.
+        request.meta["download_slot"] = slot_key(request)
+
     def refusal(self, request: Request) -> str | None:
         """Why a request must not go out now (its host's circuit is open), or None. Also the `veto_download`
         receiver: the download handler asks again at the wire, so requests already queued behind a failing host
@@ -128,6 +149,7 @@ class PolitenessMiddleware:
         return None
 
     async def process_request(self, request: Request):
+        self.assign_slot(request)  # robots.txt and conditional re-reads were never scheduled
         host, state = self._state(request)
         await self._wait_for_pause(state)
         reason = self.refusal(request)

@@ -18,6 +18,7 @@ from archive.times import warc_date_to_datetime
 from crawler import signals as na_signals
 from crawler.core.bodylimit import derive_size_settings, max_body_bytes
 from crawler.spiders.failures import classify_failure
+from crawler.spiders.requisites import RequisiteRequests
 from crawler.core.halt import halted
 from crawler.items import ArchivedArticle
 from crawler.meta import (CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, MAXSIZE_FLAG,
@@ -32,7 +33,7 @@ from crawler.urls import as_linked, canonicalize, origin, same_origin
 logger = logging.getLogger(__name__)
 
 
-class ArchiveSpider(scrapy.Spider):
+class ArchiveSpider(RequisiteRequests, scrapy.Spider):
     """Base for site spiders. Arguments (`-a NAME=VALUE`, or `newsarchive crawl` options):
 
     base_url       crawl this origin instead of the real site (a mirror): the only way tests and the demo
@@ -43,6 +44,8 @@ class ArchiveSpider(scrapy.Spider):
     refresh        fetch articles again even when the index holds them
     retry_gated    fetch again articles held only as gated/expired (Kyodo paywall states)
     seeds          extra URLs (comma-separated) to archive, with the same-site links they carry
+
+    Page requisites (NEWSARCHIVE_REQUISITES, crawler/spiders/requisites.py) are asked for with each page.
     walk_all       paginate every listing to its end (fetching only articles not held); automatic when
                    the site's previous crawl did not finish, so a killed run's unvisited pages are reached
     """
@@ -77,7 +80,9 @@ class ArchiveSpider(scrapy.Spider):
         overrides = crawler.settings.getdict("NEWSARCHIVE_BASE_URLS")
         base = spider._base_url_arg or overrides.get(cls.site_name) or get_site(cls.site_name).base_url
         spider.base_url = base.rstrip("/")
-        spider.origins = get_site(cls.site_name).origins(spider.base_url)  # crawler/downloadermiddlewares/scope.py enforces them
+        asset_urls = crawler.settings.getdict("NEWSARCHIVE_ASSET_URLS").get(cls.site_name)
+        # crawler/downloadermiddlewares/scope.py enforces them
+        spider.origins = get_site(cls.site_name).origins(spider.base_url, asset_urls)
         spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
@@ -87,6 +92,7 @@ class ArchiveSpider(scrapy.Spider):
             logger.warning("%s: the previous crawl %s did not finish (%s): walking every listing to its end "
                            "to reach what it missed", cls.site_name, *previous)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        spider.start_requisites(crawler)
         return spider
 
     # -- helpers for subclasses ------------------------------------------------------------------------
@@ -200,8 +206,10 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- page -> item ----------------------------------------------------------------------------------
 
-    async def extract(self, response: Response):
-        """Run the site parser on a fetched page; yields one item when it is an archived article.
+    async def extract(self, response: Response, other_page: str = "listing"):
+        """Run the site parser on a fetched page; yields one item when it is an archived article, and the
+        requests for the page's requisites: an article's, or an `other_page`'s ("home", "listing") when the
+        page is not an article.
 
         Only archived pages are indexed (an index row must point at its WARC record). With capture off
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
@@ -224,6 +232,8 @@ class ArchiveSpider(scrapy.Spider):
             return
         if NOT_MODIFIED_FLAG in response.flags:  # its text is in an earlier record: an index row must point there
             self.crawler.stats.inc_value("newsarchive/not_modified_not_parsed")
+            async for request in self.stored_page_requisites(response, other_page):
+                yield request
             return
         capture: Capture | None = response.meta.get(CAPTURE_META_KEY)
         if capture is None and halted() is not None:  # the crawl is stopping on a full disk: parse only what it
@@ -231,11 +241,14 @@ class ArchiveSpider(scrapy.Spider):
         fetched_at = warc_date_to_datetime(capture.fetched_at) if capture else datetime.now(timezone.utc)
         processes = self.crawler.settings.getint("PARSER_PROCESSES", 0)
         try:
-            result = await parse_async(response.body, content_encoding(response), response.url, fetched_at,
-                                       self.site_name, processes, self.max_body_bytes)
+            result, requisites = await parse_async(
+                response.body, content_encoding(response), response.url, fetched_at, self.site_name, processes,
+                self.max_body_bytes, self.requisite_mode, other_page)
         except Exception as exc:  # undecodable body, dead worker: the page stays archived, the reason recorded
             self.record_failure(response.url, "parse", detail=f"parser failed: {type(exc).__name__}: {exc}")
             return
+        for request in self.requisite_requests(response.url, requisites):
+            yield request
         if isinstance(result, Oversized):
             self.record_failure(response.url, "too_large", detail=result.detail)
             return

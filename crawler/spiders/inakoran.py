@@ -19,6 +19,7 @@ import feedparser
 import scrapy
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.items import ArchivedArticle
 from crawler.meta import CONDITIONAL_META_KEY, DISCOVERY_META_KEY
 from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
@@ -88,11 +89,13 @@ class InakoranSpider(ArchiveSpider):
                               '/@href').getall()
 
     async def parse_page(self, response, hops: int):
-        items = [item async for item in self.extract(response)]
-        for item in items:
+        page = "home" if urlsplit(response.url).path in ("", "/") else "listing"  # when it is not an article
+        found = [item async for item in self.extract(response, page)]  # an article, requisites' requests
+        articles = sum(isinstance(item, ArchivedArticle) for item in found)
+        for item in found:
             yield item
-        self.article_requests += len(items)
-        if items or not hasattr(response, "text"):
+        self.article_requests += articles
+        if articles or not hasattr(response, "text"):
             return  # articles are leaves: their links are the sidebar's, found on listings too
         max_hops = self.crawler.settings.getint("INAKORAN_MAX_HOPS", 3)
         for href in self.feed_links(response):

@@ -115,12 +115,14 @@ class KyodoSpider(ArchiveSpider):
         if response.status != 200:
             return
         try:
-            listing = await in_parser("kyodo-listing", response.body, content_encoding(response),
-                                      self.max_body_bytes,
-                                      processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
+            listing, requisites = await in_parser(
+                "kyodo-listing", response.body, content_encoding(response), self.max_body_bytes, response.url,
+                self.requisite_mode, processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
             return
+        for request in self.requisite_requests(response.url, requisites):
+            yield request
         if isinstance(listing, Oversized):
             self.record_failure(response.url, "too_large", detail=listing.detail)
             return
