@@ -42,6 +42,7 @@ SCREENSHOT_THRESHOLD = 0.01
 PAGES = ["kyodo-article", "kyodo-legacy", "kyodo-home", "kyodo-listing",
          "inakoran-article-a", "inakoran-article-b", "inakoran-home"]
 SOURCES = ["warc", "wacz"]
+MODES = {"kyodo-listing": "all"}  # the --requisites mode a page is crawled with; "pages" (the default) if not here
 
 # Scrolls through the page so lazy images load, then back to the top; waits for web fonts.
 SETTLE_JS = """async () => {
@@ -50,8 +51,9 @@ SETTLE_JS = """async () => {
   }
   window.scrollTo(0, 0); await document.fonts.ready;
 }"""
-IMAGES_JS = """() => Array.from(document.images).map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth,
-  complete: i.complete}))"""
+# An <img> with an empty src and no srcset loads nothing (the mirror has one, as the real site does): left out.
+IMAGES_JS = """() => Array.from(document.images).filter(i => i.getAttribute('src') || i.getAttribute('srcset'))
+  .map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth}))"""
 # Computed styles with the page's linked stylesheets on and off: what differs is what the site's CSS does.
 STYLES_JS = """() => {
   const selectors = ['body', 'header', 'nav', 'main', 'h1', 'h2', 'h3', 'p', 'a', 'footer', 'time', 'figure',
@@ -141,9 +143,9 @@ def pick_pages(data: Path, base_urls: dict[str, str]) -> dict[str, dict]:
 
 @dataclass
 class Archived:
-    root: Path
-    pages: dict[str, dict]
+    pages: dict[str, dict]  # name: {url, site, timestamp, mode}
     in_scope: set[str]  # origins: scheme://host:port
+    robots: set[str]  # in-scope URLs the crawl left out because robots.txt forbids them
     live: dict[str, View]
     wayback: Wayback
 
@@ -168,34 +170,55 @@ def browser():
         chromium.close()
 
 
+def crawl(mirror, data: Path, mode: str, *sites: str) -> None:
+    urls = [a for site, url in mirror.base_urls.items() if site in sites for a in ("--base-url", f"{site}={url}")]
+    urls += [a for site, url in getattr(mirror, "asset_urls", {}).items() if site in sites
+             for a in ("--asset-url", f"{site}={url}")]
+    # Kyodo's discovery (feed, listings) never fetches the home page: it is seeded
+    seed = ["--seed", f"kyodo={mirror.base_urls['kyodo']}/"] if "kyodo" in sites else []
+    result = newsarchive("crawl", *sites, "--data", str(data), "--requisites", mode, *NO_DELAY, *urls, *seed,
+                         timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+def robots_excluded(data: Path) -> set[str]:
+    index = Index(data / "index.db", readonly=True)
+    found = {row[0] for row in index.conn.execute("SELECT url FROM fetch_errors WHERE reason = 'robots'")}
+    index.conn.close()
+    return found
+
+
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory, browser):
+    """Both sites crawled from one mirror with the default `--requisites pages`, Kyodo again with `all` for
+    its listing (listing thumbnails are requisites only then); the chosen pages loaded live; then, the mirror
+    stopped, pywb collections `warc-MODE` (the WARC files) and `wacz-MODE` (`export wacz`) served unframed."""
     ensure_pywb()
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     root = tmp_path_factory.mktemp("browser")
-    data = root / "data"
+    pages, robots = {}, set()
     with Mirror(articles=8, seed=7) as mirror:
-        asset_urls = dict(getattr(mirror, "asset_urls", {}))
-        extra = [a for site, url in asset_urls.items() for a in ("--asset-url", f"{site}={url}")]
-        # Kyodo's discovery (feed, listings) never fetches the home page: it is seeded
-        result = newsarchive("crawl", "kyodo", "inakoran", "--data", str(data), *NO_DELAY,
-                             *[a for site, url in mirror.base_urls.items() for a in ("--base-url", f"{site}={url}")],
-                             "--seed", f"kyodo={mirror.base_urls['kyodo']}/", *extra, timeout=600)
-        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-        pages = pick_pages(data, mirror.base_urls)
-        in_scope = {origin(u) for u in [*mirror.base_urls.values(), *asset_urls.values()]}
+        for mode, sites in (("pages", ("kyodo", "inakoran")), ("all", ("kyodo",))):
+            crawl(mirror, root / f"data-{mode}", mode, *sites)
+            chosen = pick_pages(root / f"data-{mode}", mirror.base_urls)
+            pages |= {name: dict(page, mode=mode) for name, page in chosen.items()
+                      if MODES.get(name, "pages") == mode}
+            robots |= robots_excluded(root / f"data-{mode}")
+        in_scope = {origin(u) for u in [*mirror.base_urls.values(), *getattr(mirror, "asset_urls", {}).values()]}
         live = {name: load(browser, page["url"], lambda u: u.startswith("data:") or origin(u) in in_scope,
                            ARTIFACTS / f"{name}-live.png") for name, page in pages.items()}
-    result = newsarchive("export", "wacz", "--data", str(data), "-o", str(root / "archive.wacz"), timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    wb_manager(root, "init", "warc")
-    wb_manager(root, "add", "warc", *sorted(str(p) for p in (data / "warc").glob("*.warc.gz")))
-    wb_manager(root, "init", "wacz")
-    wb_manager(root, "add", "--unpack-wacz", "wacz", str(root / "archive.wacz"))
+    for mode in ("pages", "all"):
+        data, wacz = root / f"data-{mode}", root / f"{mode}.wacz"
+        result = newsarchive("export", "wacz", "--data", str(data), "-o", str(wacz), timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        wb_manager(root, "init", f"warc-{mode}")
+        wb_manager(root, "add", f"warc-{mode}", *sorted(str(p) for p in (data / "warc").glob("*.warc.gz")))
+        wb_manager(root, "init", f"wacz-{mode}")
+        wb_manager(root, "add", "--unpack-wacz", f"wacz-{mode}", str(wacz))
     wayback = Wayback(root, UNFRAMED_CONFIG)
     try:
-        yield Archived(root, pages, in_scope, live, wayback)
+        yield Archived(pages, in_scope, robots, live, wayback)
     finally:
         wayback.stop()
 
@@ -219,7 +242,7 @@ def replayed(archived, browser, replays, source: str, name: str) -> tuple[View, 
     views, _ = replays
     if (source, name) not in views:
         page, base = archived.pages[name], archived.wayback.base
-        url = f"{base}/{source}/{page['timestamp']}mp_/{page['url']}"
+        url = f"{base}/{source}-{page['mode']}/{page['timestamp']}mp_/{page['url']}"
         views[source, name] = load(browser, url, lambda u: u.startswith(("data:", base + "/")),
                                    ARTIFACTS / f"{name}-{source}.png")
     return views[source, name], archived.live[name]
@@ -227,7 +250,7 @@ def replayed(archived, browser, replays, source: str, name: str) -> tuple[View, 
 
 def original(url: str, archived: Archived, source: str) -> str | None:
     """The archived URL a replay request asked pywb for; None for pywb's own files (wombat.js)."""
-    found = re.match(rf"{re.escape(archived.wayback.base)}/{source}/\d*(?:[a-z]+_)?/(.+)$", url)
+    found = re.match(rf"{re.escape(archived.wayback.base)}/{source}-[a-z]+/\d*(?:[a-z]+_)?/(.+)$", url)
     return found.group(1) if found else None
 
 
@@ -236,42 +259,57 @@ CASES = [pytest.param(source, name, id=f"{source}-{name}") for source in SOURCES
 
 @pytest.mark.parametrize("source,name", CASES)
 def test_in_scope_requests_are_answered_from_the_archive(archived, browser, replays, source, name):
+    """Each in-scope request gets the archived answer, with the live status. Not archived, as they must not be:
+    URLs robots.txt forbids, and in-scope URLs that failed live as well (a script's own requests: the crawl runs
+    no script)."""
     view, live = replayed(archived, browser, replays, source, name)
     live_status = {r["url"]: r["status"] for r in live.responses}
-    answered, wrong, third_party = {}, [], set()
+    answered, wrong, robots, failed_live, third_party = {}, [], set(), set(), set()
     for response in view.responses:
         url = original(response["url"], archived, source)
         if url is None:
             continue
         if origin(url) not in archived.in_scope:
             third_party.add(url)
-        elif not response["memento"] or response["status"] != live_status.get(url, response["status"]):
+        elif response["memento"] and response["status"] == live_status.get(url, response["status"]):
+            answered[url] = response["status"]
+        elif not response["memento"] and url in archived.robots:
+            robots.add(url)
+        elif not response["memento"] and live_status.get(url, 0) >= 400:
+            failed_live.add(url)
+        else:
             wrong.append(f"{response['status']} {'archived' if response['memento'] else 'not archived'} "
                          f"(live {live_status.get(url)}): {url}")
-        else:
-            answered[url] = response["status"]
     third_party |= {u for u in view.blocked if origin(u) not in archived.in_scope}
     escaped = [u for u in view.blocked if origin(u) in archived.in_scope]
-    print(f"\n{name} from {source}: {len(answered)} in-scope requests answered from the archive; "
-          f"{len(third_party)} third-party requests failed, as expected:\n  " + "\n  ".join(sorted(third_party)))
+    print(f"\n{name} from {source}: {len(answered)} in-scope requests answered from the archive "
+          f"({sum(s >= 400 for s in answered.values())} of them archived errors); not archived: "
+          f"{sorted(robots)} (robots.txt), {sorted(failed_live)} (failed live); {len(third_party)} third-party "
+          "requests failed, as expected:\n  " + "\n  ".join(sorted(third_party)))
     assert not wrong, "in-scope requests not answered from the archive:\n" + "\n".join(wrong)
     assert not escaped, f"requests that left the archive for the live site: {escaped}"
     live_in_scope = {u for u in live_status if origin(u) in archived.in_scope}
-    assert live_in_scope - set(answered) == set(), "requested live but not in the replay"
+    assert live_in_scope - set(answered) - robots - failed_live == set(), "requested live, not in the replay"
     assert answered[archived.pages[name]["url"]] == 200
 
 
 @pytest.mark.parametrize("source,name", CASES)
 def test_every_image_is_decoded(archived, browser, replays, source, name):
+    """Every `<img>` the live page decoded is decoded in the replay, except those robots.txt kept out of the
+    archive; an in-scope image is never left undecoded."""
     view, live = replayed(archived, browser, replays, source, name)
-    broken, third_party = [], []
+    broken, robots, third_party = [], [], []
     for image in view.images:
         url = original(image["src"], archived, source) or image["src"]
         if image["width"] == 0:
-            (broken if origin(url) in archived.in_scope else third_party).append(url)
-    print(f"\n{name} from {source}: {len(view.images)} <img>, third-party ones not decoded: {third_party}")
+            (third_party if origin(url) not in archived.in_scope else robots if url in archived.robots
+             else broken).append(url)
+    print(f"\n{name} from {source}: {len(view.images)} <img>, {sum(i['width'] > 0 for i in view.images)} "
+          f"decoded; not: {robots} (robots.txt), {third_party} (third-party)")
     assert not broken, f"in-scope images not decoded in the replay: {broken}"
-    assert [i["width"] > 0 for i in view.images] == [i["width"] > 0 for i in live.images]
+    assert len(view.images) == len(live.images)
+    assert [i["width"] > 0 for i in view.images] == \
+        [i["width"] > 0 and i["src"] not in archived.robots for i in live.images]
     assert any(i["width"] > 0 for i in view.images)
 
 
