@@ -1,19 +1,33 @@
-"""The offline mirror: loopback HTTP copies of Kyodo News English and Inakoran with full ground truth.
+"""The offline mirror: loopback HTTP copies of Kyodo News English and Inakoran, with the assets their pages
+load (photos, CSS, fonts, JS, icons) and full ground truth.
 
     from mirror import FaultPlan, Mirror
     with Mirror(articles=30, seed=1, now=None) as mirror:      # articles = stories per site
         mirror.base_urls        # {"kyodo": "http://127.0.0.1:PORT", "inakoran": "http://127.0.0.1:PORT2"}
+        mirror.asset_urls       # {"kyodo": "http://127.0.0.1:PORT3"}: Kyodo's CDN stand-in
         mirror.truth("kyodo")   # ground truth per story (ARTICLE_KEYS minus parser/derived fields)
         mirror.add_articles(5)  # 5 fresh stories per site
         mirror.edit_article("kyodo", 0)   # or an article URL; returns its new truth
 
 Same seed and `now` give byte-identical pages and truth (absolute URLs differ only by the port).
 `/_mirror/truth.json` on each site serves that site's truth for a mirror in another process.
-CLI: `mirror.main(argv)` prints `kyodo <url>` and `inakoran <url>` and serves until SIGINT/SIGTERM
-(flags: --articles --seed --now --host --kyodo-port --inakoran-port --no-zoo --fault-rate --fault-seed
---fault-kinds --fault-times --fault-hang-ms).
+CLI: `mirror.main(argv)` prints `kyodo <url>`, `inakoran <url>` and `kyodo-assets <url>` and serves until
+SIGINT/SIGTERM (flags: --articles --seed --now --host --kyodo-port --inakoran-port --kyodo-assets-port
+--no-zoo --fault-rate --fault-seed --fault-kinds --fault-times --fault-hang-ms).
 
-Constructor: `Mirror(articles=30, seed=1, now=None, host="127.0.0.1", ports=None, zoo=True, faults=None)`.
+Constructor: `Mirror(articles=30, seed=1, now=None, host="127.0.0.1", ports=None, zoo=True, faults=None)`;
+`ports` takes "kyodo", "inakoran" and "kyodo-assets".
+
+Assets, in the real sites' URL shapes (module `assets`): Kyodo's pages load photos (`/mwimgs/<h0>/<h1>/<size>/
+img_<hash>.jpg`, `srcset` 1x/2x on article photos), CSS (`/resources/kyodonews/css/pc/`), JS, a TTF font, the
+favicon and og:image from the CDN stand-in, as the real ones load them from english-kyodo.ismcdn.jp (truth
+`images` point there too); Inakoran serves `/uploads/...` and `/ina/userfiles/...` photos and `/assets/...`
+files from its own origin. Bytes are real and deterministic: JPEG/PNG/WebP/ICO drawn with Pillow (a 635m photo
+weighs about 34 KB, a 1270m one about 118 KB; module `imagegen`, drawn once per process and size), CSS that
+styles the page visibly with a web font, a background image and an @import, small JS (module `styles`).
+Kyodo's pages also meet a missing asset (404), a slow one (1.5 s), one excluded by the CDN's robots.txt
+(`mirror.asset_url("kyodo", "missing" | "slow" | "disallowed")`) and third-party embeds (tag manager, consent
+loader, ad scripts, YouTube, omny.fm) on hosts the mirror does not serve.
 
 Page weight: pages carry realistic chrome (head scripts, ad-slot definitions and a Prebid-style ad config,
 consent loader, inline CSS and SVG sprites, big header/drawer/footer, Popular / Terpopuler / Berita Terkait
@@ -36,6 +50,7 @@ Default: no faults. Kinds and their wire behaviour: module `faults`.
 Modules: content (catalogue, variants, truth), textgen (synthetic copy), pages (shared helpers), weight
 (page-weight generators), kyodo_chrome / kyodo_pages / kyodo_article (Kyodo markup and URL map),
 inakoran_chrome / inakoran_pages / inakoran_article (Inakoran URL map and its two article templates),
+assets (asset URL map of both sites), imagegen (image bytes), styles (CSS, JS, font),
 zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror, CLI).
 """
 

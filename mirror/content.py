@@ -36,6 +36,7 @@ INA_SECTIONS = {
     "nasional": "Nasional", "internasional": "Internasional", "ekonomi": "Ekonomi", "budaya": "Budaya",
     "olahraga": "Olahraga", "gaya-hidup": "Gaya Hidup",
 }
+# Kyodo's asset origin as the templates write it; the server maps it to the mirror's CDN stand-in (module assets)
 KYODO_CDN = "https://english-kyodo.ismcdn.jp"
 
 # Kyodo showcase: the first stories of every catalogue cover each variant, so small mirrors have all.
@@ -49,7 +50,7 @@ _INA_SHOWCASE = [(180, "a"), (300, "b"), (2 * DAY, "a"), (9 * DAY, "b")]
 
 @dataclass
 class Photo:
-    src: str  # absolute for Kyodo (CDN); site-relative path for Inakoran
+    src: str  # Kyodo: absolute on KYODO_CDN (served by the mirror's CDN stand-in); Inakoran: site-relative
     caption: str | None  # reader caption without the credit
     credit: str | None
     printed: str  # the caption as printed, credit included

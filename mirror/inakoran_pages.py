@@ -11,7 +11,8 @@
   /ina/login                   editor login (linked from the footer, disallowed by robots)
   /redaksi, /pedoman-media-siber, /tentang-kami, /kontak, /kebijakan-privasi, /disclaimer
                                static pages linked from the top bar and footer (no date: never articles)
-  /uploads/..., /ina/userfiles/images/..., /assets/...   placeholder bytes
+  /uploads/..., /ina/userfiles/images/..., /assets/..., /wp-content/..., /wp-includes/...
+                               photos, CSS, JS, font and icons with real bytes (module assets)
 Anything else: 404 in the site template. Article templates: see inakoran_article.
 """
 

@@ -34,7 +34,9 @@ PUBLISHER = {"@type": "Organization", "name": SITE_NAME,
                          "addressLocality": "Minato", "streetAddress": "1-7-1 Higashi Shimbashi"}}
 
 
-NEWSLETTER = """<div class="newsletter-box">
+# The banner image is missing on the CDN (404): the template's broken image, one URL for every article page
+NEWSLETTER = f"""<div class="newsletter-box">
+  <img class="newsletter-box__img" src="{KYODO_CDN}/common/images/newsletter/jw_newsletter_banner.jpg" width="640" height="120" loading="lazy" alt="">
   <p class="newsletter-box__ttl">Get the Japan Wire newsletter</p>
   <p class="newsletter-box__text">Our editors' pick of the day's stories from Japan and Asia, in your inbox every weekday.</p>
   <a class="newsletter-box__button" href="https://member.kyodonews.net/service/regist/" target="_blank" rel="noopener">Sign up for free</a>
@@ -333,6 +335,7 @@ def render_article(cat: Catalogue, base: str, story: Story) -> Page:
 </div>
 </div>
 <div class="measurement" style="display:none;">
+<img src="{KYODO_CDN}/common/images/tracking/pixel.gif" width="1" height="1" alt="">
 <script src="/oo/np/lsync.js" async></script>
 <script>
   var MiU=MiU||{{}};MiU.queue=MiU.queue||[];

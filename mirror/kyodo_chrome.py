@@ -66,6 +66,7 @@ def head(base: str, path: str, title: str, desc: str, css: str, og_image: str, e
 <meta name="apple-mobile-web-app-title" content=" {SITE_NAME}">
 <meta name="description" content="{attr(desc)}">
 <link rel="shortcut icon" href="{KYODO_CDN}/common/images/favicon.ico" />
+<link rel="apple-touch-icon" href="{KYODO_CDN}/common/images/apple-touch-icon-180x180.png">
 <meta name="robots" content="noarchive" /> 
 <meta name="application-name" content="{SITE_NAME}" />
 <meta name="author" content="" />
@@ -137,9 +138,9 @@ def _head_static(css: str) -> tuple[str, str, str, str]:
              KYODO_CDN, "https://tpc.googlesyndication.com", "https://omny.fm"]
     hints = "\n".join(f'<link rel="preconnect" href="{h}" crossorigin>' for h in hosts) + "\n"
     hints += "\n".join(f'<link rel="dns-prefetch" href="{h}">' for h in hosts[:6]) + "\n"
-    fonts = ["OpenSans-Regular", "OpenSans-SemiBold", "OpenSans-Bold", "NotoSerif-Bold", "NotoSerifJP-Medium"]
-    hints += "\n".join(f'<link rel="preload" as="font" type="font/woff2" crossorigin '
-                       f'href="{KYODO_CDN}/resources/kyodonews/fonts/{f}.woff2{RD}">' for f in fonts) + "\n"
+    # the one web font the skins' common.css loads (mirror/styles.py), preloaded by the URL the CSS names
+    hints += (f'<link rel="preload" as="font" type="font/ttf" crossorigin '
+              f'href="{KYODO_CDN}/resources/kyodonews/fonts/Aileron-Regular.ttf">\n')
     hints += (f'<link rel="preload" as="image" href="{KYODO_CDN}/common/images/logo.svg">\n'
               f'<link rel="preload" as="script" href="{KYODO_CDN}/resources/prod/kyodonews/js/pc/{css}.prod.js{RD}">\n'
               '<link rel="preload" as="style" href="https://fonts.googleapis.com/css2?family=Open+Sans:wght@300..800&display=swap">\n'

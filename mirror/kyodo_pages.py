@@ -10,9 +10,10 @@ URL map (all on the mirror's host):
   /list/feed/rss4kyodonews-fzone      RSS 2.0, 25 newest items
   /sitemap.xml                        sitemapindex -> /sitemap-static.xml, /sitemap-YYYY.xml
   /robots.txt
-  /mwimgs/..., /common/images/...     placeholder image bytes (avatars and icons are site-relative)
-Anything else: 404 in the site template. Photos and thumbnails use the real CDN host
-(https://english-kyodo.ismcdn.jp), never fetched.
+  /mwimgs/...png, /common/images/icons/..., /oo/np/lsync.js   the few assets on the site's own host
+Anything else: 404 in the site template. Photos, thumbnails, CSS, JS, fonts, favicon and og:image are on the
+CDN (https://english-kyodo.ismcdn.jp in the templates), which the mirror serves from a second origin
+(module assets).
 """
 
 from __future__ import annotations

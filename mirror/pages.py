@@ -17,6 +17,7 @@ class Page:
     body: str | bytes
     last_modified: datetime | None = None
     location: str | None = None  # for redirects
+    delay: float = 0.0  # seconds the server waits before answering (a slow asset)
 
 
 HTML = "text/html; charset=utf-8"
@@ -84,19 +85,3 @@ def linked(text_html: str, href: str, key: str, n: int) -> str:
 def pagination_window(page: int, last: int, width: int = 5) -> range:
     start = max(1, min(page - width // 2, last - width + 1))
     return range(start, min(last, start + width - 1) + 1)
-
-
-# Tiny valid placeholder images for image paths on the mirror's own host.
-def _png_1x1() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 6, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0\0\0\0")) + chunk(b"IEND", b"")
-
-
-PNG_1X1 = _png_1x1()
-JPEG_1X1 = bytes.fromhex(
-    "ffd8ffdb004300" + "01" * 64 + "ffc0000b080001000101011100"
-    "ffc40014000001" + "00" * 15 + "00" + "ffc40014100001" + "00" * 15 + "00"
-    "ffda0008010100003f00" + "3f" + "ffd9")
-SVG_ICON = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'

@@ -1,4 +1,5 @@
-"""HTTP serving for the mirror: one loopback `ThreadingHTTPServer` per site, rendered bytes cached per URL.
+"""HTTP serving for the mirror: one loopback `ThreadingHTTPServer` per site and one for Kyodo's asset CDN,
+rendered bytes cached per URL.
 
 Responses: HTTP/1.1 keep-alive with Content-Length; gzip (deterministic, mtime 0) when Accept-Encoding
 allows it, with `Vary: Accept-Encoding`; ETag (hash of the identity body) and Last-Modified on every 200,
@@ -7,6 +8,9 @@ rendered lazily on first request and kept in an LRU cache that is dropped on eve
 (`add_articles`, `edit_article`). `/_mirror/truth.json` returns the site's ground truth and
 `/_mirror/faults.json` the fault plan and log (both never linked). `/_zoo/...` is answered by `zoo`
 (when enabled), and a `FaultPlan` (module `faults`) makes chosen article URLs fail on their first request.
+Kyodo's pages are written with the real CDN origin; its server maps that origin to the CDN stand-in's in
+every body it renders and in the truth (`SiteServer.localize`), so pages and truth agree on one URL per asset.
+Text bodies (HTML, CSS, JS, XML, JSON, SVG) are gzipped on request, images and fonts never, as nginx does.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mirror import inakoran_pages, kyodo_pages
+from mirror import assets, inakoran_pages, kyodo_pages
 from mirror import zoo as _zoo
-from mirror.content import EDIT_ROOM, Catalogue, Story
+from mirror.content import EDIT_ROOM, KYODO_CDN, Catalogue, Story
 from mirror.faults import DEFAULT_KINDS, KINDS, FaultPlan, FaultState
-from mirror.pages import JPEG_1X1, JSON, PNG_1X1, SVG_ICON, Page
+from mirror.pages import JSON, Page
 
 SITES: dict[str, ModuleType] = {"kyodo": kyodo_pages, "inakoran": inakoran_pages}
+ASSET_SERVER = "kyodo-assets"  # the name of Kyodo's CDN stand-in (CLI output, port key, thread name)
+STATIC = {"kyodo": assets.kyodo_site, "inakoran": assets.inakoran}
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml")
 CACHE_BYTES = 48 * 1024 * 1024  # identity bytes per site (gzip copies add roughly a quarter)
 TRUTH_PATH = "/_mirror/truth.json"
 FAULTS_PATH = "/_mirror/faults.json"
@@ -40,7 +47,8 @@ REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not F
 
 
 class Entry:
-    __slots__ = ("status", "content_type", "body", "etag", "last_modified", "location", "_gzip")
+    __slots__ = ("status", "content_type", "body", "etag", "last_modified", "location", "delay", "compressible",
+                 "_gzip")
 
     def __init__(self, page: Page):
         self.status = page.status
@@ -50,27 +58,14 @@ class Entry:
         moment = page.last_modified
         self.last_modified = format_datetime(moment.astimezone(timezone.utc), usegmt=True) if moment else None
         self.location = page.location
+        self.delay = page.delay
+        self.compressible = page.content_type.startswith(_COMPRESSIBLE)
         self._gzip: bytes | None = None
 
     def gzipped(self) -> bytes:
         if self._gzip is None:
             self._gzip = gzip.compress(self.body, compresslevel=1, mtime=0)  # nginx default level
         return self._gzip
-
-
-def _static(path: str) -> Page | None:
-    lower = path.lower()
-    if lower.startswith(("/uploads/", "/ina/userfiles/")) or (lower.startswith("/mwimgs/") and lower.endswith(".jpg")):
-        return Page(200, "image/jpeg", JPEG_1X1)
-    if lower.startswith(("/mwimgs/", "/assets/img/")):
-        return Page(200, "image/png", PNG_1X1)
-    if lower.startswith("/common/images/") and lower.endswith(".svg"):
-        return Page(200, "image/svg+xml", SVG_ICON)
-    if lower.endswith(".css") and lower.startswith(("/assets/", "/wp-content/")):
-        return Page(200, "text/css; charset=utf-8", "/* mirror */\n")
-    if lower.endswith(".js") and lower.startswith("/assets/"):
-        return Page(200, "application/javascript; charset=utf-8", "/* mirror */\n")
-    return None
 
 
 class SiteServer:
@@ -82,8 +77,9 @@ class SiteServer:
         self.name = name
         self.cache_bytes = cache_bytes
         self.cat = catalogue
-        self.module = SITES[name]
+        self.module = SITES.get(name)  # None for the asset server (see AssetServer)
         self.base = ""
+        self.rewrite: tuple[str, str] | None = None  # (origin in the templates, origin served), see localize
         self.zoo_state = zoo_state  # None: /_zoo/ is not served (404 in the site template)
         self.faults = faults or FaultState()
         self.stop = stop or threading.Event()
@@ -122,14 +118,40 @@ class SiteServer:
                 self._cached_bytes -= len(self._cache.popitem(last=False)[1].body)
         return entry
 
+    def localize(self, text: str) -> str:
+        """`text` with the real asset origin the templates use replaced by the mirror's stand-in."""
+        return text.replace(*self.rewrite) if self.rewrite else text
+
+    def truth(self) -> list[dict]:
+        found = self.cat.truth(self.base)
+        for item in found:
+            for image in item["images"]:
+                image["src"] = self.localize(image["src"])
+        return found
+
     def _render(self, path: str, page: int) -> Page:
         if path == TRUTH_PATH:
-            body = json.dumps(self.cat.truth(self.base), ensure_ascii=False, indent=1)
+            body = json.dumps(self.truth(), ensure_ascii=False, indent=1)
             return Page(200, JSON, body, self.cat.last_change())
-        found = _static(path) or self.module.route(self.cat, self.base, path, page)
+        found = STATIC[self.name](path) or self.module.route(self.cat, self.base, path, page)
         if found is None:
             nf = self.module.render_not_found
-            return nf(self.base, path) if self.name == "kyodo" else nf(self.cat)
+            found = nf(self.base, path) if self.name == "kyodo" else nf(self.cat)
+        elif found.status == 200 and found.last_modified is None:
+            found.last_modified = self.cat.now - EDIT_ROOM
+        if self.rewrite and isinstance(found.body, str):
+            found.body = self.localize(found.body)
+        return found
+
+
+class AssetServer(SiteServer):
+    """Kyodo's CDN stand-in: assets only (module `assets`), no pages, truth or zoo; shares the cache,
+    validators and gzip of a site server."""
+
+    def _render(self, path: str, page: int) -> Page:
+        found = assets.kyodo_cdn(path)
+        if found is None:
+            return assets.cdn_not_found()
         if found.status == 200 and found.last_modified is None:
             found.last_modified = self.cat.now - EDIT_ROOM
         return found
@@ -177,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith(_zoo.PREFIX) and site.zoo_state is not None:
             _zoo.serve(self, send_body, site.zoo_state, site.name, site.base, site.stop)
             return
-        if path == FAULTS_PATH:
+        if path == FAULTS_PATH and site.module is not None:
             faults = site.faults
             body = json.dumps({"plan": faults.plan.to_dict() if faults.plan else None, "log": list(faults.log)},
                               indent=1).encode("utf-8")
@@ -187,7 +209,10 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None:
             self._inject(fault, send_body)
             return
-        self.wfile.write(self._response(site.entry(self.path), send_body))
+        entry = site.entry(self.path)
+        if entry.delay:
+            site.stop.wait(entry.delay)
+        self.wfile.write(self._response(entry, send_body))
 
     def _inject(self, kind: str, send_body: bool) -> None:
         """Fail this request of an article page the way a FaultPlan asked (see faults.py)."""
@@ -224,7 +249,7 @@ class Handler(BaseHTTPRequestHandler):
                     headers.append(("Last-Modified", entry.last_modified))
             if entry.location:
                 headers.append(("Location", entry.location))
-            if _accepts_gzip(self.headers.get("Accept-Encoding")) and body:
+            if entry.compressible and _accepts_gzip(self.headers.get("Accept-Encoding")) and body:
                 body = entry.gzipped()
                 headers.append(("Content-Encoding", "gzip"))
             headers.append(("Content-Length", str(len(body))))
@@ -264,17 +289,24 @@ class Mirror:
         self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles), zoo_state, self.faults, self._stop,
                                        cache_bytes=cache_mb << 20)
                       for name in SITES}
+        # Kyodo's CDN stand-in reads the Kyodo catalogue only for its clock (Last-Modified of assets)
+        self.assets = AssetServer(ASSET_SERVER, self.sites["kyodo"].cat, stop=self._stop, cache_bytes=cache_mb << 20)
+
+    def _servers(self) -> dict[str, SiteServer]:
+        return {ASSET_SERVER: self.assets, **self.sites}
 
     # --- lifecycle ---
     def start(self) -> "Mirror":
         self._stop.clear()
-        for name, site in self.sites.items():
+        for name, site in self._servers().items():  # the CDN first: Kyodo's pages are rendered with its origin
             if site.httpd is not None:
                 continue
-            handler = type(f"{name.title()}Handler", (Handler,), {"site": site})
+            handler = type(f"{name.title().replace('-', '')}Handler", (Handler,), {"site": site})
             httpd = QuietServer((self.host, self.ports.get(name, 0)), handler)
             site.httpd = httpd
             site.base = f"http://{self.host}:{httpd.server_address[1]}"
+            if name == "kyodo":
+                site.rewrite = (KYODO_CDN, self.assets.base)
             site.invalidate()
             site.thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                            name=f"mirror-{name}", daemon=True)  # short poll: stop() is quick
@@ -283,7 +315,7 @@ class Mirror:
 
     def stop(self) -> None:
         self._stop.set()
-        for site in self.sites.values():
+        for site in self._servers().values():
             if site.httpd is not None:
                 site.httpd.shutdown()
                 site.httpd.server_close()
@@ -299,6 +331,19 @@ class Mirror:
     @property
     def base_urls(self) -> dict[str, str]:
         return {name: site.base for name, site in self.sites.items()}
+
+    @property
+    def asset_urls(self) -> dict[str, str]:
+        """Asset origins that are not a site's own: {"kyodo": the CDN stand-in's URL} (Inakoran serves its
+        images from its own origin, as the real site does)."""
+        return {"kyodo": self.assets.base}
+
+    def asset_url(self, site: str, case: str) -> str:
+        """Absolute URL of a fixed asset case: `missing` (404), `slow`, `disallowed` (robots) on Kyodo's CDN."""
+        paths = {"missing": assets.MISSING, "slow": assets.SLOW, "disallowed": assets.DISALLOWED}
+        if site != "kyodo" or case not in paths:
+            raise KeyError(f"no asset case {case!r} for {site!r}; known: kyodo {', '.join(paths)}")
+        return self.assets.base + paths[case]
 
     def zoo_url(self, site: str = "kyodo", path: str = "index") -> str:
         """Absolute URL of a zoo page on one site, e.g. zoo_url("inakoran", "huge?mb=1")."""
@@ -333,8 +378,7 @@ class Mirror:
         return self.sites[site]
 
     def truth(self, site: str) -> list[dict]:
-        server = self._site(site)
-        return server.cat.truth(server.base)
+        return self._site(site).truth()
 
     def add_articles(self, n: int) -> None:
         """Add `n` fresh stories (1-9 minutes old) to every site."""
@@ -369,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--kyodo-port", type=int, default=0)
     parser.add_argument("--inakoran-port", type=int, default=0)
+    parser.add_argument("--kyodo-assets-port", type=int, default=0, help="Kyodo's CDN stand-in (default: any free port)")
     parser.add_argument("--no-zoo", action="store_true", help="do not serve /_zoo/ (test endpoints)")
     parser.add_argument("--cache-mb", type=int, default=CACHE_BYTES >> 20,
                         help=f"rendered pages kept per site, in MB (default {CACHE_BYTES >> 20}); benchmarks raise it "
@@ -386,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = FaultPlan(rate=args.fault_rate, seed=args.fault_seed, kinds=tuple(args.fault_kinds.split(",")),
                          times=args.fault_times, hang_ms=args.fault_hang_ms)
     mirror = Mirror(args.articles, args.seed, now, host=args.host,
-                    ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port}, zoo=not args.no_zoo,
+                    ports={"kyodo": args.kyodo_port, "inakoran": args.inakoran_port,
+                           ASSET_SERVER: args.kyodo_assets_port}, zoo=not args.no_zoo,
                     faults=plan, cache_mb=args.cache_mb)
     return _serve(mirror)
 
@@ -402,6 +448,7 @@ def _serve(mirror: Mirror) -> int:
     mirror.start()
     for name, url in mirror.base_urls.items():
         print(f"{name} {url}")
+    print(f"{ASSET_SERVER} {mirror.asset_urls['kyodo']}")
     sys.stdout.flush()
     while not stop.wait(0.5):
         pass

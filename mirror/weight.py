@@ -78,7 +78,10 @@ _CSS_PROPS = [
 
 
 def css_rules(selectors: list[str], seed: str, per_rule: tuple[int, int] = (2, 4)) -> str:
-    """Minified-looking CSS: one rule per selector, a few declarations each, plus a media-query block."""
+    """Minified-looking CSS: one rule per selector, a few declarations each, plus a media-query block.
+    The main block is print-only: random declarations on real class names (`display:none` on a layout
+    column, white text on white) would otherwise fight the sites' stylesheets (module `styles`) on screen,
+    where a browser replay is compared with the live page."""
     rng = random.Random(seed)
 
     def rule(sel: str) -> str:
@@ -86,7 +89,7 @@ def css_rules(selectors: list[str], seed: str, per_rule: tuple[int, int] = (2, 4
         return sel + "{" + ";".join(f"{name}:{rng.choice(values)}" for name, values in props) + "}"
     main = "".join(rule(s) for s in selectors)
     narrow = "".join(rule(s) for s in selectors[::6])
-    return f"{main}@media (max-width:767px){{{narrow}}}"
+    return f"@media print{{{main}}}@media (max-width:767px){{{narrow}}}"
 
 
 class Ballast:

@@ -317,13 +317,15 @@ def _snapshot(m: Mirror) -> dict:
 
 
 def _strip(m: Mirror, site: str) -> list[str]:
-    return [json.dumps(t).replace(m.base_urls[site], "BASE") for t in m.truth(site)]
+    return [json.dumps(t).replace(m.base_urls[site], "BASE").replace(m.asset_urls["kyodo"], "ASSETS")
+            for t in m.truth(site)]
 
 
 def test_deterministic():
     with Mirror(articles=12, seed=5, now=NOW) as one:
         first_snapshot = _snapshot(one)
         ports = {site: urlsplit(url).port for site, url in one.base_urls.items()}
+        ports["kyodo-assets"] = urlsplit(one.asset_urls["kyodo"]).port
         first = {site: _strip(one, site) for site in ("kyodo", "inakoran")}
     with Mirror(articles=12, seed=5, now=NOW, ports=ports) as two:  # same ports: byte-identical
         assert _snapshot(two) == first_snapshot
@@ -374,8 +376,8 @@ def test_cli_prints_urls_and_stops_on_sigterm():
                              "sys.exit(main(['--articles', '5', '--seed', '2']))"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ})
     try:
-        lines = [proc.stdout.readline().split() for _ in range(2)]
-        assert [name for name, _ in lines] == ["kyodo", "inakoran"]
+        lines = [proc.stdout.readline().split() for _ in range(3)]
+        assert [name for name, _ in lines] == ["kyodo", "inakoran", "kyodo-assets"]
         for _, url in lines:
             assert urllib.request.urlopen(url + "/robots.txt", timeout=10).status == 200
         proc.send_signal(signal.SIGTERM)

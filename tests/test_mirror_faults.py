@@ -380,8 +380,9 @@ def test_fault_plan_is_deterministic_and_validated():
 
 
 def _portless(m: Mirror, site: str, body: bytes) -> bytes:
-    base = m.base_urls[site]
-    return body.replace(base.encode(), b"BASE").replace(quote(base, safe="").encode(), b"BASE")
+    base, assets = m.base_urls[site], m.asset_urls["kyodo"]
+    return body.replace(base.encode(), b"BASE").replace(quote(base, safe="").encode(), b"BASE") \
+        .replace(assets.encode(), b"ASSETS")
 
 
 def _first_request_outcome(m: Mirror, site: str, path: str) -> str:
