@@ -7,7 +7,8 @@ origin) answered from the archive, with the status the live site gave (third-par
 must: they are listed in the test output); every `<img>` decoded; the site's stylesheets applied (styles
 they set, measured by switching them off, equal the live page's); and a screenshot that matches one of the
 same page served live by the mirror, within SCREENSHOT_THRESHOLD. The live page is loaded with third-party
-hosts blocked too (no network in tests), so both screenshots show what the archive can hold.
+hosts and the URLs robots.txt forbade the crawl blocked (no network in tests), so both screenshots show what
+the archive can hold; third-party requests are blocked in the replay too.
 
 Replay is unframed (pywb's `framed_replay: false`): the page is the top document, without pywb's banner.
 Screenshots, their difference images and a summary are kept in tests/artifacts/replay/ (git-ignored).
@@ -36,9 +37,11 @@ pytestmark = pytest.mark.timeout(1800)  # the first setup may install pywb and C
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "replay"
 VIEWPORT = {"width": 1280, "height": 2000}
-# Share of screenshot pixels allowed to differ between the live page and its replay. Measured over runs:
-# see the module's report in tests/artifacts/replay/summary.json and the threshold's comment in the report.
-SCREENSHOT_THRESHOLD = 0.01
+# Share of screenshot pixels allowed to differ between the live page and its replay. Measured on three runs:
+# 0.000227 on every page (581 pixels: Chromium draws its error icon in a blocked third-party iframe slightly
+# differently for an aborted request to pywb than to the live host), identical run to run. What the test must
+# catch is far above: one photo missing 1.1%, a web font not applied 1.5-20%, the site's CSS missing over 10%.
+SCREENSHOT_THRESHOLD = 0.001
 PAGES = ["kyodo-article", "kyodo-legacy", "kyodo-home", "kyodo-listing",
          "inakoran-article-a", "inakoran-article-b", "inakoran-home"]
 SOURCES = ["warc", "wacz"]
@@ -206,7 +209,9 @@ def archived(tmp_path_factory, browser):
                       if MODES.get(name, "pages") == mode}
             robots |= robots_excluded(root / f"data-{mode}")
         in_scope = {origin(u) for u in [*mirror.base_urls.values(), *getattr(mirror, "asset_urls", {}).values()]}
-        live = {name: load(browser, page["url"], lambda u: u.startswith("data:") or origin(u) in in_scope,
+        # live as the archive may hold it: neither third-party hosts nor what robots.txt forbids
+        live = {name: load(browser, page["url"],
+                           lambda u: u.startswith("data:") or (origin(u) in in_scope and u not in robots),
                            ARTIFACTS / f"{name}-live.png") for name, page in pages.items()}
     for mode in ("pages", "all"):
         data, wacz = root / f"data-{mode}", root / f"{mode}.wacz"
@@ -243,7 +248,10 @@ def replayed(archived, browser, replays, source: str, name: str) -> tuple[View, 
     if (source, name) not in views:
         page, base = archived.pages[name], archived.wayback.base
         url = f"{base}/{source}-{page['mode']}/{page['timestamp']}mp_/{page['url']}"
-        views[source, name] = load(browser, url, lambda u: u.startswith(("data:", base + "/")),
+        # third-party requests fail in the replay as they did live (blocked both times), rather than pywb's
+        # "URL Not Found" page showing in a third-party iframe where the live page had the browser's error
+        views[source, name] = load(browser, url, lambda u: u.startswith("data:") or (
+            u.startswith(base + "/") and origin(original(u, archived, source) or base) in archived.in_scope | {base}),
                                    ARTIFACTS / f"{name}-{source}.png")
     return views[source, name], archived.live[name]
 
@@ -280,8 +288,9 @@ def test_in_scope_requests_are_answered_from_the_archive(archived, browser, repl
         else:
             wrong.append(f"{response['status']} {'archived' if response['memento'] else 'not archived'} "
                          f"(live {live_status.get(url)}): {url}")
-    third_party |= {u for u in view.blocked if origin(u) not in archived.in_scope}
-    escaped = [u for u in view.blocked if origin(u) in archived.in_scope]
+    blocked = [original(u, archived, source) or u for u in view.blocked]
+    third_party |= {u for u in blocked if origin(u) not in archived.in_scope}
+    escaped = [u for u in blocked if origin(u) in archived.in_scope]
     print(f"\n{name} from {source}: {len(answered)} in-scope requests answered from the archive "
           f"({sum(s >= 400 for s in answered.values())} of them archived errors); not archived: "
           f"{sorted(robots)} (robots.txt), {sorted(failed_live)} (failed live); {len(third_party)} third-party "
@@ -296,16 +305,17 @@ def test_in_scope_requests_are_answered_from_the_archive(archived, browser, repl
 @pytest.mark.parametrize("source,name", CASES)
 def test_every_image_is_decoded(archived, browser, replays, source, name):
     """Every `<img>` the live page decoded is decoded in the replay, except those robots.txt kept out of the
-    archive; an in-scope image is never left undecoded."""
+    archive; an in-scope image is left undecoded only where the live page failed too (a missing asset)."""
     view, live = replayed(archived, browser, replays, source, name)
-    broken, robots, third_party = [], [], []
+    broken, robots, missing, third_party = [], [], [], []
+    missing_live = {i["src"] for i in live.images if i["width"] == 0}
     for image in view.images:
         url = original(image["src"], archived, source) or image["src"]
         if image["width"] == 0:
             (third_party if origin(url) not in archived.in_scope else robots if url in archived.robots
-             else broken).append(url)
+             else missing if url in missing_live else broken).append(url)
     print(f"\n{name} from {source}: {len(view.images)} <img>, {sum(i['width'] > 0 for i in view.images)} "
-          f"decoded; not: {robots} (robots.txt), {third_party} (third-party)")
+          f"decoded; not: {robots} (robots.txt), {missing} (not decoded live either), {third_party} (third-party)")
     assert not broken, f"in-scope images not decoded in the replay: {broken}"
     assert len(view.images) == len(live.images)
     assert [i["width"] > 0 for i in view.images] == \
