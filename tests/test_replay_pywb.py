@@ -1,24 +1,16 @@
 """Replay with pywb, a tool nobody here wrote: `id_` returns the archived bytes exactly, `mp_` the page.
 
-pywb pins old werkzeug, redis, fakeredis and pyOpenSSL, so it lives in its own virtual environment, made
-on first use in `.cache/pywb-venv` (`NEWSARCHIVE_PYWB_VENV` to put it elsewhere). The test is skipped only
+pywb lives in a virtualenv of its own, made on first use (tests/replay_support.py). The test is skipped only
 when that cannot be installed for lack of network; `NEWSARCHIVE_REQUIRE_PYWB=1` makes even that a failure.
 """
 
 from __future__ import annotations
 
-import fcntl
 import html
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,107 +19,10 @@ from archive.cdxj import cdxj_path, write_cdxj
 from archive.index import Index
 from archive.records import read_response
 
+from replay_support import PYWB_VERSION, VENV, Wayback, ensure_pywb, fetch, wayback_timestamp, wb_manager
 from test_verify import crawl_mirror
 
 pytestmark = pytest.mark.timeout(1200)  # the first test's setup may install pywb
-
-ROOT = Path(__file__).resolve().parent.parent
-PYWB_VERSION = "2.10.0"
-VENV = Path(os.environ.get("NEWSARCHIVE_PYWB_VENV") or ROOT / ".cache" / "pywb-venv")
-NETWORK_ERRORS = ("Failed to establish a new connection", "Temporary failure in name resolution",
-                  "Network is unreachable", "Name or service not known", "Connection refused", "timed out",
-                  "No matching distribution found", "Could not find a version that satisfies",
-                  "ProxyError", "SSLError", "ConnectionError", "HTTPSConnectionPool")
-
-
-def _bin(name: str) -> Path:
-    return VENV / "bin" / name
-
-
-def ensure_pywb() -> float:
-    """Make the pywb virtualenv if missing; returns the seconds it took (0 when it was there)."""
-    marker = VENV / f".pywb-{PYWB_VERSION}"
-    VENV.parent.mkdir(parents=True, exist_ok=True)
-    with open(VENV.parent / f"{VENV.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if marker.exists() and _bin("wayback").exists():
-            return 0.0
-        shutil.rmtree(VENV, ignore_errors=True)  # a half-made one from an interrupted run
-        started = time.monotonic()
-        steps = [[sys.executable, "-m", "venv", str(VENV)],
-                 [str(_bin("python")), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                  "--quiet", f"pywb=={PYWB_VERSION}"]]
-        for step in steps:
-            try:
-                done = subprocess.run(step, capture_output=True, text=True, timeout=900)
-            except subprocess.TimeoutExpired:
-                _unavailable(f"`{' '.join(step[:4])} ...` timed out", network=True)
-            if done.returncode != 0:
-                output = done.stdout + done.stderr
-                _unavailable(f"`{' '.join(step[:4])} ...` failed:\n{output[-2000:]}",
-                             network=any(e in output for e in NETWORK_ERRORS))
-        marker.write_text(f"pywb {PYWB_VERSION}\n")
-        return time.monotonic() - started
-
-
-def _unavailable(message: str, network: bool) -> None:
-    shutil.rmtree(VENV, ignore_errors=True)
-    if network and os.environ.get("NEWSARCHIVE_REQUIRE_PYWB") != "1":
-        pytest.skip(f"pywb {PYWB_VERSION} could not be installed (no network?): {message}")
-    pytest.fail(f"pywb {PYWB_VERSION} could not be installed: {message}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
-
-
-class Wayback:
-    """`wayback` serving the collections under `root`, on loopback only."""
-
-    def __init__(self, root: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(root / "wayback.log", "w")
-        self.process = subprocess.Popen([str(_bin("wayback")), "-b", "127.0.0.1", "-p", str(self.port)],
-                                        cwd=root, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"wayback exited {self.process.returncode}: {self.log_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    pass
-                if fetch(self.base + "/")[0] == 200:
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"wayback not ready after 60 s: {self.log_text()}")
-            time.sleep(0.2)
-
-    def log_text(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text()[-3000:]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +35,7 @@ def replay(tmp_path_factory):
     crawl_mirror(data, articles=5, times=2)  # the second crawl writes revisit records
     warcs = sorted(str(p) for p in (data / "warc").glob("*.warc.gz"))
     for step in (["init", "coll"], ["add", "coll", *warcs], ["init", "ours"]):
-        done = subprocess.run([str(_bin("wb-manager")), *step], cwd=root, capture_output=True, text=True,
-                              timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
+        wb_manager(root, *step)
     # "ours": the same WARC files, indexed by our CDXJ files instead of pywb's own indexer
     lines = []
     for warc in warcs:
@@ -155,10 +48,6 @@ def replay(tmp_path_factory):
         yield server, data
     finally:
         server.stop()
-
-
-def wayback_timestamp(warc_date: str) -> str:
-    return re.sub(r"\D", "", warc_date)[:14]
 
 
 def pages_to_check(data: Path) -> list[dict]:
