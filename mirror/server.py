@@ -234,6 +234,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _response(self, entry: Entry, send_body: bool, conditional: bool = True) -> bytes:
         headers = [("Server", "nginx"), ("Date", self.date_time_string()), ("Vary", "Accept-Encoding")]
+        if self.site.name == ASSET_SERVER:  # as a CDN serving web fonts must: browsers load fonts cross-origin only so
+            headers.append(("Access-Control-Allow-Origin", "*"))
         status, body = entry.status, b""
         if conditional and _not_modified(entry, self.headers):
             status = 304

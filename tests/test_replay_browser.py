@@ -42,7 +42,9 @@ VIEWPORT = {"width": 1280, "height": 2000}
 # differently for an aborted request to pywb than to the live host), identical run to run. What the test must
 # catch is far above: one photo missing 1.1%, a web font not applied 1.5-20%, the site's CSS missing over 10%.
 SCREENSHOT_THRESHOLD = 0.001
-PAGES = ["kyodo-article", "kyodo-legacy", "kyodo-home", "kyodo-listing",
+# One page per template the mirror serves (Kyodo's legacy template, from before its 2025 relaunch, is not served
+# today: its parser is tested on fixtures).
+PAGES = ["kyodo-article", "kyodo-home", "kyodo-listing",
          "inakoran-article-a", "inakoran-article-b", "inakoran-home"]
 SOURCES = ["warc", "wacz"]
 MODES = {"kyodo-listing": "all"}  # the --requisites mode a page is crawled with; "pages" (the default) if not here
@@ -133,7 +135,6 @@ def pick_pages(data: Path, base_urls: dict[str, str]) -> dict[str, dict]:
     kyodo, ina = base_urls["kyodo"], base_urls["inakoran"]
     chosen = {
         "kyodo-article": article("kyodo", lambda a: a["parser"] == "kyodo"),
-        "kyodo-legacy": article("kyodo", lambda a: a["parser"] == "kyodo-legacy"),
         "kyodo-home": kyodo + "/",
         "kyodo-listing": next((u for u in sorted(first) if u.startswith(kyodo + "/list/news")), None),
         "inakoran-article-a": article("inakoran", lambda a: "/read/" in a["url"]),
@@ -177,10 +178,7 @@ def crawl(mirror, data: Path, mode: str, *sites: str) -> None:
     urls = [a for site, url in mirror.base_urls.items() if site in sites for a in ("--base-url", f"{site}={url}")]
     urls += [a for site, url in getattr(mirror, "asset_urls", {}).items() if site in sites
              for a in ("--asset-url", f"{site}={url}")]
-    # Kyodo's discovery (feed, listings) never fetches the home page: it is seeded
-    seed = ["--seed", f"kyodo={mirror.base_urls['kyodo']}/"] if "kyodo" in sites else []
-    result = newsarchive("crawl", *sites, "--data", str(data), "--requisites", mode, *NO_DELAY, *urls, *seed,
-                         timeout=600)
+    result = newsarchive("crawl", *sites, "--data", str(data), "--requisites", mode, *NO_DELAY, *urls, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
 
 
@@ -243,7 +241,7 @@ def replays(archived):
 def replayed(archived, browser, replays, source: str, name: str) -> tuple[View, View]:
     """The replay of page `name` from collection `source`, and the same page loaded live."""
     if name not in archived.pages:
-        pytest.skip(f"the mirror serves no {name} page, so the crawl archived none")
+        pytest.fail(f"the crawl archived no {name} page")
     views, _ = replays
     if (source, name) not in views:
         page, base = archived.pages[name], archived.wayback.base
