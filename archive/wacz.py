@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 from typing import IO, TextIO
 
+from archive.cdxj import NOT_MODIFIED
 from archive.index import Index, default_db_path
 from archive.outfile import OutputError, atomic_output, check_target
 from archive.verify import verify_warc
@@ -254,6 +255,21 @@ def resource_name(name: str) -> str:
     return re.sub(r"[^-a-z0-9._/]", "-", name.lower())
 
 
+def _without_304s(indexer_class):
+    """py-wacz's indexer, leaving out the 304 answers to our conditional requests, as the CDXJ beside each WARC
+    file does (archive/cdxj.py): a replay tool given the 304 serves it, empty, to a page captured after it, in
+    place of the capture it confirmed, and an archive of several crawls has many (requisites above all)."""
+
+    class Indexer(indexer_class):
+        def filter_record(self, record):
+            status = record.http_headers.get_statuscode() if record.http_headers is not None else None
+            if record.rec_type == "response" and status == NOT_MODIFIED:
+                return False
+            return super().filter_record(record)
+
+    return Indexer
+
+
 def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title: str,
            main: dict | None = None) -> None:
     """What `wacz create --copy-pages` does, through py-wacz's classes, with conforming resource names."""
@@ -272,7 +288,7 @@ def _build(target: Path | IO[bytes], warcs: list[Path], pages: list[dict], title
         index_buffer = io.BytesIO()
         index_text = io.TextIOWrapper(index_buffer, "utf-8", write_through=True)
         with package.open(zipfile.ZipInfo("indexes/index.cdx.gz", now()), "w") as data:
-            indexer = WACZIndexer(index_text, [str(path) for path in warcs], sort=True, post_append=True,
+            indexer = _without_304s(WACZIndexer)(index_text, [str(path) for path in warcs], sort=True, post_append=True,
                                   compress=data, lines=DEFAULT_NUM_LINES, digest_records=True,
                                   fields="referrer,req.http:cookie", data_out_name="index.cdx.gz",
                                   hash_type="sha256", main_url="", main_ts=None, detect_pages=False,

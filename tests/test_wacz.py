@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -140,15 +141,18 @@ def rows(data: Path, sql: str, params=()) -> list[tuple]:
 def test_export_one_site_holds_its_files_and_opens_on_its_home_page(data, tmp_path):
     first, second = crawls(data)
     (own,) = [name for name in json.loads(first["warc_files"]) if "-inakoran-" in name]
+    # the second crawl's file holds the conditional captures of the requisites these pages need
+    (later,) = [name for name in json.loads(second["warc_files"]) if "-inakoran-" in name]
     out = tmp_path / "inakoran.wacz"
     result = newsarchive("export", "wacz", "--site", "inakoran", "-o", str(out), "--data", str(data))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 WARC file(s), 5 page(s)" in result.stdout
+    assert "2 WARC file(s), 5 page(s)" in result.stdout
     assert validate(out).returncode == 0
     pages, datapackage = package(out)
     assert sorted(p["url"] for p in pages) == sorted(r[0] for r in rows(data, "SELECT url FROM articles "
                                                                         "WHERE site = 'inakoran'"))
-    assert [r["path"] for r in datapackage["resources"] if r["path"].startswith("archive/")] == [f"archive/{own}"]
+    assert [r["path"] for r in datapackage["resources"] if r["path"].startswith("archive/")] == \
+        [f"archive/{own}", f"archive/{later}"]
     # the home page: captured 200 by the first crawl (the second one's answer was a 304, not a page)
     ((home, fetched_at, status),) = rows(data, "SELECT url, fetched_at, status FROM captures WHERE site = 'inakoran' "
                                                "AND crawl_id = ? AND url LIKE '%/' AND status = 200 "
@@ -170,7 +174,7 @@ def test_export_a_window_of_publication_and_the_newest_article_as_main_page(data
     assert result.warc_files == [own] and result.pages == 3
     pages, datapackage = package(out)
     assert [p["url"] for p in sorted(pages, key=lambda p: p["published"])] == [url for url, _, _ in window]
-    # the mirror's Kyodo home page is not captured: the newest article page of the selection opens
+    # the front page was captured after the window: the newest article page of the selection opens
     newest = max(pages, key=lambda p: p["ts"])
     assert (datapackage["mainPageURL"], datapackage["mainPageDate"]) == (newest["url"], newest["ts"])
     assert validate(out).returncode == 0
@@ -185,8 +189,11 @@ def test_export_one_site_of_one_crawl(data, tmp_path):
     (own,) = [name for name in json.loads(first["warc_files"]) if "-kyodo-" in name]
     result = export_wacz(data, tmp_path / "first.wacz", crawl_id=first["id"], site="kyodo")
     assert result.warc_files == [own] and result.pages == 5
-    newest = rows(data, "SELECT url, fetched_at FROM articles WHERE site = 'kyodo' ORDER BY fetched_at DESC LIMIT 1")
-    assert (result.main_page["url"], result.main_page["ts"]) == newest[0]
+    # Kyodo's front page, captured by that crawl, opens the package
+    home = rows(data, "SELECT url, fetched_at FROM captures WHERE site = 'kyodo' AND crawl_id = ? AND status = 200 "
+                      "AND role = 'page' AND url LIKE '%/' AND url NOT LIKE '%/list/%'", [first["id"]])
+    assert len(home) == 1 and home[0][0].count("/") == 3
+    assert (result.main_page["url"], result.main_page["ts"]) == home[0]
     assert validate(tmp_path / "first.wacz").returncode == 0
 
 
@@ -231,3 +238,19 @@ def test_export_brings_the_requisites_its_pages_needed(data, tmp_path):
         copy, "SELECT published_utc FROM articles WHERE url = ?", [wanted])[0][0])
     assert result.pages == 1 and result.warc_files == sorted([own, files["req-wanted"], original_file])
     assert validate(tmp_path / "req.wacz").returncode == 0
+
+
+def test_the_index_leaves_out_the_304s_as_the_cdxj_beside_each_file_does(data, tmp_path):
+    """A replay tool given a 304 serves it, empty, to a page captured after it: the second crawl's conditional
+    requests (listings, requisites) must not shadow the captures they confirmed."""
+    out = tmp_path / "all.wacz"
+    assert newsarchive("export", "wacz", "-o", str(out), "--data", str(data)).returncode == 0
+    with zipfile.ZipFile(out) as package:
+        lines = gzip.decompress(package.read("indexes/index.cdx.gz")).decode().splitlines()
+    indexed = [json.loads(line.split(" ", 2)[2]) for line in lines]
+    not_modified = rows(data, "SELECT url, warc_file, warc_offset FROM captures WHERE status = 304")
+    assert not_modified, "the fixture's second crawl should have 304 answers"
+    assert not [entry for entry in indexed if entry.get("status") == "304"]
+    beside = {(json.loads(line.split(" ", 2)[2])["filename"], json.loads(line.split(" ", 2)[2])["offset"])
+              for cdxj in (data / "warc").glob("*.cdxj") for line in cdxj.read_text().splitlines()}
+    assert beside <= {(entry["filename"], entry["offset"]) for entry in indexed}  # every line of ours is there
