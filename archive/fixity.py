@@ -197,7 +197,8 @@ class FixityCheck:
 
 def check_fixity(warc_dir: str | os.PathLike, sound: set[str] | None = None, record: bool = False) -> FixityCheck:
     """Check every closed WARC file of `warc_dir` against the manifest. A file whose SHA-256 differs is a
-    fault: it changed after it was closed, whatever its records' own digests say. A file without a line is
+    fault: it changed after it was closed, whatever its records' own digests say (a warning for a file not in
+    `sound`, whose damage is reported as a fault of its own). A file without a line is
     a warning (archives written before manifests were kept); with `record`, those of them named in `sound`
     (their records verified) get their line, hashed from the file as it is now."""
     warc_dir = Path(warc_dir)
@@ -221,6 +222,9 @@ def check_fixity(warc_dir: str | os.PathLike, sound: set[str] | None = None, rec
         actual = file_sha256(warc_dir / name)
         if actual == expected:
             check.matched += 1
+        elif sound is not None and name not in sound:  # its damage is a fault already: one fault per damage
+            check.warnings.append(f"{name}: changed after it was closed (the damage reported above): its SHA-256 "
+                                  f"is {actual}, {MANIFEST_NAME} says {expected}")
         else:
             check.faults.append(f"{name}: changed after it was closed: its SHA-256 is {actual}, "
                                 f"{MANIFEST_NAME} says {expected}")
