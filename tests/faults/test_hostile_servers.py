@@ -204,7 +204,7 @@ def scope_crawl(tmp_path_factory):
         seed_redirected = internal.url("/admin")
         page = encoded(gzip.compress(ARTICLE), "gzip")
         site.routes.update({
-            "/robots.txt": ROBOTS, "/articles/-/1": page,
+            "/robots.txt": ROBOTS, "/articles/-/1": page, "/": Reply(200, [("Content-Type", HTML)], b"<html></html>"),
             FEED: feed([site.url("/articles/-/1"), other_port, other_scheme, subdomain, site.url("/articles/-/5")]),
             "/articles/-/5": Reply(302, [("Location", redirected)]),
             "/go": Reply(307, [("Location", seed_redirected)]),
@@ -212,7 +212,8 @@ def scope_crawl(tmp_path_factory):
                             f'<html><body><a href="{internal.url("/metadata")}">x</a></body></html>'.encode()),
         })
         args = ["crawl", "kyodo", "--data", str(data), "--base-url", f"kyodo={site.base}", "--discover", "feed",
-                "--seed", f"kyodo={site.url('/go')}", "--seed", f"kyodo={site.url('/links')}", *NO_DELAY]
+                "--seed", f"kyodo={site.url('/go')}", "--seed", f"kyodo={site.url('/links')}", "--requisites", "none",
+                *NO_DELAY]
         run = run_measured(cli(*args))
         seen_by_internal = list(internal.requests)
     db = sqlite3.connect(data / "index.db")
