@@ -18,7 +18,7 @@ from crawler.sites import SITES
 from mirror import Mirror
 
 SAMPLE_QUERY = "government"
-DEMO_PORTS = {"kyodo": 8421, "inakoran": 8422}  # fixed when free, so a second `make demo` is incremental
+DEMO_PORTS = {"kyodo": 8421, "inakoran": 8422, "kyodo-assets": 8423}  # fixed when free: a second `make demo` is incremental
 
 
 def _free(port: int) -> bool:
@@ -61,9 +61,9 @@ def run_demo(data_dir: Path, articles: int = 25) -> int:
     ports = DEMO_PORTS if all(_free(p) for p in DEMO_PORTS.values()) else None
     with Mirror(articles=articles, seed=1, ports=ports) as mirror:
         for site, url in mirror.base_urls.items():
-            click.echo(f"mirror  {site:<9} {url}")
+            click.echo(f"mirror  {site:<12} {url}")
         for site, url in mirror.asset_urls.items():
-            click.echo(f"mirror  {site + '-assets':<9} {url}")
+            click.echo(f"mirror  {site + '-assets':<12} {url}")
         click.echo(f"\n1. crawling both sites into {data_dir}/")
         status = _crawl(mirror, data_dir)
 
