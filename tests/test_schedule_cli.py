@@ -62,6 +62,8 @@ def test_add_list_pause_resume_remove(run):
     (["--every", "1h", "--cron", "@daily"], "error: give exactly one of --cron EXPR and --every INTERVAL"),
     (["--every", "1h", "--discover", "rss"], "error: Invalid value for '--discover': unknown discovery mode(s) rss"),
     (["--every", "1h", "--base-url", "inakoran=http://x"], "error: --base-url for inakoran, which schedule x does not"),
+    (["--every", "1h", "--asset-url", "inakoran=http://x"], "error: --asset-url for inakoran, which schedule x does not"),
+    (["--every", "1h", "--requisites", "some"], "error: Invalid value for '--requisites': 'some' is not one of"),
 ])
 def test_bad_definitions_are_one_line_errors(run, args, message):
     result = run("schedule", "add", "x", "--sites", "kyodo", *args)
@@ -125,3 +127,18 @@ def test_install_prints_cron_lines_and_systemd_units(run):
     timer = run("schedule", "install", "--print", "systemd-timer", "--every-minutes", "10").output
     assert "OnCalendar=*:0/10" in timer and f"ExecStart={exe} schedule run-due --data {data}" in timer
     assert "newsarchive-scheduler.service" not in timer
+
+
+def test_a_schedule_carries_its_requisites_mode_and_asset_origins_to_its_crawls(run):
+    added = run("schedule", "add", "mirror", "--sites", "kyodo", "--every", "1h", "--requisites", "all",
+                "--base-url", "kyodo=http://127.0.0.1:8421", "--asset-url", "kyodo=http://127.0.0.1:8423",
+                "--asset-url", "kyodo=http://127.0.0.1:8424")
+    assert added.exit_code == 0, added.stderr
+    item = ScheduleStore(run.data).get("mirror")
+    assert item.options == {"base_urls": {"kyodo": "http://127.0.0.1:8421"}, "requisites": "all",
+                            "asset_urls": {"kyodo": ["http://127.0.0.1:8423", "http://127.0.0.1:8424"]}}
+    args = item.crawl_args(run.data, utcnow())
+    assert args[4:] == ["--base-url", "kyodo=http://127.0.0.1:8421", "--asset-url", "kyodo=http://127.0.0.1:8423",
+                        "--asset-url", "kyodo=http://127.0.0.1:8424", "--requisites", "all"]
+    assert item.options_text() == ("--asset-url kyodo=http://127.0.0.1:8423 --asset-url kyodo=http://127.0.0.1:8424 "
+                                   "--base-url kyodo=http://127.0.0.1:8421 --requisites all")

@@ -11,22 +11,16 @@ from pathlib import Path
 import click
 
 from crawler.cli.errors import fail
-from crawler.cli.options import data_option
-from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, check_window, count
-from crawler.sites import REQUISITE_MODES
+from crawler.cli.options import asset_url_option, data_option, requisites_option
+from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, by_site, check_window, count
 
 
 @click.command()
 @click.argument("sites", nargs=-1, required=True, type=SITE, metavar="SITE...")
 @click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
               help="Crawl SITE at URL instead of the real site (e.g. a mirror). Repeatable.")
-@click.option("--asset-url", "asset_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
-              help="An asset origin of SITE (its images, CSS, JS) in scope beside it, e.g. a mirror's stand-in for "
-                   "a CDN. Repeatable.")
-@click.option("--requisites", type=click.Choice(REQUISITE_MODES), default=None,
-              help="Page requisites fetched with the pages: none; pages (what a desktop browser loads for each "
-                   "page); all (also every srcset candidate, listing thumbnails) [default: pages, or the "
-                   "NEWSARCHIVE_REQUISITES setting].")
+@asset_url_option
+@requisites_option
 @click.option("--max-articles", type=count(), default=None, help="Stop after this many article pages per site.")
 @click.option("--max-pages", type=count(), default=None, help="Stop after this many fetched pages per site.")
 @click.option("--since", type=DATE, default=None, metavar="DATE",
@@ -62,9 +56,7 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
                    "walk_all": walk_all}
     if discover:
         spider_args["discover"] = discover
-    seed_map: dict[str, list[str]] = {}
-    for site, url in seeds:
-        seed_map.setdefault(site, []).append(url)
+    seed_map = by_site(seeds)
     overrides = {"LOG_LEVEL": "WARNING"} if quiet or sys.stderr.isatty() else {}
     overrides["NEWSARCHIVE_PROGRESS"] = sys.stderr.isatty() and not quiet
     overrides.update(dict(settings))
@@ -72,9 +64,7 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
         overrides["NEWSARCHIVE_MAX_PAGES"] = max_pages
     if requisites:
         overrides["NEWSARCHIVE_REQUISITES"] = requisites
-    asset_map: dict[str, list[str]] = {}
-    for site, url in asset_urls:
-        asset_map.setdefault(site, []).append(url)
+    asset_map = by_site(asset_urls)
     import sqlite3
 
     from archive.index import check_writable

@@ -1,5 +1,6 @@
-"""Options and arguments that several commands share: `--data`, `--max-body-mb`, the article key and the
-article filters (--site, --author, --since, --until, --access). Declared once so that one option reads the
+"""Options and arguments that several commands share: `--data`, `--max-body-mb`, the article key, the
+article filters (--site, --author, --since, --until, --access), and the crawl options `crawl` and `schedule add`
+both take (--asset-url, --requisites). Declared once so that one option reads the
 same, with the same help, on every command that takes it."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import click
 
 from archive.decoding import MAX_BODY_BYTES
 from crawler.cli.errors import remember_data_dir
-from crawler.cli.params import ACCESS, DATE, SITE, ArticleKey, count
+from crawler.cli.params import ACCESS, DATE, SITE, ArticleKey, SiteURL, count
+from crawler.sites import REQUISITE_MODES
 
 DATA_HELP = "Archive directory (WARC files in DIR/warc, index in DIR/index.db). Default: $NEWSARCHIVE_DATA or ./data"
 
@@ -26,6 +28,15 @@ article_key = click.argument("key", metavar="URL|ID", type=ArticleKey())
 max_body_option = click.option(
     "--max-body-mb", "max_body_mb", type=count(1, 1 << 20), default=MAX_BODY_BYTES >> 20, show_default=True,
     help="Largest page body, as stored or decoded, that is read: a decompression bomb stops there.")
+
+asset_url_option = click.option(
+    "--asset-url", "asset_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
+    help="An asset origin of SITE (its images, CSS, JS) in scope beside it, e.g. a mirror's stand-in for a CDN. "
+         "Repeatable.")
+requisites_option = click.option(
+    "--requisites", type=click.Choice(REQUISITE_MODES), default=None,
+    help="Page requisites fetched with the pages: none; pages (what a desktop browser loads for each page); all "
+         "(also every srcset candidate, listing thumbnails) [default: pages, or the NEWSARCHIVE_REQUISITES setting].")
 
 FILTER_HELP = {
     "site": "Only this site (kyodo, inakoran).",

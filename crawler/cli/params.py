@@ -135,3 +135,11 @@ class ArticleKey(click.ParamType):
         if text.isdigit() and not 0 < int(text) <= SQLITE_MAX_INT:
             self.fail(f"{text} is not an article id (1 to {SQLITE_MAX_INT})", param, ctx)
         return text
+
+
+def by_site(pairs) -> dict[str, list[str]]:
+    """SITE=URL values of a repeatable option (SiteURL), gathered per site in the order given."""
+    found: dict[str, list[str]] = {}
+    for site, url in pairs:
+        found.setdefault(site, []).append(url)
+    return found

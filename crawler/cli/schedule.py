@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from crawler.cli.errors import OneLineGroup, fail
-from crawler.cli.options import data_option
-from crawler.cli.params import DiscoveryModes, Fraction, Setting, SiteURL, count
+from crawler.cli.options import asset_url_option, data_option, requisites_option
+from crawler.cli.params import DiscoveryModes, Fraction, Setting, SiteURL, by_site, count
 
 # name, sites, when, crawl options: Kyodo's feed and first listing pages hourly; a daily sitemap pass over the
 # last week for what those missed; Inakoran (home page, sitemaps, feeds) every four hours.
@@ -88,6 +88,8 @@ def schedule():
 @click.option("--max-pages", type=count(), default=None, help="Stop after this many pages per site.")
 @click.option("--base-url", "base_urls", multiple=True, metavar="SITE=URL", type=SiteURL(),
               help="Crawl SITE at URL (a mirror).")
+@asset_url_option
+@requisites_option
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", type=Setting(),
               help="Scrapy setting override, checked now against the setting's type (not at every run).")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
@@ -97,8 +99,8 @@ def schedule():
 @click.option("--defaults", is_flag=True,
               help="Add the recommended schedules: kyodo-feed (hourly), kyodo-sitemap (daily), inakoran (every 4h).")
 @data_option
-def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pages, base_urls, settings,
-        refresh, retry_gated, paused, replace, defaults, data_dir):
+def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pages, base_urls, asset_urls,
+        requisites, settings, refresh, retry_gated, paused, replace, defaults, data_dir):
     """Add schedule NAME: crawl --sites on a --cron expression or --every interval.
 
     A new --every schedule is due at once, a --cron one at its next time. However long the scheduler was
@@ -108,8 +110,8 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
     from crawler.sites import SITES
 
     options = {"discover": discover, "since_days": since_days, "max_articles": max_articles,
-               "max_pages": max_pages, "base_urls": dict(base_urls),
-               "settings": dict(settings), "refresh": refresh, "retry_gated": retry_gated}
+               "max_pages": max_pages, "base_urls": dict(base_urls), "asset_urls": by_site(asset_urls),
+               "requisites": requisites, "settings": dict(settings), "refresh": refresh, "retry_gated": retry_gated}
     if defaults:
         if name or sites or cron or every:
             raise click.UsageError("--defaults takes no NAME, --sites, --cron or --every")
@@ -129,6 +131,11 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
             if stray and not defaults:
                 fail(f"--base-url for {', '.join(stray)}, which schedule {sched_name} does not crawl")
             opts = {**opts, "base_urls": {s: u for s, u in opts["base_urls"].items() if s in site_list}}
+        if opts.get("asset_urls"):  # likewise
+            stray = [s for s in opts["asset_urls"] if s not in site_list]
+            if stray and not defaults:
+                fail(f"--asset-url for {', '.join(stray)}, which schedule {sched_name} does not crawl")
+            opts = {**opts, "asset_urls": {s: u for s, u in opts["asset_urls"].items() if s in site_list}}
         try:
             items.append(Schedule(sched_name, site_list, cron=when.get("cron"), tz=tz, paused=paused, options=opts,
                                   every=parse_every(when["every"]) if when.get("every") else None))

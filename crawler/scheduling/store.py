@@ -208,6 +208,10 @@ class Schedule:
                 args += [f"--{option.replace('_', '-')}", str(opts[option])]
         for site, url in (opts.get("base_urls") or {}).items():
             args += ["--base-url", f"{site}={url}"]
+        for site, urls in (opts.get("asset_urls") or {}).items():
+            args += [arg for url in urls for arg in ("--asset-url", f"{site}={url}")]
+        if opts.get("requisites"):
+            args += ["--requisites", opts["requisites"]]
         for name, value in (opts.get("settings") or {}).items():
             args += ["-s", f"{name}={value}"]
         args += [f"--{flag.replace('_', '-')}" for flag in ("refresh", "retry_gated") if opts.get(flag)]
@@ -220,6 +224,8 @@ class Schedule:
             flag = "--" + key.replace("_", "-")
             if key in ("base_urls", "settings"):
                 parts += [f"{'-s' if key == 'settings' else '--base-url'} {k}={v}" for k, v in value.items()]
+            elif key == "asset_urls":
+                parts += [f"--asset-url {site}={url}" for site, urls in value.items() for url in urls]
             elif value is True:
                 parts.append(flag)
             elif value not in (None, False, "", {}):
