@@ -53,7 +53,8 @@ def totals(data: Path, crawl_rank: int = 0) -> dict[str, float]:
     """Requests (archived responses), WARC record bytes, requisite record bytes and articles of the crawl
     `crawl_rank` (0 = the first) of an archive."""
     with sqlite3.connect(data / "index.db") as db:
-        crawl_id = db.execute("SELECT id FROM crawls ORDER BY started, rowid LIMIT 1 OFFSET ?", [crawl_rank]).fetchone()[0]
+        (crawl_id,) = db.execute("SELECT id FROM crawls ORDER BY started, rowid LIMIT 1 OFFSET ?",
+                                 [crawl_rank]).fetchone()
         requests, stored = db.execute("SELECT count(*), coalesce(sum(warc_length), 0) FROM captures "
                                       "WHERE crawl_id = ?", [crawl_id]).fetchone()
         requisite_bytes = db.execute("SELECT coalesce(sum(warc_length), 0) FROM captures WHERE crawl_id = ? "
