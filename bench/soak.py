@@ -52,7 +52,7 @@ def start_mirror(articles: int, fault_rate: float, seed: int) -> tuple[subproces
                              "--fault-rate", str(fault_rate), "--fault-seed", str(seed),
                              "--fault-kinds", "timeout,reset,500,truncated", "--fault-hang-ms", "3000"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    urls = dict(proc.stdout.readline().split() for _ in range(2))
+    urls = dict(proc.stdout.readline().split() for _ in range(3))  # kyodo, inakoran, kyodo-assets
     return proc, urls
 
 
@@ -64,9 +64,9 @@ def crawl_command(urls: dict[str, str], data: Path) -> list[str]:
     args = newsarchive("crawl", "kyodo", "inakoran", "--data", str(data), "--quiet",
                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2",
                        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "RETRY_TIMES=3")
-    for site, url in urls.items():
-        args += ["--base-url", f"{site}={url}"]
-    return args
+    for site in ("kyodo", "inakoran"):
+        args += ["--base-url", f"{site}={urls[site]}"]
+    return args + ["--asset-url", f"kyodo={urls['kyodo-assets']}"]  # with their requisites, as a real crawl
 
 
 def indexed(data: Path) -> int:
@@ -188,8 +188,8 @@ def damage_episode(data: Path) -> list[str]:
 
 def audit(urls: dict[str, str], data: Path) -> tuple[dict, list, dict, int, list]:
     truth = {}
-    for site, url in urls.items():
-        for row in json.load(urllib.request.urlopen(f"{url}/_mirror/truth.json", timeout=30)):
+    for site in ("kyodo", "inakoran"):
+        for row in json.load(urllib.request.urlopen(f"{urls[site]}/_mirror/truth.json", timeout=30)):
             truth[row["url"]] = row
     with sqlite3.connect(data / "index.db") as db:
         db.row_factory = sqlite3.Row
