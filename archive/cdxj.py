@@ -10,8 +10,9 @@ records get no line: a request line carries the same url key and timestamp as it
 before it, and pywb, given such an index, picks the request record and fails the replay (HTTP 500, checked
 with pywb 2.10). The request is still reachable: it follows its response and names it in
 `WARC-Concurrent-To`. A 304 response (the answer to a conditional request,
-crawler/downloadermiddlewares/conditional.py) gets no line either: pywb replays such a record as an empty 304 rather than skipping to the capture it confirmed,
-and the Internet Archive's CDX-Writer leaves 304s out for the same reason.
+crawler/downloadermiddlewares/conditional.py) gets no line either: pywb replays such a record as an empty 304
+rather than skipping to the capture it confirmed, and the Internet Archive's CDX-Writer leaves 304s out for
+the same reason.
 """
 
 from __future__ import annotations

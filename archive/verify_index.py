@@ -14,9 +14,9 @@
   articles row for its URL, or the parser (the one reindex runs, given as `parse`) finds no article in it, or
   it finds one whose canonical URL has an articles row, or a `fetch_errors` row records why this URL's page
   was not indexed (a warning then, the recorded reason). Only pages with no article for their URL are parsed
-  again: listings, home pages, feeds, and article pages that lost their row. The index records no "not an article" verdict (pages that are
-  not articles leave no row but their capture), and the parser's own verdict is the reason, the same one
-  a reindex would reach.
+  again: listings, home pages, feeds, and article pages that lost their row. The index records no "not an
+  article" verdict (pages that are not articles leave no row but their capture), and the parser's own verdict
+  is the reason, the same one a reindex would reach.
 """
 
 from __future__ import annotations

@@ -58,3 +58,9 @@ TRUNCATED_FLAGS = (DATALOSS_FLAG, DOWNLOAD_STOPPED_FLAG)
 def truncated(response) -> bool:
     """Whether the body is not the whole body the server meant to send (archived with WARC-Truncated)."""
     return any(flag in response.flags for flag in TRUNCATED_FLAGS)
+
+
+def content_encoding(response) -> str | None:
+    """The Content-Encoding still applied to `response.body`: none once Scrapy decompressed it, the received
+    one for a request marked PARSER_DECODES_META_KEY (the parser process undoes it)."""
+    return b", ".join(response.headers.getlist(b"Content-Encoding")).decode("latin-1") or None

@@ -22,7 +22,7 @@ from crawler.spiders.requisites import RequisiteRequests
 from crawler.core.halt import halted
 from crawler.items import ArchivedArticle
 from crawler.meta import (CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, MAXSIZE_FLAG,
-                          NOT_MODIFIED_FLAG, truncated)
+                          NOT_MODIFIED_FLAG, content_encoding, truncated)
 from crawler.parsers import NotArticle
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
@@ -266,12 +266,6 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
         yield ArchivedArticle(result, capture)
-
-
-def content_encoding(response: Response) -> str | None:
-    """The Content-Encoding still applied to `response.body`: none once Scrapy decompressed it, the received
-    one for a request marked `parser_decodes` (the parser process undoes it)."""
-    return b", ".join(response.headers.getlist(b"Content-Encoding")).decode("latin-1") or None
 
 
 def _truthy(value) -> bool:

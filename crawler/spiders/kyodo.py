@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 import scrapy
 
 from archive.times import parse_time as iso_time
-from crawler.meta import CONDITIONAL_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, PARSER_DECODES_META_KEY
+from crawler.meta import (CONDITIONAL_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, PARSER_DECODES_META_KEY,
+                          content_encoding)
 from crawler.workers.parsing import Oversized, in_parser
 from crawler.sites import DISCOVERY_MODES, get_site
-from crawler.spiders.base import ArchiveSpider, content_encoding
+from crawler.spiders.base import ArchiveSpider
 from crawler.spiders.state import parse_time
 
 JST = ZoneInfo(get_site("kyodo").timezone)

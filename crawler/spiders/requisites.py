@@ -23,7 +23,7 @@ import scrapy
 
 from crawler import signals as na_signals
 from crawler.meta import (CONDITIONAL_META_KEY, DISCOVERY_META_KEY, MAXSIZE_FLAG, PARSER_DECODES_META_KEY,
-                          REQUISITE_META_KEY, truncated)
+                          REQUISITE_META_KEY, content_encoding, truncated)
 from crawler.sites import REQUISITE_MODES
 from crawler.workers.parsing import Oversized, in_parser
 
@@ -108,7 +108,7 @@ class RequisiteRequests:
         if kind not in CSS_KINDS or depth >= MAX_CSS_DEPTH or self.requisite_mode == "none":
             return
         try:
-            found = await in_parser("css", response.body, _content_encoding(response), response.url, self.max_body_bytes,
+            found = await in_parser("css", response.body, content_encoding(response), response.url, self.max_body_bytes,
                                     processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: the stylesheet stays archived
             self.record_failure(response.url, "parse", detail=f"stylesheet unreadable: {type(exc).__name__}: {exc}")
@@ -125,8 +125,9 @@ class RequisiteRequests:
         if self.requisite_mode == "none":
             return
         try:
-            found = await in_parser("requisites", response.body, _content_encoding(response), response.url, page, self.requisite_mode,
-                                    self.max_body_bytes, processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
+            found = await in_parser("requisites", response.body, content_encoding(response), response.url, page,
+                                    self.requisite_mode, self.max_body_bytes,
+                                    processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # the page was read once already; its requisites are not worth failing over
             self.crawler.stats.inc_value("newsarchive/requisites_unread")
             self.logger.info("requisites of %s not read: %s: %s", response.url, type(exc).__name__, exc)
@@ -140,9 +141,3 @@ class RequisiteRequests:
         if spider is self and REQUISITE_META_KEY in request.meta:
             self.crawler.stats.inc_value("newsarchive/requisites")
             self.crawler.stats.inc_value("newsarchive/requisite_bytes", capture.warc_length or 0)
-
-
-def _content_encoding(response) -> str | None:
-    """The Content-Encoding still on the body: spiders.base.content_encoding, which base (importing this
-    module) cannot lend it."""
-    return b", ".join(response.headers.getlist(b"Content-Encoding")).decode("latin-1") or None
