@@ -41,7 +41,7 @@ def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     try:
         row = _lookup(index, key)
         row["images"] = requisites.image_links(index.conn, row.get("images"), row["crawl_id"])
-        others = requisites.page_requisites(index.conn, (row["url"], row["canonical_url"]),
+        others = requisites.captured_requisites(index.conn, (row["url"], row["canonical_url"]),
                                             leave_out=[i["capture"]["url"] for i in row["images"] if "capture" in i])
         capture = index.conn.execute(
             "SELECT id, url, status, content_type, fetched_at, payload_digest, record_type, revisit_of, crawl_id "
@@ -64,7 +64,7 @@ def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     return {"article": article, "provenance": provenance, "requisites": others}
 
 
-def page_requisites(db_path: str | Path, key: str | int) -> dict[str, Any]:
+def captured_requisites(db_path: str | Path, key: str | int) -> dict[str, Any]:
     """`show --requisites`: the article's page, its images (each with `capture` or `missing`) and its other
     requisites (`show` without the text)."""
     result = show(db_path, key)
@@ -189,7 +189,7 @@ def format_requisite_lines(images: list[dict[str, Any]], others: list[dict[str, 
     return lines
 
 
-def format_page_requisites(result: dict[str, Any]) -> str:
+def format_captured_requisites(result: dict[str, Any]) -> str:
     """`show --requisites` as text."""
     lines = [f"requisites of article {result['id']} ({printable(result['url'], keep='')})"]
     lines += format_requisite_lines(result["images"], result["requisites"]) or ["  none recorded"]

@@ -3,7 +3,7 @@ article, the capture that holds it or why there is none.
 
 - `requisite_role`: a capture's `role` and `needed_by` from its WARC metadata record, as reindex and catch-up
   rebuild them (the capture middleware writes those fields).
-- `image_links`, `page_requisites`: what `newsarchive show` tells about a page's images and other requisites.
+- `image_links`, `captured_requisites`: what `newsarchive show` tells about a page's images and other requisites.
 - `missing_requisites`: the articles `newsarchive verify` warns about, images with neither a capture nor a
   `fetch_errors` row.
 - `captures_by_role`: pages against requisites, for `newsarchive stats`.
@@ -93,7 +93,7 @@ def image_links(conn: sqlite3.Connection, images: Iterable[dict[str, Any]] | Non
     return linked
 
 
-def page_requisites(conn: sqlite3.Connection, page_urls: Iterable[str | None],
+def captured_requisites(conn: sqlite3.Connection, page_urls: Iterable[str | None],
                     leave_out: Iterable[str] = ()) -> list[dict[str, Any]]:
     """The requisite captures whose `needed_by` is one of `page_urls` (the page's URL as fetched and its
     canonical URL), oldest first, except those of URLs in `leave_out` (the images listed already)."""

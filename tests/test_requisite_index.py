@@ -20,7 +20,7 @@ from scrapy.http import Request, Response
 from archive.bulk import add_page
 from archive.index import Capture, Index
 from archive.reindex import rebuild
-from archive.requisites import (NOT_CAPTURED, NOT_CAPTURED_DETAIL, captures_by_role, page_requisites,
+from archive.requisites import (NOT_CAPTURED, NOT_CAPTURED_DETAIL, captures_by_role, captured_requisites,
                                 requisite_crawls, requisite_role)
 from archive.stats import format_stats, stats
 from archive.verify import verify_archive
@@ -281,7 +281,7 @@ def test_an_index_from_before_requisites_is_migrated_and_read(tmp_path):
     conn.close()
     reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # as readers open it: unmigrated
     assert captures_by_role(reader) == {"page": {"captures": 1, "bytes": 10}, "requisite": {"captures": 0, "bytes": 0}}
-    assert page_requisites(reader, [PAGE]) == [] and requisite_crawls(reader) == set()
+    assert captured_requisites(reader, [PAGE]) == [] and requisite_crawls(reader) == set()
     reader.close()
     Index(db).close()
     conn = sqlite3.connect(db)

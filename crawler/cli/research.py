@@ -90,8 +90,8 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
 def show(key, html, requisites, fmt, max_body_mb, data_dir):
     """One article, every field, and where it came from (WARC file, offset, record id, crawl, versions); each
     image with its capture (WARC file, record id, status) or why it has none."""
-    from archive.articles import (ArticleNotFound, format_page_requisites, format_show, original_html,
-                                  page_requisites, show as show_article)
+    from archive.articles import (ArticleNotFound, format_captured_requisites, format_show, original_html,
+                                  captured_requisites, show as show_article)
     from archive.decoding import BodyTooLarge
     from archive.index import default_db_path
 
@@ -99,8 +99,8 @@ def show(key, html, requisites, fmt, max_body_mb, data_dir):
         fail("--html prints the page, --requisites lists what it needs: choose one", 2)
     try:
         if requisites:
-            listed = page_requisites(default_db_path(data_dir), key)
-            click.echo(json_text(listed, indent=2) if fmt == "json" else format_page_requisites(listed))
+            listed = captured_requisites(default_db_path(data_dir), key)
+            click.echo(json_text(listed, indent=2) if fmt == "json" else format_captured_requisites(listed))
             return
         if html:
             page = original_html(data_dir, key, max_body_mb << 20)
