@@ -49,12 +49,19 @@ PAGES = ["kyodo-article", "kyodo-home", "kyodo-listing",
 SOURCES = ["warc", "wacz"]
 MODES = {"kyodo-listing": "all"}  # the --requisites mode a page is crawled with; "pages" (the default) if not here
 
-# Scrolls through the page so lazy images load, then back to the top; waits for web fonts.
+# Loads every image now (lazy ones too: a quick scroll let a slow one, live, start too late to be measured on a
+# busy machine), scrolls through the page and back to the top, and waits for the images (at most 20 s) and the
+# web fonts. Live and replay are settled alike.
 SETTLE_JS = """async () => {
+  document.querySelectorAll('img[loading="lazy"]').forEach(i => { i.loading = 'eager'; });
   for (let y = 0; y < document.documentElement.scrollHeight; y += 800) {
     window.scrollTo(0, y); await new Promise(r => setTimeout(r, 30));
   }
-  window.scrollTo(0, 0); await document.fonts.ready;
+  window.scrollTo(0, 0);
+  const pending = Array.from(document.images).filter(i => !i.complete)
+    .map(i => new Promise(r => { i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); }));
+  await Promise.race([Promise.all(pending), new Promise(r => setTimeout(r, 20000))]);
+  await document.fonts.ready;
 }"""
 # An <img> with an empty src and no srcset loads nothing (the mirror has one, as the real site does): left out.
 IMAGES_JS = """() => Array.from(document.images).filter(i => i.getAttribute('src') || i.getAttribute('srcset'))
