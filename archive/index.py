@@ -160,11 +160,12 @@ class Index:
     # -- writes --------------------------------------------------------------------------------------
 
     def start_crawl(self, crawl_id: str, sites: Iterable[str], args: dict[str, Any], started: str,
-                    schedule: str | None = None) -> None:
+                    schedule: str | None = None, kind: str = "crawl") -> None:
+        """`kind`: "crawl", or "canary" (a few newest articles, to check the parsers: crawler/canary.py)."""
         self.conn.execute(
-            "INSERT INTO crawls (id, sites, args, started, status, schedule) VALUES (?, ?, ?, ?, 'running', ?) "
+            "INSERT INTO crawls (id, sites, args, started, status, schedule, kind) VALUES (?, ?, ?, ?, 'running', ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET sites = excluded.sites, args = excluded.args",
-            [crawl_id, ",".join(sites), json.dumps(args), started, schedule])
+            [crawl_id, ",".join(sites), json.dumps(args), started, schedule, kind])
 
     def finish_crawl(self, crawl_id: str, **fields: Any) -> None:
         if "warc_files" in fields and not isinstance(fields["warc_files"], str):

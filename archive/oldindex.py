@@ -13,7 +13,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CARRIED = ("crawls", "fetch_errors")  # rows no WARC file can give back
+# Rows no WARC file can give back. The health tables came with schema 5: an older index has none to carry.
+CARRIED = ("crawls", "fetch_errors", "crawl_sites", "crawl_skips", "crawl_findings", "alarms")
+SINCE_SCHEMA_5 = ("crawl_sites", "crawl_skips", "crawl_findings", "alarms")
 EXAMPLES = 5  # lost URLs named in the report
 
 
@@ -77,6 +79,8 @@ def carry_over(old_path: Path, new: sqlite3.Connection) -> tuple[dict[str, list[
         tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for table in CARRIED:
             if table not in tables:
+                if table in SINCE_SCHEMA_5:
+                    continue
                 missing.append(f"old index has no {table} table: none carried over")
                 continue
             try:

@@ -178,21 +178,25 @@ class _Builder:
     # -- the old index ------------------------------------------------------------------------------
 
     def carry_over(self, old_path: Path) -> None:
-        """Copy `crawls` and `fetch_errors` from the old index; what cannot be read is named in the report."""
+        """Copy `crawls`, `fetch_errors` and the crawl health tables from the old index; what cannot be read is
+        named in the report."""
         carried, self.report.not_carried = oldindex.carry_over(old_path, self.index.conn)
-        for table, counter in (("crawls", "crawls_kept"), ("fetch_errors", "fetch_errors_kept")):
+        counters = {"crawls": "crawls_kept", "fetch_errors": "fetch_errors_kept"}
+        for table in oldindex.CARRIED:
+            counter = counters.get(table)
             if table not in carried:
                 continue
             cols, rows = carried[table]
             if table == "crawls":
                 self.known_crawls.update(r[cols.index("id")] for r in rows)
-            elif "crawl_id" in cols:  # a fetch error's crawl must exist (foreign key), even if its row was lost
+            elif "crawl_id" in cols:  # a fetch error's (or health row's) crawl must exist (foreign key), even if its row was lost
                 for crawl_id in {r[cols.index("crawl_id")] for r in rows} - self.known_crawls - {None}:
                     self._new_crawl(crawl_id, status="unknown")
             self.index.begin()
             self.index.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
-            setattr(self.report, counter, getattr(self.report, counter) + len(rows))
+            if counter:
+                setattr(self.report, counter, getattr(self.report, counter) + len(rows))
 
     # -- reading ------------------------------------------------------------------------------------
 

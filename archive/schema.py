@@ -12,14 +12,16 @@ from archive import fulltext
 
 # 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
 # 4: captures tell pages from requisites (role, needed_by)
-SCHEMA_VERSION = 4
+# 5: crawl health: what each crawl found, fetched and missed per site (crawl_sites, crawl_skips), its
+#    findings (crawl_findings) and the alarms they raised (alarms); crawls.kind tells a canary from a crawl
+SCHEMA_VERSION = 5
 
 TABLES = {
     "crawls": """
         CREATE TABLE crawls (
             id TEXT PRIMARY KEY, sites TEXT, args TEXT, started TEXT, ended TEXT, status TEXT,
             pages INTEGER, articles INTEGER, errors INTEGER, warc_bytes INTEGER, warc_files TEXT,
-            schedule TEXT)""",
+            schedule TEXT, kind TEXT NOT NULL DEFAULT 'crawl')""",
     "captures": """
         CREATE TABLE captures (
             id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, status INTEGER, content_type TEXT,
@@ -52,6 +54,33 @@ TABLES = {
         CREATE TABLE fetch_errors (
             id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, crawl_id TEXT REFERENCES crawls(id),
             reason TEXT NOT NULL, status INTEGER, detail TEXT, at TEXT NOT NULL)""",
+    # One row per site of a crawl: what it discovered, fetched, parsed and skipped, and the field and access
+    # figures the health checks compare against the site's history (archive/accounting.py, archive/health.py).
+    # JSON columns: skipped {reason: count}; discovery {source: {requests, ok, not_modified, http_errors,
+    # failed, unparseable, links}}; missing {field: articles without it}; access {state: articles}.
+    "crawl_sites": """
+        CREATE TABLE crawl_sites (
+            crawl_id TEXT NOT NULL REFERENCES crawls(id), site TEXT NOT NULL,
+            discovered INTEGER, requested INTEGER, fetched INTEGER, articles INTEGER, not_articles INTEGER,
+            http_errors INTEGER, login_redirects INTEGER, skipped TEXT, discovery TEXT, missing TEXT,
+            body_median INTEGER, access TEXT, PRIMARY KEY (crawl_id, site))""",
+    # URLs a crawl discovered and did not fetch, where the reason is not in fetch_errors already
+    # (robots, offsite and circuit are): the article budget above all.
+    "crawl_skips": """
+        CREATE TABLE crawl_skips (
+            id INTEGER PRIMARY KEY, crawl_id TEXT NOT NULL REFERENCES crawls(id), site TEXT NOT NULL,
+            url TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT)""",
+    # What the health checks found wrong with a crawl, one row per (site, check): a reason in words and numbers.
+    "crawl_findings": """
+        CREATE TABLE crawl_findings (
+            id INTEGER PRIMARY KEY, crawl_id TEXT NOT NULL REFERENCES crawls(id), site TEXT NOT NULL,
+            check_name TEXT NOT NULL, message TEXT NOT NULL, value REAL, baseline REAL, at TEXT NOT NULL)""",
+    # One row per problem (site, check) from the crawl that raised it to the crawl that cleared it: one
+    # alarm when it opens, one recovery message when it clears (archive/alarms.py).
+    "alarms": """
+        CREATE TABLE alarms (
+            id INTEGER PRIMARY KEY, site TEXT NOT NULL, check_name TEXT NOT NULL, message TEXT NOT NULL,
+            opened TEXT NOT NULL, opened_by TEXT, cleared TEXT, cleared_by TEXT, deliveries TEXT)""",
 }
 
 INDEXES = [
@@ -67,11 +96,14 @@ INDEXES = [
     # `show` lists a page's requisites by the page URL; it and `verify` look up why an image has no capture.
     "CREATE INDEX IF NOT EXISTS captures_needed_by ON captures(needed_by) WHERE needed_by IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS fetch_errors_url ON fetch_errors(url)",
+    "CREATE INDEX IF NOT EXISTS crawl_skips_crawl ON crawl_skips(crawl_id, site, reason)",
+    "CREATE INDEX IF NOT EXISTS crawl_findings_crawl ON crawl_findings(crawl_id, site)",
+    "CREATE INDEX IF NOT EXISTS alarms_open ON alarms(site, check_name) WHERE cleared IS NULL",
 ]
 
 # Columns each table gained after version 1, for in-place migration of older index files.
 ADDED_COLUMNS = {
-    "crawls": {"schedule": "TEXT"},
+    "crawls": {"schedule": "TEXT", "kind": "TEXT NOT NULL DEFAULT 'crawl'"},
     "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT",
                  "role": "TEXT NOT NULL DEFAULT 'page'", "needed_by": "TEXT"},
     "articles": {"published_utc": "TEXT"},

@@ -18,12 +18,14 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from archive import crawllock, indexlock
+from archive import accounting, alarms, crawllock, health, indexlock
+from archive.config import OperatorConfig, load as load_config
 from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from archive.storage import storage_problem
 from crawler.core.halt import Halt, halted
 from crawler.core.bodylimit import max_body_bytes
+from crawler.extensions.accounting import site_record
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 from crawler.setting_values import check_settings
@@ -58,6 +60,7 @@ class SiteSummary:
     reachable: bool = True  # False when no request got any HTTP answer other than 5xx
     write_errors: int = 0  # records or rows that could not be written: the run must not pass as good
     index_failed: bool = False  # the index writer stopped: rows it had not committed are only in the WARC files
+    record: dict[str, Any] = field(default_factory=dict)  # its crawl_sites row (crawler/extensions/accounting.py)
 
 
 @dataclass
@@ -66,6 +69,13 @@ class CrawlResult:
     data_dir: Path
     sites: list[SiteSummary]
     halt: Halt | None = None  # why the crawl stopped early, if the archive could not be written
+    findings: list[health.Finding] = field(default_factory=list)  # what the health checks found wrong
+    alarms: alarms.AlarmOutcome | None = None  # alarms raised and cleared by this crawl
+
+    @property
+    def degraded(self) -> bool:
+        """Finished, but the health checks found the sites' output wrong against their history (exit 3)."""
+        return self.ok and bool(self.findings)
 
     @property
     def ok(self) -> bool:
@@ -113,7 +123,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
               max_articles: int | None = None, settings: dict[str, Any] | None = None,
               crawl_id: str | None = None, spider_args: dict[str, Any] | None = None,
               seeds: dict[str, str] | None = None, schedule: str | None = None,
-              asset_urls: dict[str, list[str]] | None = None) -> CrawlResult:
+              asset_urls: dict[str, list[str]] | None = None, kind: str = "crawl") -> CrawlResult:
     """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db). `base_urls`
     points a site elsewhere (a mirror), `asset_urls` names that elsewhere's asset origins (the mirror's stand-in
     for Kyodo's CDN: Mirror.asset_urls), in scope for page requisites.
@@ -131,7 +141,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
         crawllock.hold(data_dir, crawl_id)  # before our row exists: another crawl's catch-up sees us alive
         try:
             return _run(sites, data_dir, base_urls, max_articles, settings, crawl_id, spider_args, seeds, schedule,
-                        asset_urls)
+                        asset_urls, kind)
         finally:
             crawllock.release(data_dir, crawl_id)
 
@@ -139,7 +149,7 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
 def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max_articles: int | None,
          settings: dict[str, Any] | None, crawl_id: str, spider_args: dict[str, Any] | None,
          seeds: dict[str, str] | None, schedule: str | None,
-         asset_urls: dict[str, list[str]] | None = None) -> CrawlResult:
+         asset_urls: dict[str, list[str]] | None = None, kind: str = "crawl") -> CrawlResult:
     overrides = {"NEWSARCHIVE_DATA": str(data_dir), "NEWSARCHIVE_CRAWL_ID": crawl_id,
                  "NEWSARCHIVE_BASE_URLS": dict(base_urls or {}), **(settings or {})}
     if asset_urls:
@@ -155,7 +165,7 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     index.start_crawl(crawl_id, sites, {"sites": sites, "base_urls": base_urls or {}, "max_articles": max_articles,
                                         "settings": settings or {}, "spider_args": spider_args,
                                         "seeds": seeds or {}, **({"asset_urls": asset_urls} if asset_urls else {})},
-                      started, schedule=schedule)
+                      started, schedule=schedule, kind=kind)
     index.close()
 
     process = CrawlerProcess(project_settings(overrides))
@@ -177,11 +187,22 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
     try:
         index = Index(default_db_path(data_dir))
         try:
-            index.finish_crawl(crawl_id, ended=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                               status=status, pages=result.total("pages"),
+            ended = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            index.begin()
+            accounting.record_sites(index.conn, crawl_id, [s.record for s in summaries])
+            if result.halt is None:  # a crawl stopped by a full disk is no measure of the sites
+                result.findings = health.assess(index.conn, crawl_id)
+                health.record(index.conn, crawl_id, result.findings, ended)
+            if result.degraded:
+                status = "degraded"
+            index.finish_crawl(crawl_id, ended=ended, status=status, pages=result.total("pages"),
                                articles=result.total("articles"), errors=result.total("errors"),
                                warc_bytes=result.total("warc_bytes"),
                                warc_files=json.dumps([f for s in summaries for f in s.warc_files]))
+            index.commit()
+            if result.halt is None:
+                result.alarms = alarms.notify(index.conn, crawl_id, sites, result.findings,
+                                              operator_config(data_dir).alarms, ended)
         finally:
             index.close()
     except sqlite3.Error as exc:
@@ -223,7 +244,15 @@ def _summary(site: str, stats: dict[str, Any]) -> SiteSummary:
         errors=errors, warc_files=list(stats.get("warc/file_names", [])), warc_bytes=stats.get("warc/bytes", 0),
         finish_reason=str(stats.get("finish_reason", "")), reachable=answered > 0,
         write_errors=stats.get("warc/write_errors", 0) + stats.get("index/write_errors", 0),
-        index_failed=bool(stats.get("index/failed")))
+        index_failed=bool(stats.get("index/failed")), record=site_record(site, stats))
+
+
+def operator_config(data_dir: Path) -> OperatorConfig:
+    """DATA/newsarchive.toml, or the defaults when it cannot be read (that is said at the crawl's start)."""
+    try:
+        return load_config(data_dir)
+    except ValueError:
+        return OperatorConfig()
 
 
 def silence_scrapy_logs(level: int = logging.WARNING) -> None:

@@ -51,6 +51,7 @@ def dump(db_path: Path) -> dict[str, list]:
         "authors": rows("SELECT * FROM authors"),
         "article_authors": rows("SELECT * FROM article_authors", article_id=canonical, author_id=author),
         "fetch_errors": rows("SELECT * FROM fetch_errors"),
+        **{table: rows(f"SELECT * FROM {table}") for table in ("crawl_sites", "crawl_skips", "crawl_findings", "alarms")},
         "articles_fts": rows("SELECT rowid AS article, title, lead, body, authors FROM articles_fts",
                              article=canonical),
     }

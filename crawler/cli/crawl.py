@@ -11,6 +11,8 @@ from pathlib import Path
 import click
 
 from crawler.cli.errors import fail
+
+DEGRADED_EXIT = 3  # the crawl finished, but its sites' output looks wrong against their history (archive/health.py)
 from crawler.cli.options import asset_url_option, data_option, requisites_option
 from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, by_site, check_window, count
 
@@ -106,6 +108,9 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
                            "see the errors above and run `newsarchive verify`", err=True)
         click.echo("crawl finished with faults; exit status 1", err=True)
         sys.exit(1)
+    if result.degraded:
+        click.echo(f"crawl degraded: {len(result.findings)} health finding(s); exit status {DEGRADED_EXIT}", err=True)
+        sys.exit(DEGRADED_EXIT)
 
 
 @click.command()
