@@ -36,3 +36,17 @@ def record(conn: sqlite3.Connection, crawl_id: str, findings: list[Finding], at:
         conn.execute("INSERT INTO crawl_findings (crawl_id, site, check_name, message, value, baseline, at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)", [crawl_id, finding.site, finding.check, finding.message,
                                                        finding.value, finding.baseline, at])
+
+
+def stored_findings(conn: sqlite3.Connection, crawl_ids: list[str]) -> dict[str, list[Finding]]:
+    """The recorded findings of these crawls: {crawl_id: [Finding]} (crawls without findings are left out)."""
+    ids = [c for c in dict.fromkeys(crawl_ids) if c]
+    if not ids:
+        return {}
+    found: dict[str, list[Finding]] = {}
+    marks = ",".join("?" * len(ids))
+    for crawl_id, site, check, message, value, baseline in conn.execute(
+            f"SELECT crawl_id, site, check_name, message, value, baseline FROM crawl_findings "
+            f"WHERE crawl_id IN ({marks}) ORDER BY id", ids):
+        found.setdefault(crawl_id, []).append(Finding(site, check, message, value, baseline))
+    return found
