@@ -2,36 +2,78 @@
 archive is noticed on its first run, not months later.
 
 `assess(conn, crawl_id)` reads the crawl's `crawl_sites` rows (archive/accounting.py) and the same site's
-recent history, and returns one Finding per problem, each with its reason in words and numbers. A crawl with
-findings is `degraded` (crawls.status); its findings are `crawl_findings` rows.
+recent history, and returns one Finding per problem, each with its reason in words and numbers
+(the checks and their thresholds: archive/health_checks.py). A crawl with findings is `degraded`
+(crawls.status); its findings are `crawl_findings` rows.
+
+A site's history: its last crawls of the same schedule (NULL: ad hoc) and the same kind (a canary is judged
+against canaries), finished or degraded, that have crawl_sites rows; the same site and kind whatever the
+schedule when that gives fewer than MIN_HISTORY runs.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
 
+from archive.accounting import site_rows
+from archive.health_checks import HISTORY_SCAN, MIN_HISTORY, Finding, Run, check_site
 
-@dataclass(frozen=True)
-class Finding:
-    site: str
-    check: str  # e.g. no_articles, few_articles, discovery, not_articles, missing_authors, body_length, ...
-    message: str  # "kyodo: authors missing on 25 of 25 articles, 3 of 60 in the last 10 runs"
-    value: float | None = None  # this run's figure
-    baseline: float | None = None  # what the history leads one to expect
+__all__ = ["Finding", "assess", "record", "stored_findings", "COMPLETED"]
 
-    def to_dict(self) -> dict:
-        return {"site": self.site, "check": self.check, "message": self.message, "value": self.value,
-                "baseline": self.baseline}
+# Statuses of a crawl that ran to its end: `degraded` finished too, its output just looked wrong.
+COMPLETED = ("finished", "degraded")
 
 
 def assess(conn: sqlite3.Connection, crawl_id: str) -> list[Finding]:
     """Findings for each site of `crawl_id` against that site's history."""
-    return []
+    crawl = conn.execute("SELECT started, schedule, kind, args FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    if crawl is None:
+        return []
+    started, schedule, kind, args = crawl
+    findings = []
+    for row in site_rows(conn, crawl_id):
+        runs = history(conn, row["site"], crawl_id, started or "", schedule, kind or "crawl")
+        findings += check_site(row, runs, windowed=_windowed(args))
+    return findings
+
+
+def history(conn: sqlite3.Connection, site: str, crawl_id: str, started: str, schedule: str | None,
+            kind: str) -> list[Run]:
+    """The site's earlier runs to compare with, newest first (HISTORY_SCAN at most)."""
+    def ids(same_schedule: bool) -> list[str]:
+        return [r[0] for r in conn.execute(
+            "SELECT c.id FROM crawls c JOIN crawl_sites s ON s.crawl_id = c.id AND s.site = ? "
+            f"WHERE c.id != ? AND c.kind = ? AND c.status IN ({', '.join('?' * len(COMPLETED))}) "
+            "AND coalesce(c.started, '') <= ? " + ("AND c.schedule IS ? " if same_schedule else "")
+            + "ORDER BY c.started DESC, c.rowid DESC LIMIT ?",
+            [site, crawl_id, kind, *COMPLETED, started, *([schedule] if same_schedule else []), HISTORY_SCAN])]
+
+    chosen = ids(True)
+    if len(chosen) < MIN_HISTORY:
+        chosen = ids(False)
+    runs = []
+    for past in chosen:
+        row = next((r for r in site_rows(conn, past) if r["site"] == site), None)
+        flagged = {r[0] for r in conn.execute(
+            "SELECT check_name FROM crawl_findings WHERE crawl_id = ? AND site = ?", [past, site])}
+        if row is not None:
+            runs.append(Run(past, row, flagged))
+    return runs
+
+
+def _windowed(args: str | None) -> bool:
+    """Whether the crawl was bounded by --since/--until (crawls.args: spider_args)."""
+    try:
+        spider_args = (json.loads(args or "{}") or {}).get("spider_args") or {}
+    except (ValueError, AttributeError):
+        return False
+    return bool(isinstance(spider_args, dict) and (spider_args.get("since") or spider_args.get("until")))
 
 
 def record(conn: sqlite3.Connection, crawl_id: str, findings: list[Finding], at: str) -> None:
     """Write the findings as crawl_findings rows (replacing any the crawl had)."""
+    conn.execute("DELETE FROM crawl_findings WHERE crawl_id = ?", [crawl_id])
     for finding in findings:
         conn.execute("INSERT INTO crawl_findings (crawl_id, site, check_name, message, value, baseline, at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)", [crawl_id, finding.site, finding.check, finding.message,
