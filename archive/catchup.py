@@ -30,7 +30,7 @@ from archive.reindex import ParseFn, ReindexReport, _Builder, warc_files_in_orde
 from archive.storage import DISK_FULL, STORAGE_ERROR
 
 # Crawl statuses after which the crawl's pipeline wrote everything, or a catch-up read its files.
-DONE = ("finished", "failed", "interrupted", "reindexed", DISK_FULL, STORAGE_ERROR)
+DONE = ("finished", "degraded", "failed", "interrupted", "reindexed", DISK_FULL, STORAGE_ERROR)
 
 
 @dataclass

@@ -92,3 +92,17 @@ def stored_findings(conn: sqlite3.Connection, crawl_ids: list[str]) -> dict[str,
             f"WHERE crawl_id IN ({marks}) ORDER BY id", ids):
         found.setdefault(crawl_id, []).append(Finding(site, check, message, value, baseline))
     return found
+
+
+def overview(conn: sqlite3.Connection, limit: int = 20) -> dict:
+    """What `stats` and the report show: the latest `limit` findings (newest first) and the open alarms
+    (oldest first). Empty for an index from before crawl health (schema 5)."""
+    try:
+        findings = [dict(zip(("crawl_id", "status", "site", "check", "message", "at"), row)) for row in conn.execute(
+            "SELECT f.crawl_id, c.status, f.site, f.check_name, f.message, f.at FROM crawl_findings f "
+            "LEFT JOIN crawls c ON c.id = f.crawl_id ORDER BY f.at DESC, f.id DESC LIMIT ?", [limit])]
+        alarms = [dict(zip(("site", "check", "message", "opened", "opened_by"), row)) for row in conn.execute(
+            "SELECT site, check_name, message, opened, opened_by FROM alarms WHERE cleared IS NULL ORDER BY id")]
+    except sqlite3.OperationalError:
+        return {"findings": [], "open_alarms": []}
+    return {"findings": findings, "open_alarms": alarms}

@@ -45,13 +45,15 @@ def articles_held(db_path: Path, site: str, entry: Callable[[str | None, str | N
 
 def previous_crawl(db_path: Path, site: str, current_crawl: str | None) -> tuple[str, str] | None:
     """(id, status) of the most recently started crawl, other than `current_crawl`, whose sites include `site`;
-    the status reads "unknown" when the row has none. None when there is no such crawl or no index."""
+    the status reads "unknown" when the row has none. None when there is no such crawl or no index. Canaries
+    (crawls.kind) are left out: a handful of newest articles says nothing of what the last crawl missed."""
     if not db_path.exists():
         return None
     conn = _read_only(db_path, timeout=60)
     try:
         for crawl_id, sites, status in conn.execute(
-                "SELECT id, sites, status FROM crawls WHERE id != ? ORDER BY started DESC, rowid DESC",
+                "SELECT id, sites, status FROM crawls WHERE id != ? AND coalesce(kind, 'crawl') != 'canary' "
+                "ORDER BY started DESC, rowid DESC",
                 [current_crawl or ""]):
             if site in (sites or "").split(","):
                 return crawl_id, status or "unknown"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from archive import health
 from archive.index import SKIP_SQL, Index
 from archive.outfile import atomic_output
 
@@ -89,7 +90,7 @@ def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
     parts += [_site_days(entry, days, colors[entry.site]) for entry in days] or ["<p>No articles yet.</p>"]
     parts += ["<h2>Access states, by site</h2>", _access(conn, colors),
               "<h2>Crawl runs</h2><p class=note>One group of bars per run, oldest on the left.</p>",
-              _crawls(conn),
+              _crawls(conn), "<h2>Crawl health</h2>", _health(conn),
               "<h2>Fetch errors over time, by reason</h2>",
               "<p class=note>Off-site links and paths robots.txt forbids are not errors: they are left alone on "
               "purpose, and counted as skipped.</p>", _errors(conn)]
@@ -246,6 +247,27 @@ def _crawls(conn: sqlite3.Connection) -> str:
     note = f"<p class=note>Latest 15 of {len(rows):,} runs.</p>" if len(rows) > 15 else ""
     return ("".join(svg) + "<table><tr><th>crawl</th><th>started (UTC)</th><th>took</th><th>status</th>"
             "<th>sites</th><th>pages</th><th>articles</th><th>fetch errors</th></tr>" + table + "</table>" + note)
+
+
+def _health(conn: sqlite3.Connection) -> str:
+    """Open alarms and the latest findings of the health checks (archive/health.py): a degraded crawl's why."""
+    overview = health.overview(conn)
+    alarms, findings = overview["open_alarms"], overview["findings"]
+    out = ["<p class=note>Each run of each site is checked against the site's own recent runs; a run with "
+           "findings is <code>degraded</code>. An alarm stays open from the run that found a problem to the "
+           "first run of that site that no longer finds it.</p>"]
+    out.append("<h3>Open alarms</h3>" + (
+        "<table><tr><th>site</th><th>check</th><th>since</th><th>message</th></tr>" + "".join(
+            f"<tr data-alarm='{_e(a['site'])}/{_e(a['check'])}'><td>{_e(a['site'])}</td><td>{_e(a['check'])}</td>"
+            f"<td>{_e((a['opened'] or '')[:16].replace('T', ' '))}</td><td>{_e(a['message'])}</td></tr>"
+            for a in alarms) + "</table>" if alarms else "<p class=ok>No open alarms.</p>"))
+    out.append("<h3>Latest findings</h3>" + (
+        "<table><tr><th>at</th><th>crawl</th><th>check</th><th>message</th></tr>" + "".join(
+            f"<tr data-finding='{_e(f['check'])}'><td>{_e((f['at'] or '')[:16].replace('T', ' '))}</td>"
+            f"<td><code>{_e(f['crawl_id'])}</code></td><td>{_e(f['check'])}</td><td>{_e(f['message'])}</td></tr>"
+            for f in findings) + "</table>" if findings else "<p class=ok>No findings: every run looked like "
+                                                             "its site's history.</p>"))
+    return "".join(out)
 
 
 def _errors(conn: sqlite3.Connection) -> str:

@@ -38,10 +38,12 @@ TABLES = {
         "id": "Crawl id: start time (UTC) and a random suffix; WARC warcinfo `isPartOf`",
         "sites": "Sites crawled, comma-separated", "args": "Options the crawl was run with (JSON)",
         "started": "Start time (UTC)", "ended": "End time (UTC); empty while running or if killed",
-        "status": "finished, failed, running; `reindexed` for a row rebuilt from warcinfo only",
+        "status": "finished; degraded (finished, but the health checks found its output wrong: crawl_findings); "
+                  "failed, running, interrupted, disk_full; `reindexed` for a row rebuilt from warcinfo only",
         "pages": "HTTP responses archived", "articles": "Article pages extracted",
         "errors": "Failed fetches and write errors", "warc_bytes": "Bytes of WARC written",
-        "warc_files": "WARC files written (JSON array)", "schedule": "Schedule that started the crawl, if any"}),
+        "warc_files": "WARC files written (JSON array)", "schedule": "Schedule that started the crawl, if any",
+        "kind": "crawl, or canary (a few newest articles, to check the parsers)"}),
     "captures": ("One row per archived HTTP response (WARC response or revisit record).", {
         "id": "Row id", "url": "URL fetched", "site": "Site (spider) that fetched it", "status": "HTTP status",
         "content_type": "Content-Type header", "fetched_at": "Capture time: the record's WARC-Date (UTC)",
@@ -83,6 +85,21 @@ TABLES = {
         "id": "Row id", "url": "URL", "site": "Site", "crawl_id": "Crawl",
         "reason": "robots, http, timeout, connection, parse, offsite, duplicate, too_large, not_html, archive, "
                   "circuit, other", "status": "HTTP status, if any", "detail": "What happened", "at": "When (UTC)"}),
+    "crawl_findings": ("What the health checks found wrong with a crawl, per site, against the site's own recent "
+                       "runs (archive/health.py); a crawl with findings is `degraded`.", {
+        "id": "Row id", "crawl_id": "Crawl", "site": "Site",
+        "check_name": "no_articles, few_articles, few_discovered, discovery, not_articles, missing_authors, "
+                      "missing_published, missing_body, missing_images, body_length, access, login_redirects",
+        "message": "The reason in words and numbers", "value": "This run's figure (a count or a share)",
+        "baseline": "What the site's history led one to expect", "at": "When (UTC)"}),
+    "alarms": ("One row per problem (site, check), from the crawl that raised it to the crawl that cleared it "
+               "(archive/alarms.py).", {
+        "id": "Row id", "site": "Site", "check_name": "The health check (see crawl_findings)",
+        "message": "The finding that raised it", "opened": "When it was raised (UTC)",
+        "opened_by": "Crawl that raised it", "cleared": "When it cleared (UTC); empty while open",
+        "cleared_by": "Crawl of the same kind that no longer found it",
+        "deliveries": "Each delivery to the operator's targets (command, webhook, smtp): event, target, at, ok, "
+                      "error (JSON array)"}),
     "articles_fts": ("Full-text index (SQLite FTS5) over articles: title, lead, body, authors.", {
         "title": "Headline", "lead": "Lead paragraph", "body": "Article text", "authors": "Authors"}),
 }
@@ -94,7 +111,9 @@ TABLE_OPTIONS = {
                                       "last_seen", "word_count", "title", "site", "access"]},
     "captures": {"label_column": "url", "sort_desc": "fetched_at",
                  "facets": ["site", "role", "status", "record_type", "content_type", "crawl_id"]},
-    "crawls": {"sort_desc": "started", "facets": ["status"]},
+    "crawls": {"sort_desc": "started", "facets": ["status", "kind", "schedule"]},
+    "crawl_findings": {"sort_desc": "at", "facets": ["site", "check_name", "crawl_id"]},
+    "alarms": {"sort_desc": "opened", "facets": ["site", "check_name"]},
     "article_versions": {"label_column": "title", "sort_desc": "fetched_at", "facets": ["access"]},
     "authors": {"label_column": "name", "sort": "name"},
     "fetch_errors": {"sort_desc": "at", "facets": ["site", "reason", "status", "crawl_id"]},
@@ -128,6 +147,17 @@ QUERIES = {
         "description": "The latest 200 URLs that produced no indexed page, and why.",
         "sql": "SELECT at, site, reason, status, url, detail, crawl_id FROM fetch_errors\n"
                "ORDER BY at DESC, id DESC LIMIT 200"},
+    "open_alarms": {
+        "title": "Open alarms",
+        "description": "Health problems not cleared yet: a site whose crawls look wrong against its history.",
+        "sql": "SELECT site, check_name, message, opened, opened_by FROM alarms\n"
+               "WHERE cleared IS NULL ORDER BY opened, id"},
+    "recent_findings": {
+        "title": "Recent findings",
+        "description": "The latest 200 health findings, with their crawl's status.",
+        "sql": "SELECT f.at, f.site, f.check_name, f.message, f.value, f.baseline, f.crawl_id, crawls.status\n"
+               "FROM crawl_findings f LEFT JOIN crawls ON crawls.id = f.crawl_id\n"
+               "ORDER BY f.at DESC, f.id DESC LIMIT 200"},
     "edited_articles": {
         "title": "Edited articles",
         "description": "Articles captured with more than one distinct title or body.",

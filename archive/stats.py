@@ -12,15 +12,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from archive import health
 from archive.index import SKIP_REASONS, SKIP_SQL, Index
 from archive.requisites import captures_by_role
+from archive.terminal import printable
 
 
 def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[str, Any]:
     """Articles per site per day over the `days` days ending at `end`, totals and access states per site,
     gaps in each site's coverage, captures by role (`captures_by_role`: pages and requisites, count and stored
     bytes), the last 10 crawls, fetch errors by reason (`errors`) and, apart from them, URLs left alone on
-    purpose (`skipped`: off-site links, robots.txt exclusions). `end` defaults to today (UTC), or tomorrow
+    purpose (`skipped`: off-site links, robots.txt exclusions), and crawl health (`health`: the latest findings
+    and the open alarms, archive/health.py overview). `end` defaults to today (UTC), or tomorrow
     when a site east of UTC has already published on its tomorrow."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
@@ -55,6 +58,7 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
             errors_by_site.setdefault(site, {})[reason] = count
         captures = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
         by_role = captures_by_role(conn)
+        crawl_health = health.overview(conn)
     finally:
         index.close()
     if end is None:
@@ -87,6 +91,7 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
         "errors": errors,
         "errors_by_site": errors_by_site,
         "skipped": skipped,
+        "health": crawl_health,
     }
 
 
@@ -138,7 +143,22 @@ def format_stats(result: dict[str, Any]) -> str:
     if result.get("skipped"):
         lines += ["", "skipped on purpose (off-site links, robots.txt): "
                   + ", ".join(f"{r} {n:,}" for r, n in result["skipped"].items())]
+    lines += format_health(result.get("health") or {})
     return "\n".join(lines)
+
+
+def format_health(overview: dict[str, Any]) -> list[str]:
+    """The health section of `stats`: open alarms, then the latest findings (archive/health.py)."""
+    alarms, findings = overview.get("open_alarms") or [], overview.get("findings") or []
+    lines = ["", "crawl health: open alarms"]
+    lines.append(_table(["site", "check", "since", "crawl", "message"],
+                        [[a["site"], a["check"], a["opened"], a["opened_by"], printable(a["message"], keep="")]
+                         for a in alarms]) if alarms else "none")
+    lines += ["", "crawl health: latest findings"]
+    lines.append(_table(["at", "crawl", "status", "site", "check", "message"],
+                        [[f["at"], f["crawl_id"], f["status"], f["site"], f["check"], printable(f["message"], keep="")]
+                         for f in findings]) if findings else "none")
+    return lines
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:

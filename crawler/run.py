@@ -23,6 +23,7 @@ from archive.config import OperatorConfig, load as load_config
 from archive.catchup import catch_up
 from archive.index import SKIP_REASONS, Index, default_db_path
 from archive.storage import storage_problem
+from archive.terminal import printable
 from crawler.core.halt import Halt, halted
 from crawler.core.bodylimit import max_body_bytes
 from crawler.extensions.accounting import site_record
@@ -100,7 +101,21 @@ class CrawlResult:
                          f"bytes), {self.total('requisites_offsite'):,} skipped third-party")
         lines.append(f"crawl {self.crawl_id}: WARC files in {self.data_dir / 'warc'}, "
                      f"index {self.data_dir / 'index.db'}")
-        return "\n".join(lines)
+        return "\n".join(lines + self.health_lines())
+
+    def health_lines(self) -> list[str]:
+        """DEGRADED and the findings, then the alarms raised and cleared (text from the index: printable)."""
+        lines = []
+        if self.findings:
+            lines.append(f"{'DEGRADED' if self.degraded else 'health'}: {len(self.findings)} finding(s) against "
+                         "the sites' history (archive/health.py)")
+            lines += [f"  {printable(f.message)}" for f in self.findings]
+        outcome = self.alarms
+        if outcome and (outcome.raised or outcome.cleared or outcome.failures):
+            lines.append(f"alarms: {len(outcome.raised)} raised, {len(outcome.cleared)} cleared"
+                         + "".join(f"; delivered to {t} ({n})" for t, n in outcome.delivered.items()))
+            lines += [f"  {printable(line)}" for line in outcome.failures]
+        return lines
 
     def total(self, attr: str, sites: list[SiteSummary] | None = None) -> int:
         return sum(getattr(s, attr) if not isinstance(getattr(s, attr), list) else len(getattr(s, attr))

@@ -27,7 +27,7 @@ from crawler.parsers import NotArticle
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
 from crawler.sites import get_site
-from crawler.spiders.state import Held, Window, load_held, previous_crawl_status
+from crawler.spiders.state import Held, Window, load_held, previous_crawl_unfinished
 from crawler.urls import as_linked, canonicalize, origin, same_origin
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,8 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         spider.max_body_bytes = max_body_bytes(crawler.settings)
         db_path = default_db_path(data_dir(crawler.settings))
         spider.held = load_held(db_path, cls.site_name)
-        previous = previous_crawl_status(db_path, cls.site_name, crawl_id_for(crawler.settings))
-        if previous and previous[1] != "finished" and spider.held and not spider.walk_all:
+        previous = previous_crawl_unfinished(db_path, cls.site_name, crawl_id_for(crawler.settings))
+        if previous and spider.held and not spider.walk_all:
             spider.walk_all = True
             logger.warning("%s: the previous crawl %s did not finish (%s): walking every listing to its end "
                            "to reach what it missed", cls.site_name, *previous)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from archive.health import COMPLETED
 from archive.lookups import articles_held, previous_crawl
 from archive.times import aware, parse_time as iso_time
 
@@ -76,5 +77,12 @@ def _bound(value: str | None, start: bool) -> datetime | None:
 
 
 def previous_crawl_status(db_path: Path, site: str, current_crawl: str | None) -> tuple[str, str] | None:
-    """(id, status) of the latest earlier crawl that included `site`, or None."""
+    """(id, status) of the latest earlier crawl (canaries aside) that included `site`, or None."""
     return previous_crawl(db_path, site, current_crawl)
+
+
+def previous_crawl_unfinished(db_path: Path, site: str, current_crawl: str | None) -> tuple[str, str] | None:
+    """(id, status) of the latest earlier crawl of `site` when it did not run to its end, else None. A
+    `degraded` crawl did (its output only looked wrong): its listings were walked as far as they go."""
+    previous = previous_crawl_status(db_path, site, current_crawl)
+    return previous if previous and previous[1] not in COMPLETED else None
