@@ -4,6 +4,7 @@ its findings, and its alarm reaches a webhook named in DATA/newsarchive.toml."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,17 +54,21 @@ def findings(data: Path) -> list[tuple[str, str, str]]:
                           "JOIN crawls c ON c.id = f.crawl_id ORDER BY f.id").fetchall()
 
 
-def test_a_crawl_far_below_its_history_is_degraded_and_its_alarm_reaches_the_webhook(tmp_path):
-    hook = Hook()
-    (tmp_path / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{hook.url}"\n')
-    # three earlier runs of Kyodo with 400 articles each: a history the mirror's 12 articles fall far below
-    index = Index(tmp_path / "index.db")
+def seed_history(data: Path) -> None:
+    """Three earlier runs of Kyodo with 400 articles each: a history the mirror's 12 articles fall far below."""
+    index = Index(data / "index.db")
     for day in (1, 2, 3):
         crawl_id = f"2026070{day}T060000Z-hist0{day}"
         index.conn.execute("INSERT INTO crawls (id, sites, started, ended, status) VALUES (?, 'kyodo', ?, ?, "
                            "'finished')", [crawl_id, f"2026-07-0{day}T06:00:00+00:00", f"2026-07-0{day}T07:00:00+00:00"])
         accounting.record_sites(index.conn, crawl_id, [{"site": "kyodo", "articles": 400, "discovered": 600}])
     index.close()
+
+
+def test_a_crawl_far_below_its_history_is_degraded_and_its_alarm_reaches_the_webhook(tmp_path):
+    hook = Hook()
+    (tmp_path / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{hook.url}"\n')
+    seed_history(tmp_path)
     try:
         with Mirror(articles=12, seed=3) as mirror:
             out = crawl(tmp_path, "kyodo", mirror.base_urls["kyodo"])
@@ -81,6 +86,22 @@ def test_a_crawl_far_below_its_history_is_degraded_and_its_alarm_reaches_the_web
     events = {e["check"]: e for e in body["events"]}
     assert events["few_articles"]["event"] == "raised" and events["few_articles"]["value"] == 12
     assert events["few_articles"]["baseline"] == 400 and events["few_articles"]["crawl_id"] == rows[0][0]
+
+
+def test_an_alarm_target_that_fails_does_not_fail_the_crawl(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/alarms"  # nobody listens once closed
+    (tmp_path / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{dead}"\n')
+    seed_history(tmp_path)
+    with Mirror(articles=12, seed=3) as mirror:
+        out = crawl(tmp_path, "kyodo", mirror.base_urls["kyodo"])
+    assert out.returncode == 3, out.stdout + out.stderr[-3000:]
+    failure = "alarm delivery to webhook failed (1 event(s), retried at the next crawl): URLError"
+    assert f"  {failure}" in out.stdout and failure in out.stderr  # the summary, and one log line
+    with sqlite3.connect(tmp_path / "index.db") as db:
+        [(deliveries,)] = db.execute("SELECT deliveries FROM alarms").fetchall()
+    assert [(d["event"], d["target"], d["ok"]) for d in json.loads(deliveries)] == [("raised", "webhook", False)]
 
 
 @pytest.mark.skipif(not ACCOUNTING, reason="needs the accounting helper's crawl_sites counters "

@@ -70,3 +70,21 @@ def test_summary_says_degraded_and_lists_the_findings(tmp_path):
         "  " + printable(AUTHORS.message),
         "alarms: 1 raised, 0 cleared; delivered to webhook (1)",
         "  alarm delivery to smtp failed (1 event(s), retried at the next crawl): RuntimeError: down"]
+
+
+def test_a_degraded_crawl_finished_and_canaries_do_not_count(tmp_path):
+    """The spiders walk every listing after a crawl that did not finish (crawler/spiders/base.py); a degraded
+    one did, and a canary says nothing of what the last crawl missed."""
+    from crawler.spiders.state import previous_crawl_unfinished
+
+    index = Index(tmp_path / "index.db")
+    add = "INSERT INTO crawls (id, sites, started, status, kind) VALUES (?, 'kyodo', ?, ?, ?)"
+    index.conn.execute(add, ["c1", "2026-07-01T01:00:00+00:00", "failed", "crawl"])
+    index.conn.execute(add, ["c2", "2026-07-01T02:00:00+00:00", "finished", "canary"])
+    index.close()
+    db = tmp_path / "index.db"
+    assert previous_crawl_unfinished(db, "kyodo", "c9") == ("c1", "failed")
+    index = Index(db)
+    index.conn.execute(add, ["c3", "2026-07-01T03:00:00+00:00", "degraded", "crawl"])
+    index.close()
+    assert previous_crawl_unfinished(db, "kyodo", "c9") is None
