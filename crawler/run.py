@@ -138,10 +138,10 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     unknown = [s for s in sites if s not in known]
     if unknown:
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    check_arguments(settings, spider_args)
     # The operator configuration's [crawl] beneath `settings`; a real site with the placeholder contact is
     # refused here, before anything is written (crawler/operator_config.py).
     settings = crawl_settings(data_dir, sites, base_urls, settings)
-    check_arguments(settings, spider_args)
     data_dir = Path(data_dir)
     crawl_id = crawl_id or new_crawl_id()
     # Held from the catch-up to the last row: a reindex renaming its index in meanwhile would drop our rows.

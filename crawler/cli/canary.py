@@ -44,14 +44,14 @@ def canary(sites, articles, base_urls, asset_urls, quiet, settings, data_dir):
         fail(f"--base-url/--asset-url for {', '.join(dict.fromkeys(stray))}, which this canary does not include")
     overrides = {"LOG_LEVEL": "WARNING"} if quiet or not sys.stderr.isatty() else {}
     overrides.update(dict(settings))
+    from archive.index import check_writable
+    from crawler.canary import run_canary
+
+    check_writable(data_dir)  # writes nothing; the index's own one-line error comes first, as for `crawl`
     try:
         crawl_settings(data_dir, sites, dict(base_urls), overrides)  # config and contact: before anything is written
     except ValueError as exc:
         fail(exc)
-    from archive.index import check_writable
-    from crawler.canary import run_canary
-
-    check_writable(data_dir)
     try:
         with site_locks(data_dir, sites, owner="newsarchive canary"):
             result = run_canary(sites, data_dir, articles=articles, base_urls=dict(base_urls),
