@@ -25,7 +25,9 @@
     user = "newsarchive"           # `schedule install --print systemd` runs as this user
 
 A missing file means the defaults below; a file that cannot be read or holds a wrong type is a ConfigError
-with one line naming the file and the key. Pure data: no Scrapy here.
+with one line naming the file and the key. Pure data: no Scrapy here (crawler/operator.py applies it to a
+crawl and checks [crawl] against the crawl's settings). `newsarchive config init|show|check` are the
+command-line twins of `init`, `effective` and `load`.
 """
 
 from __future__ import annotations
@@ -83,6 +85,47 @@ class OperatorConfig:
         return bool(self.contact_url) and self.contact_url.rstrip("/") != PLACEHOLDER_CONTACT_URL
 
 
+# `newsarchive config init` writes this: every key present, the ones an operator must edit uncommented.
+TEMPLATE = f"""\
+# newsarchive operator configuration for this data directory (`newsarchive config show` prints what is in
+# effect, `newsarchive config check` validates it). Every crawl, canary and schedule run here reads it.
+
+[operator]
+# Who runs this archive: the warcinfo record's `operator` field and the BagIt Source-Organization.
+name = ""
+# Where a site's webmaster reaches you: sent in the User-Agent of every request,
+# "newsarchive/<version> (+contact_url)". Crawling a real site is refused while this is the
+# project's placeholder ({PLACEHOLDER_CONTACT_URL}): put a page of your own here.
+contact_url = "{PLACEHOLDER_CONTACT_URL}"
+email = ""
+
+[alarms]
+# Where crawl health alarms go; each target is optional (none: findings are only recorded).
+# command = ["/usr/local/bin/page-me"]            # findings as JSON on stdin
+# webhook = "https://chat.example.org/hooks/abc"  # JSON POST
+
+# [alarms.smtp]
+# host = "smtp.example.org"
+# port = 587
+# starttls = true
+# sender = "newsarchive@example.org"
+# to = ["webarchive@example.org"]
+# username = "newsarchive"
+# password_env = "NEWSARCHIVE_SMTP_PASSWORD"      # the password itself stays out of this file
+
+[crawl]
+# Defaults of every crawl, canary and scheduled run here. A command line's own flags and -s win over
+# these; these win over the project's settings (crawler/settings.py).
+# requisites = "pages"                            # none, pages or all
+# settings = {{ DOWNLOAD_DELAY = 2.0 }}
+
+[systemd]
+# The user `newsarchive schedule install --print systemd` runs the units as (never root by default).
+# user = "newsarchive"
+"""
+CRAWL_KEYS = ("requisites", "settings")
+
+
 def config_path(data_dir: str | Path) -> Path:
     return Path(data_dir) / CONFIG_FILE
 
@@ -122,7 +165,7 @@ def parse(text: str, path: Path | None = None) -> OperatorConfig:
         email=_text(operator, "email", where, "operator.email") or "",
         alarms=AlarmTargets(command=_strings(command, where, "alarms.command"),
                             webhook=_text(alarms, "webhook", where, "alarms.webhook")),
-        crawl=_table(raw, "crawl", where),
+        crawl=_crawl(_table(raw, "crawl", where), where),
         systemd_user=_text(_table(raw, "systemd", where), "user", where, "systemd.user"))
     if smtp:
         missing = [k for k in ("host", "sender", "to") if not smtp.get(k)]
@@ -136,6 +179,56 @@ def parse(text: str, path: Path | None = None) -> OperatorConfig:
             username=_text(smtp, "username", where, "alarms.smtp.username"),
             password_env=_text(smtp, "password_env", where, "alarms.smtp.password_env"))
     return config
+
+
+def init(data_dir: str | Path) -> Path:
+    """Write the commented template to DATA/newsarchive.toml; ConfigError when a file is there already."""
+    path = config_path(data_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as out:
+            out.write(TEMPLATE)
+    except FileExistsError:
+        raise ConfigError(f"{path} exists already; edit it, or move it aside to start again") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write it: {exc}") from None
+    return path
+
+
+def effective(config: OperatorConfig) -> dict[str, Any]:
+    """What is in effect, as `config show` prints it. No secret: the SMTP password is named by its
+    environment variable only (and whether that is set), a webhook URL shows only its scheme and host (its
+    path is often the token)."""
+    import os
+    from urllib.parse import urlsplit
+
+    smtp = config.alarms.smtp
+    webhook = config.alarms.webhook
+    if webhook:
+        parts = urlsplit(webhook)
+        webhook = f"{parts.scheme}://{parts.hostname or ''}{'/...' if parts.path.strip('/') or parts.query else ''}"
+    return {
+        "file": str(config.path) if config.path else None,
+        "operator": {"name": config.name, "contact_url": config.contact_url, "email": config.email,
+                     "placeholder_contact": not config.has_contact},
+        "alarms": {"command": config.alarms.command, "webhook": webhook,
+                   "smtp": None if smtp is None else {
+                       "host": smtp.host, "port": smtp.port, "starttls": smtp.starttls, "sender": smtp.sender,
+                       "to": smtp.to, "username": smtp.username, "password_env": smtp.password_env,
+                       "password_set": bool(smtp.password_env and os.environ.get(smtp.password_env))}},
+        "crawl": config.crawl,
+        "systemd": {"user": config.systemd_user},
+    }
+
+
+def _crawl(raw: dict, where: str) -> dict:
+    unknown = set(raw) - set(CRAWL_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} in [crawl]; known: "
+                          f"{', '.join(CRAWL_KEYS)}")
+    _text(raw, "requisites", where, "crawl.requisites")
+    _table(raw, "settings", where, "crawl.settings")
+    return raw
 
 
 def _table(raw: dict, key: str, where: str, label: str | None = None) -> dict:

@@ -27,6 +27,7 @@ from archive.terminal import printable
 from crawler.core.halt import Halt, halted
 from crawler.core.bodylimit import max_body_bytes
 from crawler.extensions.accounting import site_record
+from crawler.operator_config import crawl_settings
 from crawler.reindex import parse_for_index
 from crawler.runinfo import new_crawl_id
 from crawler.setting_values import check_settings
@@ -141,7 +142,11 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
               asset_urls: dict[str, list[str]] | None = None, kind: str = "crawl") -> CrawlResult:
     """Crawl `sites` into `data_dir` (WARC files in data_dir/warc, index in data_dir/index.db). `base_urls`
     points a site elsewhere (a mirror), `asset_urls` names that elsewhere's asset origins (the mirror's stand-in
-    for Kyodo's CDN: Mirror.asset_urls), in scope for page requisites.
+    for Kyodo's CDN: Mirror.asset_urls), in scope for page requisites. `settings` go over DATA/newsarchive.toml's
+    [crawl] defaults, which go over the project's (crawler/operator_config.py).
+
+    Raises ValueError (archive.config.ConfigError) for a broken configuration or a real site with the placeholder
+    contact URL, before anything is written.
 
     Raises archive.indexlock.IndexBusy, before anything is written, while a reindex rebuilds the index."""
     known = spider_names()
@@ -149,6 +154,9 @@ def run_crawl(sites: list[str], data_dir: str | Path, base_urls: dict[str, str] 
     if unknown:
         raise ValueError(f"unknown site(s) {', '.join(unknown)}; known: {', '.join(known)}")
     check_arguments(settings, spider_args)
+    # The operator configuration's [crawl] beneath `settings`; a real site with the placeholder contact is
+    # refused here, before anything is written (crawler/operator_config.py).
+    settings = crawl_settings(data_dir, sites, base_urls, settings)
     data_dir = Path(data_dir)
     crawl_id = crawl_id or new_crawl_id()
     # Held from the catch-up to the last row: a reindex renaming its index in meanwhile would drop our rows.

@@ -29,6 +29,11 @@ ARTICLE_URL = "https://english.kyodonews.net/articles/-/1"
 # A valid invocation of each command (without --data): the base that bad values are added to.
 BASE: dict[tuple[str, ...], list[str]] = {
     ("crawl",): ["kyodo"],
+    ("canary",): ["kyodo"],
+    ("config",): [],
+    ("config", "init"): [],
+    ("config", "show"): [],
+    ("config", "check"): [],
     ("mirror",): [],
     ("parse",): [FIXTURE, "--url", ARTICLE_URL],
     ("demo",): [],
@@ -51,6 +56,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("schedule", "resume"): ["n1"],
     ("schedule", "history"): [],
     ("schedule", "check"): [],
+    ("schedule", "run"): ["n1"],
     ("schedule", "run-due"): [],
     ("schedule", "install"): ["--print", "cron"],
     ("scheduler",): [],

@@ -35,7 +35,8 @@ def test_add_list_pause_resume_remove(run):
     assert run("schedule", "add", "both", "--sites", "kyodo,inakoran", "--cron", "30 */6 * * *").exit_code == 0
     listing = run("schedule", "list")
     lines = listing.output.splitlines()
-    assert lines[0].split() == ["name", "sites", "when", "next", "run", "last", "run", "outcome", "failures", "state"]
+    assert lines[0].split() == ["name", "sites", "when", "next", "run", "starts", "last", "run", "outcome", "failures",
+                                "state"]
     assert lines[1].startswith("both ") and "kyodo,inakoran" in lines[1] and "cron 30 */6 * * *" in lines[1]
     assert lines[2].startswith("feed ") and ("(now)" in lines[2] or "ago)" in lines[2])
 

@@ -5,6 +5,8 @@ it the commands of the modules beside it, one module per group of commands:
 - `research`: search, show, history, stats, export, export wacz (reading the archive)
 - `publish`: reindex, report, serve, verify (rebuilding, publishing and checking the archive)
 - `schedule`: schedule ..., scheduler (scheduled crawls)
+- `config`: config init/show/check (the operator configuration, DATA/newsarchive.toml)
+- `canary`: canary (a few of the newest articles, checked against earlier canaries)
 
 Each command is a thin shell over a Python function of the same job. The command modules never import this
 package's `__init__`: they share options through `options`, parameter types through `params` and the error
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import crawl, publish, research, schedule
+from crawler.cli import canary, config, crawl, publish, research, schedule
 from crawler.cli.errors import OneLineGroup
 
 
@@ -27,5 +29,6 @@ def main():
     database that cannot be read or an output file that cannot be written."""
 
 
-for command in (*crawl.COMMANDS, *research.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS):
+for command in (*crawl.COMMANDS, *canary.COMMANDS, *research.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS,
+                *config.COMMANDS):
     main.add_command(command)

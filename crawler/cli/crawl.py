@@ -76,7 +76,13 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
     from crawler.scheduling.locks import SiteBusy, site_locks
     from crawler.run import run_crawl
 
+    from crawler.operator_config import crawl_settings
+
     check_writable(data_dir)  # an index or a disk the crawl cannot write: said before anything is created
+    try:  # a broken DATA/newsarchive.toml, or a real site with the placeholder contact: before anything is written
+        crawl_settings(data_dir, sites, dict(base_urls), overrides)
+    except ValueError as exc:
+        fail(exc)
     try:
         # One crawl per site at a time, across processes (the scheduler hands its locks down to its crawls).
         with site_locks(data_dir, sites, owner="newsarchive crawl"):

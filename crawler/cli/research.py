@@ -248,14 +248,20 @@ def export_wacz_command(crawl_id, site, since, until, output, title, data_dir):
 @data_option
 def export_bagit_command(output, data_dir):
     """Package the archive as a BagIt bag for transfer: the WARC files, their CDXJ, the fixity manifest and a
-    consistent copy of index.db, with bag-info.txt (Source-Organization from $NEWSARCHIVE_OPERATOR). The
-    archive is left as it is; a WARC file changed after it was closed stops the export."""
+    consistent copy of index.db, with bag-info.txt (Source-Organization: [operator] name of
+    DATA/newsarchive.toml, else $NEWSARCHIVE_OPERATOR). The archive is left as it is; a WARC file changed
+    after it was closed stops the export."""
     from archive.bagit_export import BagExportError, check_bag_target, export_bagit
+    from archive.config import ConfigError, load as load_config
     from crawler.settings import WARC_OPERATOR
 
     try:
+        operator = load_config(data_dir).name or WARC_OPERATOR
+    except ConfigError as exc:
+        fail(exc)
+    try:
         check_bag_target(output)
-        result = export_bagit(data_dir, output, operator=WARC_OPERATOR or None,
+        result = export_bagit(data_dir, output, operator=operator or None,
                               progress=lambda line: click.echo(line, err=True))
     except BagExportError as exc:
         fail(exc)

@@ -1,4 +1,4 @@
-"""`newsarchive schedule` (add, list, remove, pause, resume, history, check, run-due, install) and
+"""`newsarchive schedule` (add, list, remove, pause, resume, history, check, run, run-due, install) and
 `newsarchive scheduler`: scheduled crawls.
 
 Thin shells over crawler.scheduling.store (ScheduleStore, Schedule, problems), crawler.scheduling.runner.Scheduler
@@ -94,13 +94,16 @@ def schedule():
               help="Scrapy setting override, checked now against the setting's type (not at every run).")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when the index holds them.")
 @click.option("--retry-gated", is_flag=True, help="Fetch again articles held only as gated/expired.")
+@click.option("--canary", is_flag=True,
+              help="Run `newsarchive canary` (--max-articles newest articles per site, health-checked) instead of a "
+                   "crawl.")
 @click.option("--paused", is_flag=True, help="Add it paused (`schedule resume` starts it).")
 @click.option("--replace", is_flag=True, help="Replace a schedule of the same name.")
 @click.option("--defaults", is_flag=True,
               help="Add the recommended schedules: kyodo-feed (hourly), kyodo-sitemap (daily), inakoran (every 4h).")
 @data_option
 def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pages, base_urls, asset_urls,
-        requisites, settings, refresh, retry_gated, paused, replace, defaults, data_dir):
+        requisites, settings, refresh, retry_gated, canary, paused, replace, defaults, data_dir):
     """Add schedule NAME: crawl --sites on a --cron expression or --every interval.
 
     A new --every schedule is due at once, a --cron one at its next time. However long the scheduler was
@@ -112,6 +115,16 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
     options = {"discover": discover, "since_days": since_days, "max_articles": max_articles,
                "max_pages": max_pages, "base_urls": dict(base_urls), "asset_urls": by_site(asset_urls),
                "requisites": requisites, "settings": dict(settings), "refresh": refresh, "retry_gated": retry_gated}
+    if canary:  # a canary chooses its own articles: only the bound, the origins and settings apply
+        crawl_only = [flag for flag, key in (("--discover", "discover"), ("--since-days", "since_days"),
+                                             ("--max-pages", "max_pages"), ("--requisites", "requisites"),
+                                             ("--refresh", "refresh"), ("--retry-gated", "retry_gated"),
+                                             ("--defaults", "defaults"))
+                      if (defaults if key == "defaults" else options[key]) not in (None, False)]
+        if crawl_only:
+            fail(f"--canary takes no {', '.join(crawl_only)} (a canary fetches the newest articles again; "
+                 "--max-articles sets how many)")
+        options["canary"] = True
     if defaults:
         if name or sites or cron or every:
             raise click.UsageError("--defaults takes no NAME, --sites, --cron or --every")
@@ -161,15 +174,18 @@ def add(name, sites, cron, every, tz, discover, since_days, max_articles, max_pa
 
 @schedule.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_with(jitter_options)
 @data_option
-def list_(fmt, data_dir):
-    """Schedules with their next run, last run and its outcome, and failures in a row."""
-    from crawler.scheduling.store import utcnow
+def list_(fmt, jitter, max_jitter, data_dir):
+    """Schedules with their next run (its slot) and when it starts (the slot plus its jitter, as a scheduler with
+    the same --jitter/--max-jitter starts it), last run and its outcome, and failures in a row."""
+    from crawler.scheduling.store import to_text, utcnow
 
     store, now = _store(data_dir, create=False), utcnow()
     found = [(item, store.last_run(item.name), store.consecutive_failures(item.name)) for item in store.all()]
     if fmt == "json":
-        click.echo(json.dumps([{**item.to_dict(), "failures": failures, "last_run": last.to_dict() if last else None}
+        click.echo(json.dumps([{**item.to_dict(), "starts": None if item.paused else to_text(item.due_at(jitter, max_jitter)),
+                                "failures": failures, "last_run": last.to_dict() if last else None}
                                for item, last, failures in found], indent=2))
         return
     if not found:
@@ -179,10 +195,13 @@ def list_(fmt, data_dir):
     for item, last, failures in found:
         outcome = last and {"running": f"running (pid {last.pid})",
                             "failed": f"failed (exit {last.exit_code})"}.get(last.outcome, last.outcome)
-        rows.append((item.name, ",".join(item.sites), item.when, "-" if item.paused else _moment(item.next_run, now),
+        starts = None if item.paused else item.due_at(jitter, max_jitter).strftime("%H:%M:%SZ")
+        rows.append((item.name, ",".join(item.sites), item.when + (" canary" if item.verb == "canary" else ""),
+                     "-" if item.paused else _moment(item.next_run, now), starts,
                      _moment(last.started, now) if last else None, outcome, failures,
                      "paused" if item.paused else "active"))
-    click.echo(_table(("name", "sites", "when", "next run", "last run", "outcome", "failures", "state"), rows))
+    click.echo(_table(("name", "sites", "when", "next run", "starts", "last run", "outcome", "failures", "state"),
+                      rows))
 
 
 @schedule.command("remove")
@@ -252,18 +271,46 @@ def history(name, limit, fmt, data_dir):
 @click.option("-v", "--verbose", is_flag=True, help="Say so when all is well (default: silent, for cron mail).")
 @data_option
 def check(overdue_factor, verbose, data_dir):
-    """Exit 1 and print one line per problem when a schedule's last run failed or a run is overdue (for cron
-    mail, systemd timers, Nagios). Silent with exit 0 when all is well."""
+    """Exit 1 and print one line per problem when a schedule's last run failed or was degraded (then its health
+    findings and the open alarms of its sites, a line each) or a run is overdue (for cron mail, systemd
+    timers, Nagios). Silent with exit 0 when all is well."""
+    from crawler.scheduling.health import degraded_lines
     from crawler.scheduling.store import problems, utcnow
 
     store = _store(data_dir, create=False)
-    found = problems(store, utcnow(), overdue_factor)
+    found = problems(store, utcnow(), overdue_factor) + degraded_lines(store, data_dir)
     for line in found:
         click.echo(line)
     if found:
         sys.exit(1)
     if verbose:
-        click.echo(f"ok: {len(store.all())} schedule(s), none failed or overdue")
+        click.echo(f"ok: {len(store.all())} schedule(s), none failed, degraded or overdue")
+
+
+@schedule.command("run")
+@click.argument("name")
+@data_option
+def run_now(name, data_dir):
+    """Run schedule NAME now, in the foreground, under the same site locks as the scheduler (exit 75 when a
+    site is being crawled). Recorded in its history with reason `manual`; its next slot stays. Exits with the
+    crawl's status."""
+    from archive.indexlock import BUSY_EXIT
+    from crawler.scheduling.locks import SiteBusy
+    from crawler.scheduling.runner import Scheduler
+    from crawler.scheduling.store import ScheduleError
+
+    if _store(data_dir, create=False).get(name) is None:
+        fail(f"no schedule {name!r}")
+    scheduler = Scheduler(data_dir)
+    try:
+        code = scheduler.run_now(name)
+    except SiteBusy as exc:
+        fail(exc, BUSY_EXIT)
+    except ScheduleError as exc:
+        fail(exc)
+    finally:
+        scheduler.close()
+    sys.exit(code if 0 <= code < 256 else 1)
 
 
 @schedule.command("run-due")
@@ -297,8 +344,13 @@ def scheduler_command(jitter, max_jitter, data_dir):
 @data_option
 def install(kind, every_minutes, data_dir):
     """Print ready-to-use crontab lines or systemd units (absolute paths of this installation)."""
+    from archive.config import ConfigError, load as load_config
     from crawler.scheduling.install import cron_lines, systemd_units
 
+    try:  # [systemd] user of DATA/newsarchive.toml
+        configured_user = load_config(data_dir).systemd_user
+    except ConfigError as exc:
+        fail(exc)
     exe = Path(sys.executable).absolute().parent / "newsarchive"
     command = [str(exe)] if exe.exists() else [str(Path(sys.executable).absolute()), "-m", "crawler.cli"]
     data = Path(data_dir).absolute()
@@ -306,7 +358,13 @@ def install(kind, every_minutes, data_dir):
         click.echo(cron_lines(command, data, every_minutes))
     else:
         click.echo(systemd_units(command, data, timer=kind == "systemd-timer", every_minutes=every_minutes,
-                                 user=getpass.getuser(), workdir=Path(os.getcwd())))
+                                 user=configured_user or _login_user(), workdir=Path(os.getcwd())))
+
+
+def _login_user() -> str | None:
+    """Who runs this command, unless root: units never run crawls as root unless told to ([systemd] user)."""
+    user = getpass.getuser()
+    return None if user == "root" or os.geteuid() == 0 else user
 
 
 COMMANDS = (schedule, scheduler_command)

@@ -15,6 +15,11 @@
   scheduler waits for them. A second signal sends a second SIGTERM, which makes Scrapy stop at once.
 - Every run is a `crawls` row linked to its schedule (`crawls.schedule`): the crawl's own row, or one the
   scheduler writes when the crawl process left none (it failed before starting).
+- Says what it will do: when a schedule's slot comes, the jittered time its run starts is logged
+  ("kyodo-feed: slot 12:00:00Z, starts 12:01:04Z (jitter 64 s)"); `schedule list` shows it too.
+- A crawl exiting 3 (its health checks found something) is a `degraded` run, not a failed one.
+- `run_now(name)` (`schedule run NAME`): a run started by hand, in the foreground, under the same site locks,
+  recorded with reason `manual` and linked to its crawl, leaving the schedule's next slot where it was.
 """
 
 from __future__ import annotations
@@ -27,21 +32,24 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from archive import indexlock
 from archive.index import default_db_path
 from archive.lookups import crawl_ids
-from crawler.scheduling.store import Schedule, ScheduleStore, format_duration, to_text, utcnow
+from crawler.scheduling.store import (DEGRADED_EXIT, Schedule, ScheduleError, ScheduleStore, format_duration, to_text,
+                                      utcnow)
 from crawler.scheduling import locks
 
-CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
+CLI_COMMAND = (sys.executable, "-m", "crawler.cli")
+CRAWL_COMMAND = (*CLI_COMMAND, "crawl")
 DEFAULT_JITTER = 0.05  # of the interval
 DEFAULT_MAX_JITTER = 300.0  # seconds
 IDLE_WAKE = 60.0  # seconds: re-read the schedules at least this often
 POLL = 1.0  # seconds between looks at running crawls
+UTC = timezone.utc
 LOGS_KEPT = 100  # crawl logs kept per schedule
 _SUMMARY = re.compile(r"^crawl (\S+): WARC files in ", re.M)
 
@@ -78,6 +86,7 @@ class Scheduler:
         self.stopping = 0  # signals received
         self._waiting: dict[str, str] = {}  # schedule -> why it waits (said once)
         self._blocked = False  # a due schedule waited for a busy site in the last tick
+        self._announced: dict[str, datetime] = {}  # schedule -> the slot whose start time was logged
 
     # -- the loop ------------------------------------------------------------------------------------------
 
@@ -116,6 +125,7 @@ class Scheduler:
         self._blocked = False
         if not self.stopping:
             self._mark_lost(now)
+            self._announce(now, once)
             due = [s for s in self.store.all() if not s.paused and s.name not in self.jobs
                    and (once is None or s.name not in once) and now >= s.due_at(self.jitter, self.max_jitter)]
             for name in set(self._waiting) - {s.name for s in due}:
@@ -125,6 +135,66 @@ class Scheduler:
                 if self._launch(schedule, now) and once is not None:
                     once.add(schedule.name)
         return self._next_wait(self.now())
+
+    def _announce(self, now: datetime, once: set[str] | None) -> None:
+        """Log, once per slot, when the run of each schedule whose slot has come will start (the jitter)."""
+        for schedule in self.store.all():
+            if schedule.paused or schedule.name in self.jobs or (once and schedule.name in once) \
+                    or now < schedule.next_run or self._announced.get(schedule.name) == schedule.next_run:
+                continue
+            self._announced[schedule.name] = schedule.next_run
+            self.say(start_line(schedule, self.jitter, self.max_jitter))
+
+    def command(self, schedule: Schedule, args: list[str]) -> list[str]:
+        """The command line of a run: `newsarchive crawl ARGS`, or `newsarchive canary ARGS` for a canary
+        schedule; a stand-in program given as crawl_command (tests) is run as it is."""
+        if self.crawl_command[-1:] == ["crawl"]:
+            return [*self.crawl_command[:-1], schedule.verb, *args]
+        return [*self.crawl_command, *args]
+
+    def run_now(self, name: str) -> int:
+        """Run schedule `name` now, in the foreground (its output on ours), under the same site locks as the
+        scheduler's runs: raises locks.SiteBusy when a site is being crawled, ScheduleError when there is no
+        such schedule. The run is a `manual` schedule_runs row linked to its crawl; the schedule's next slot
+        stays. Returns the crawl's exit status."""
+        schedule = self.store.get(name)
+        if schedule is None:
+            raise ScheduleError(f"no schedule {name!r}")
+        held = locks.acquire(self.data_dir, schedule.sites, owner=f"schedule run {name}")
+        try:
+            started = self.now()
+            command = self.command(schedule, schedule.crawl_args(self.data_dir, started))
+            before = crawl_ids(default_db_path(self.data_dir), schedule.sites)
+            run_id = self.store.start_manual(schedule, started, command)
+            env = {**os.environ, **held.env(), "NEWSARCHIVE_SCHEDULE": schedule.name}
+            interrupted = False
+            try:
+                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env, pass_fds=held.pass_fds)
+            except OSError as exc:
+                self.say(f"{name}: cannot start {command[0]}: {exc}")
+                code = 127
+            else:
+                self.store.set_pid(run_id, process.pid)
+                self.say(f"{name}: started {schedule.verb} of {','.join(schedule.sites)} (manual; pid {process.pid})")
+                while True:
+                    try:
+                        code = process.wait()
+                        break
+                    except KeyboardInterrupt:  # Ctrl-C reached the crawl too: let it close its files
+                        interrupted = True
+            ended = self.now()
+            outcome = "interrupted" if interrupted else outcome_for(code)
+            try:
+                crawl_id = self._link(schedule, started, ended, before, code, search=code != 127)
+            except Exception as exc:
+                crawl_id = None
+                self.say(f"{name}: could not link the run to its crawls row: {type(exc).__name__}: {exc}")
+            self.store.finish(run_id, ended, outcome, code, crawl_id)
+            self.say(f"{name}: {schedule.verb} {crawl_id} {outcome} (exit {code}) after "
+                     f"{format_duration((ended - started).total_seconds())}")
+            return code
+        finally:
+            held.release()
 
     def stop(self) -> None:
         """Start a clean stop: one SIGTERM to every running crawl; a second call sends another."""
@@ -158,7 +228,7 @@ class Scheduler:
             reason = f"catch-up ({missed} missed slot(s) skipped)" if missed else "due"
             args = schedule.crawl_args(self.data_dir, now)
             log = self._log_path(schedule.name, now)
-            command = [*self.crawl_command, *args]
+            command = self.command(schedule, args)
             run_id = self.store.claim(schedule, now, reason, command, str(log))
             if run_id is None:
                 held.release()
@@ -172,7 +242,8 @@ class Scheduler:
                                                start_new_session=True)  # a terminal's Ctrl-C reaches us only
                 except OSError as exc:
                     log_file.write(f"cannot start {command[0]}: {exc}\n".encode())
-                    self.store.finish(run_id, self.now(), "failed", None, self._link(schedule, None, now, before, 127))
+                    self.store.finish(run_id, self.now(), "failed", None,
+                                      self._link(schedule, now, now, before, 127, search=False))
                     self.finished.append((schedule.name, "failed", None))
                     held.release()
                     return True
@@ -208,10 +279,10 @@ class Scheduler:
             if code is None:
                 continue
             del self.jobs[name]
-            outcome = "ok" if code == 0 else "interrupted" if job.signalled else "failed"
+            outcome = "interrupted" if code != 0 and job.signalled else outcome_for(code)
             try:
                 try:
-                    crawl_id = self._link(job.schedule, job, now, job.crawls_before, code)
+                    crawl_id = self._link(job.schedule, job.started, now, job.crawls_before, code, log=job.log)
                 except Exception as exc:  # the index is busy or broken: the run is still recorded
                     crawl_id = None
                     self.say(f"{name}: could not link the run to its crawls row: {type(exc).__name__}: {exc}")
@@ -223,14 +294,16 @@ class Scheduler:
                      f"{format_duration((now - job.started).total_seconds())}"
                      + ("" if code == 0 else f"; log {job.log}"))
 
-    def _link(self, schedule: Schedule, job: Job | None, now: datetime, before: set[str], code: int) -> str:
-        """Find the crawl's `crawls` row, mark it as this schedule's; write one if the crawl left none."""
+    def _link(self, schedule: Schedule, started: datetime, now: datetime, before: set[str], code: int,
+              log: Path | None = None, search: bool = True) -> str:
+        """Find the crawl's `crawls` row (named in its log, else the new row of its sites), mark it as this
+        schedule's; write one if the crawl left none."""
         from archive.index import Index
         from crawler.runinfo import new_crawl_id
 
         crawl_id = None
-        if job is not None:
-            found = _SUMMARY.findall(job.log.read_text("utf-8", "replace")) if job.log.exists() else []
+        if search:
+            found = _SUMMARY.findall(log.read_text("utf-8", "replace")) if log and log.exists() else []
             new = sorted(crawl_ids(default_db_path(self.data_dir), schedule.sites) - before)
             crawl_id = found[-1] if found else new[-1] if new else None
         lock = indexlock.acquire(default_db_path(self.data_dir), exclusive=False, owner="scheduler")
@@ -244,11 +317,10 @@ class Scheduler:
                 index.set_crawl_schedule(crawl_id, schedule.name)
                 return crawl_id
             crawl_id = new_crawl_id()
-            started = job.started if job else now
             index.start_crawl(crawl_id, schedule.sites, {"schedule": schedule.name, "exit_code": code,
                                                          "note": "the crawl process left no crawl row"},
-                              to_text(started), schedule=schedule.name)
-            index.finish_crawl(crawl_id, ended=to_text(now), status="finished" if code == 0 else "failed",
+                              to_text(started), schedule=schedule.name, kind=schedule.verb)
+            index.finish_crawl(crawl_id, ended=to_text(now), status="finished" if code in (0, DEGRADED_EXIT) else "failed",
                                pages=0, articles=0, errors=0, warc_bytes=0)
             return crawl_id
         finally:
@@ -307,3 +379,16 @@ class Scheduler:
 
     def say(self, message: str) -> None:
         print(f"{to_text(self.now())} {message}", file=self.out, flush=True)
+
+
+def outcome_for(code: int | None) -> str:
+    """A finished run's outcome from its exit status: ok, degraded (3: health findings) or failed."""
+    return "ok" if code == 0 else "degraded" if code == DEGRADED_EXIT else "failed"
+
+
+def start_line(schedule: Schedule, fraction: float, max_seconds: float) -> str:
+    """'kyodo-feed: slot 12:00:00Z, starts 12:01:04Z (jitter 64 s)'."""
+    jitter = schedule.jitter(schedule.next_run, fraction, max_seconds)
+    starts = schedule.due_at(fraction, max_seconds)
+    return (f"{schedule.name}: slot {schedule.next_run.astimezone(UTC):%H:%M:%SZ}, starts "
+            f"{starts.astimezone(UTC):%H:%M:%SZ} (jitter {round(jitter)} s)")

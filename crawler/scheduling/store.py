@@ -36,7 +36,11 @@ from archive.times import parse_time
 
 SCHEDULES_DB = "schedules.db"
 SCHEMA_VERSION = 1
-OUTCOMES = ("running", "ok", "failed", "interrupted", "lost")
+# degraded: the crawl finished but its health checks found something wrong (exit 3, archive/health.py): not a
+# failure (it neither counts nor resets consecutive failures), shown by `schedule check` with its findings.
+OUTCOMES = ("running", "ok", "degraded", "failed", "interrupted", "lost")
+DEGRADED_EXIT = 3  # `newsarchive crawl` and `newsarchive canary` (crawler/cli/crawl.py)
+MANUAL = "manual"  # the reason of a `schedule run NAME` run: it moves no slot
 UTC = timezone.utc
 
 DDL = [
@@ -195,10 +199,26 @@ class Schedule:
             missed += 1
         return missed
 
+    @property
+    def verb(self) -> str:
+        """The newsarchive command a run is: `crawl`, or `canary` (schedule add --canary)."""
+        return "canary" if self.options.get("canary") else "crawl"
+
     def crawl_args(self, data_dir: str | Path, now: datetime) -> list[str]:
-        """Arguments for `newsarchive crawl` (after the word `crawl`) that make this schedule's run."""
+        """Arguments for `newsarchive crawl` (after the word `crawl`; or `newsarchive canary`, see `verb`) that
+        make this schedule's run."""
         opts = self.options
         args = [*self.sites, "--data", str(data_dir), "--quiet"]
+        if self.verb == "canary":  # a canary takes only these: it chooses its own articles
+            if opts.get("max_articles"):
+                args += ["--articles", str(opts["max_articles"])]
+            for site, url in (opts.get("base_urls") or {}).items():
+                args += ["--base-url", f"{site}={url}"]
+            for site, urls in (opts.get("asset_urls") or {}).items():
+                args += [arg for url in urls for arg in ("--asset-url", f"{site}={url}")]
+            for name, value in (opts.get("settings") or {}).items():
+                args += ["-s", f"{name}={value}"]
+            return args
         if opts.get("discover"):
             args += ["--discover", opts["discover"]]
         if opts.get("since_days") is not None:
@@ -335,18 +355,24 @@ class ScheduleStore:
             self.conn.execute("ROLLBACK")
             raise
 
+    def start_manual(self, schedule: Schedule, now: datetime, command: list[str], log: str | None = None) -> int:
+        """A 'running' row for a run started by hand (`schedule run NAME`): the schedule's next slot stays."""
+        return self.conn.execute(
+            "INSERT INTO schedule_runs (schedule, slot, reason, started, command, log) VALUES (?, NULL, ?, ?, ?, ?)",
+            [schedule.name, MANUAL, to_text(now), json.dumps(command), log]).lastrowid
+
     def set_pid(self, run_id: int, pid: int) -> None:
         self.conn.execute("UPDATE schedule_runs SET pid = ? WHERE id = ?", [pid, run_id])
 
     def finish(self, run_id: int, ended: datetime, outcome: str, exit_code: int | None = None,
                crawl_id: str | None = None) -> None:
         """Close a run. An interrupted or lost run leaves its schedule due again (from the run's start), so
-        the next scheduler catches it up once."""
+        the next scheduler catches it up once; a manual run never moves the schedule's slot."""
         assert outcome in OUTCOMES
         self.conn.execute("UPDATE schedule_runs SET ended = ?, outcome = ?, exit_code = ?, crawl_id = ? WHERE id = ?",
                           [to_text(ended), outcome, exit_code, crawl_id, run_id])
-        if outcome in ("interrupted", "lost"):
-            run = self.run(run_id)
+        run = self.run(run_id)
+        if outcome in ("interrupted", "lost") and run.reason != MANUAL:
             self.conn.execute("UPDATE schedules SET next_run = ? WHERE name = ? AND next_run > ?",
                               [to_text(run.started), run.schedule, to_text(run.started)])
 
