@@ -16,6 +16,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.index import Index
+
 SKIP_REASONS = ("budget", "window", "robots", "offsite", "held", "circuit")
 LISTED_IN_FETCH_ERRORS = ("robots", "offsite", "circuit")
 FIELDS = ("authors", "published", "body", "images")  # crawl_sites.missing keys
@@ -155,6 +157,15 @@ def missed(conn: sqlite3.Connection, crawl_id: str | None = None, site: str | No
             if rest > 0 and name not in LISTED_IN_FETCH_ERRORS:
                 result.unlisted.setdefault(row["site"], {})[name] = rest
     return result
+
+
+def read_missed(db_path, crawl_id: str | None = None, site: str | None = None, reason: str | None = None) -> Missed:
+    """`missed` of the index at `db_path`, opened read-only: the Python twin of `newsarchive missed`."""
+    index = Index(db_path, readonly=True)
+    try:
+        return missed(index.conn, crawl_id, site, reason)
+    finally:
+        index.close()
 
 
 def format_missed(result: Missed, printable=lambda text: text) -> str:

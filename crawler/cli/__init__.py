@@ -3,6 +3,7 @@ it the commands of the modules beside it, one module per group of commands:
 
 - `crawl`: crawl, mirror, parse, demo (fetching and parsing pages)
 - `research`: search, show, history, stats, export, export wacz (reading the archive)
+- `missed`: missed (what a crawl discovered and did not fetch)
 - `publish`: reindex, report, serve, verify (rebuilding, publishing and checking the archive)
 - `schedule`: schedule ..., scheduler (scheduled crawls)
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import crawl, publish, research, schedule
+from crawler.cli import crawl, missed, publish, research, schedule
 from crawler.cli.errors import OneLineGroup
 
 
@@ -27,5 +28,5 @@ def main():
     database that cannot be read or an output file that cannot be written."""
 
 
-for command in (*crawl.COMMANDS, *research.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS):
+for command in (*crawl.COMMANDS, *research.COMMANDS, *missed.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS):
     main.add_command(command)
