@@ -208,7 +208,9 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         self.record_failure(request.url, reason, detail=detail)
         self.ledger.failed(discovery_source(request.meta))
         accounted = request.meta.get(ACCOUNTED_META_KEY)
-        if accounted and reason in FETCH_ERROR_REASONS:  # never sent: skipped, and a fetch_errors row says why
+        if accounted and is_login_redirect(request.meta.get("redirect_urls") or [], request.url):
+            self.ledger.login_redirect(accounted)  # the login page itself failed (robots.txt forbids /auth/...)
+        elif accounted and reason in FETCH_ERROR_REASONS:  # never sent: skipped, and a fetch_errors row says why
             self.ledger.unrequest(accounted, reason, detail)
 
     def on_request_dropped(self, request, spider):
@@ -220,7 +222,8 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         if spider is not self or not chain:
             return
         if request.meta.get(ACCOUNTED_META_KEY) and is_login_redirect(chain, request.url):
-            self.ledger.login_redirect()  # every article sent to one login page: only the first gets there
+            # every article sent to one login page: only the first request gets there
+            self.ledger.login_redirect(request.meta[ACCOUNTED_META_KEY])
         if request.url in chain:
             self.record_failure(chain[0], "other", detail="redirect loop: " + " -> ".join([*chain, request.url]))
         else:
@@ -243,7 +246,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         if accounted:
             self.ledger.response(accounted, response.status)
             if login:
-                self.ledger.login_redirect()
+                self.ledger.login_redirect(accounted)
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")
             if response.status >= 400:

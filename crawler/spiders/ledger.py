@@ -96,8 +96,11 @@ class Ledger:
     def not_article(self) -> None:
         self.not_articles += 1
 
-    def login_redirect(self) -> None:
+    def login_redirect(self, url: str) -> None:
+        """An article request of `url` answered with a redirect to a login, consent or subscribe page (whether
+        that page was then fetched, refused by robots.txt or dropped as already fetched for another article)."""
         self.login_redirects += 1
+        self.fetched.add(url)
 
     # -- discovery pages -------------------------------------------------------------------------------
 
