@@ -60,7 +60,8 @@ def crawl_strip(site: str, crawled: set[date], start: date, end: date, left: flo
     marks = [f"<rect class=crawl-day data-site='{_e(site)}' data-day='{day}' x={left + (day - start).days * step:.2f} "
              f"y={y:.1f} width={max(step, 1.5):.2f} height=5 fill='{CRAWL_COLOR}'><title>{day}: {_e(site)} crawled"
              f"</title></rect>" for day in sorted(crawled) if start <= day <= end]
-    return "".join(marks)
+    label = f"<text class=ylab x={left - 6:.1f} y={y + 5:.1f}>crawled</text>" if marks else ""
+    return label + "".join(marks)
 
 
 def gap_crawl_note(site: str, gaps: list[date], crawled: set[date]) -> str:

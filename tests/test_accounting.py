@@ -8,7 +8,9 @@ import re
 import shutil
 import sqlite3
 import statistics
+import threading
 from datetime import date, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -293,3 +295,56 @@ def test_kyodo_pointed_at_inakoran_shows_its_discovery_failing(tmp_path):
     assert sum(source["http_errors"] for source in row["discovery"].values()) == 16
     assert (row["discovered"], row["fetched"], row["articles"]) == (0, 0, 0)
     assert "  kyodo: 0 article URLs discovered, 0 fetched; nothing skipped" in result.stdout.splitlines()
+
+
+class _LoginSite(BaseHTTPRequestHandler):
+    """A Kyodo-shaped site whose articles send readers to a login page: 1-3 to one /login (only the first
+    request gets there, the others are the duplicate filter's), 4-5 to a sign-in page of their own; 6 is no
+    article, 7 is gone."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        number = int(path.rsplit("/", 1)[1]) if ARTICLE.search(path) else 0
+        if path == FEED:
+            items = "".join(f"<item><title>Story {n}</title><link>/articles/-/{n}</link></item>" for n in range(1, 8))
+            self._send(200, f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>", "application/xml")
+        elif number in (1, 2, 3):
+            self._send(302, "", location="/login")
+        elif number in (4, 5):
+            self._send(302, "", location=f"/signin?next=/articles/-/{number}")
+        elif path in ("/", "/login", "/signin") or number == 6:
+            self._send(200, "<html><head><title>Log in</title></head><body><p>Please log in.</p></body></html>")
+        else:
+            self._send(404, "<html><body>gone</body></html>")
+
+    def _send(self, status, body, content_type="text/html; charset=utf-8", location=None):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_login_redirects_not_articles_and_http_errors_are_counted(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LoginSite)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        result = newsarchive("crawl", "kyodo", "--base-url", f"kyodo={base}", "--discover", "feed",
+                             "--data", str(tmp_path), *NO_DELAY)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    conn = sqlite3.connect(tmp_path / "index.db")
+    row = site_rows(conn, conn.execute("SELECT id FROM crawls").fetchone()[0])[0]
+    assert (row["discovered"], row["requested"], row["fetched"], row["articles"]) == (7, 7, 7, 0)
+    assert (row["login_redirects"], row["not_articles"], row["http_errors"]) == (5, 1, 1)
+    assert row["discovery"]["feed"]["links"] == 7 and row["discovery"]["feed"]["ok"] == 1

@@ -123,7 +123,11 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
 
     def account_page(self, response) -> str | None:
         """Count a discovery page's answer (crawler/spiders/ledger.py); its source, or None for other pages."""
-        source = discovery_source(response.meta)
+        try:
+            meta = response.meta
+        except AttributeError:  # a response made without a request (unit tests)
+            meta = {}
+        source = discovery_source(meta)
         self.ledger.answered(source, response.status, NOT_MODIFIED_FLAG in response.flags)
         return source
 

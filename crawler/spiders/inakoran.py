@@ -88,11 +88,11 @@ class InakoranSpider(ArchiveSpider):
                 if candidate:
                     self.ledger.skip(url, "window", f"sitemap lastmod {lastmod.isoformat()}")
                 continue
+            if url in self.held and not self.wants_article(url, changed_at=lastmod):
+                continue
             if not self.may_request_article():
                 if candidate:
                     self.ledger.skip(url, "budget", self.budget_detail())
-                continue
-            if url in self.held and not self.wants_article(url, changed_at=lastmod):
                 continue
             meta = {DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
                                          "sitemapLastmod": entry.get("lastmod")}}
@@ -184,10 +184,10 @@ class InakoranSpider(ArchiveSpider):
             if not self.window.contains(published):
                 self.ledger.skip(url, "window", f"feed date {date_text}")
                 continue
+            if url in self.held and not self.wants_article(url):
+                continue
             if not self.may_request_article():
                 self.ledger.skip(url, "budget", self.budget_detail())
-                continue
-            if url in self.held and not self.wants_article(url):
                 continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
                                  meta=self.account_request(url, {DISCOVERY_META_KEY: {

@@ -93,10 +93,10 @@ class KyodoSpider(ArchiveSpider):
         if not self.window.contains(published) or self.window.older_than_window(changed_at):
             self.ledger.skip(url, "window", f"dated {(published or changed_at).isoformat()}")
             return None
+        if not self.wants_article(url, changed_at):  # held: not fetched, bound or no bound
+            return None
         if not self.may_request_article():
             self.ledger.skip(url, "budget", self.budget_detail())
-            return None
-        if not self.wants_article(url, changed_at):
             return None
         self.requested_articles.add(url)
         self.count_article_request()
