@@ -123,11 +123,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
 
     def account_page(self, response) -> str | None:
         """Count a discovery page's answer (crawler/spiders/ledger.py); its source, or None for other pages."""
-        try:
-            meta = response.meta
-        except AttributeError:  # a response made without a request (unit tests)
-            meta = {}
-        source = discovery_source(meta)
+        source = discovery_source(_meta(response))
         self.ledger.answered(source, response.status, NOT_MODIFIED_FLAG in response.flags)
         return source
 
@@ -245,7 +241,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
         Parsing runs in PARSER_PROCESSES worker processes (crawler/workers/parsing.py).
         """
-        accounted = response.meta.get(ACCOUNTED_META_KEY)
+        accounted = _meta(response).get(ACCOUNTED_META_KEY)
         login = bool(accounted) and is_login_redirect(response.meta.get("redirect_urls") or [], response.url)
         if accounted:
             self.ledger.response(accounted, response.status)
@@ -304,6 +300,14 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
         yield ArchivedArticle(result, capture)
+
+
+def _meta(response) -> dict:
+    """The response's request meta; none for a response made without a request (unit tests make them)."""
+    try:
+        return response.meta
+    except AttributeError:
+        return {}
 
 
 def _truthy(value) -> bool:
