@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import statistics
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -160,8 +160,8 @@ def test_crawl_summary_says_what_was_missed(budget):
     assert line in budget["result"].stdout.splitlines()
     assert f"kyodo: {row['discovered']} article URLs discovered" in budget["result"].stdout
     second = kyodo_row(budget["data"], budget["second"])
-    assert (f"  kyodo: {second['discovered']} article URLs discovered, {second['fetched']} fetched; not fetched: 20 held"
-            in budget["second_result"].stdout.splitlines())
+    assert (f"  kyodo: {second['discovered']} article URLs discovered, {second['fetched']} fetched; "
+            "not fetched: 20 held") in budget["second_result"].stdout.splitlines()
 
 
 def test_missed_lists_the_budget_skips_and_fails_in_one_line(budget):
@@ -310,7 +310,8 @@ class _LoginSite(BaseHTTPRequestHandler):
         number = int(path.rsplit("/", 1)[1]) if ARTICLE.search(path) else 0
         if path == FEED:
             items = "".join(f"<item><title>Story {n}</title><link>/articles/-/{n}</link></item>" for n in range(1, 8))
-            self._send(200, f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>", "application/xml")
+            self._send(200, f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>",
+                       "application/xml")
         elif number in (1, 2, 3):
             self._send(302, "", location="/login")
         elif number in (4, 5):
