@@ -19,6 +19,7 @@ from pathlib import Path
 from archive import health
 from archive.index import SKIP_SQL, Index
 from archive.outfile import atomic_output
+from archive.report_crawls import crawl_days, crawl_strip, gap_crawl_note, missed_table
 
 SITE_COLORS = ["#2563eb", "#0f766e", "#7c3aed", "#b45309", "#be185d", "#4d7c0f"]
 ACCESS_COLORS = {"full": "#15803d", "open": "#0284c7", "gated": "#d97706", "expired": "#78716c", None: "#d6d3d1"}
@@ -86,11 +87,16 @@ def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
              _cards(totals), "<h2>Articles per day, by site</h2>",
              "<p class=note>By published date (the site's own calendar day). "
              "<span class=swatch style='background:#fca5a5'></span> a red day is a gap: no article that day "
-             "between the site's first and last dated article.</p>"]
-    parts += [_site_days(entry, days, colors[entry.site]) for entry in days] or ["<p>No articles yet.</p>"]
+             "between the site's first and last dated article. "
+             "<span class=swatch style='background:#0f766e'></span> a mark under a day: a crawl of the site ran "
+             "that day.</p>"]
+    crawled = crawl_days(conn)
+    parts += [_site_days(entry, days, colors[entry.site], crawled.get(entry.site, set())) for entry in days] \
+        or ["<p>No articles yet.</p>"]
     parts += ["<h2>Access states, by site</h2>", _access(conn, colors),
               "<h2>Crawl runs</h2><p class=note>One group of bars per run, oldest on the left.</p>",
               _crawls(conn), "<h2>Crawl health</h2>", _health(conn),
+              "<h2>What recent crawls missed</h2>", missed_table(conn),
               "<h2>Fetch errors over time, by reason</h2>",
               "<p class=note>Off-site links and paths robots.txt forbids are not errors: they are left alone on "
               "purpose, and counted as skipped.</p>", _errors(conn)]
@@ -106,8 +112,9 @@ def _cards(totals: dict[str, int]) -> str:
     return f"<div class=cards>{cells}</div>"
 
 
-def _site_days(entry: SiteDays, every: list[SiteDays], color: str) -> str:
-    """One bar per day over the range of all sites, so the sites' charts line up; gap days in red."""
+def _site_days(entry: SiteDays, every: list[SiteDays], color: str, crawled: set[date] = frozenset()) -> str:
+    """One bar per day over the range of all sites, so the sites' charts line up; gap days in red; under the
+    axis, a mark for each day a crawl of the site ran (archive/report_crawls.py)."""
     firsts = [s.first for s in every if s.first]
     if not entry.counts:
         return f"<h3>{_e(entry.site)}</h3><p>No dated articles ({entry.undated:,} undated).</p>"
@@ -117,7 +124,7 @@ def _site_days(entry: SiteDays, every: list[SiteDays], color: str) -> str:
     step = plot_w / span
     top = max(entry.counts.values())
     scale = (height - 16) / top
-    svg = [f"<svg viewBox='0 0 {WIDTH} {height + 34}' role=img aria-label='articles per day, {_e(entry.site)}'>"]
+    svg = [f"<svg viewBox='0 0 {WIDTH} {height + 42}' role=img aria-label='articles per day, {_e(entry.site)}'>"]
     for value in _ticks(top):
         y = height - value * scale
         svg.append(f"<line class=grid x1={left} x2={WIDTH - 12} y1={y:.1f} y2={y:.1f} />"
@@ -141,12 +148,14 @@ def _site_days(entry: SiteDays, every: list[SiteDays], color: str) -> str:
         x = left + (day - start).days * step
         svg.append(f"<line class=tick x1={x:.1f} x2={x:.1f} y1={height} y2={height + 8} />"
                    f"<text class=xlab x={x + 3:.1f} y={height + 22}>{label}</text>")
+    svg.append(crawl_strip(entry.site, crawled, start, end, left, step, height + 30))
     svg.append("</svg>")
     total = sum(entry.counts.values())
     facts = (f"{total:,} dated articles, {entry.first} to {entry.last}"
              f"{f', {entry.undated:,} undated' if entry.undated else ''}")
     return (f"<div class=site><h3><span class=swatch style='background:{color}'></span>{_e(entry.site)}"
-            f"<small>{facts}</small></h3>{''.join(svg)}{_gap_list(entry)}</div>")
+            f"<small>{facts}</small></h3>{''.join(svg)}{_gap_list(entry)}"
+            f"{gap_crawl_note(entry.site, entry.gaps, crawled)}</div>")
 
 
 def _gap_list(entry: SiteDays) -> str:

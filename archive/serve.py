@@ -119,6 +119,36 @@ TABLE_OPTIONS = {
     "fetch_errors": {"sort_desc": "at", "facets": ["site", "reason", "status", "crawl_id"]},
 }
 
+# What each crawl discovered, fetched and missed, per site (archive/accounting.py).
+TABLES.update({
+    "crawl_sites": ("One row per site of a crawl: article URLs discovered, fetched and skipped, how discovery "
+                    "pages answered, and the field figures of the articles; kept by reindex.", {
+        "crawl_id": "Crawl", "site": "Site",
+        "discovered": "Distinct article URLs found (Kyodo: its article pattern; Inakoran: every page its links, "
+                      "feed or sitemap name)",
+        "requested": "Of them, asked for", "fetched": "Of them, answered (any HTTP status)",
+        "articles": "Articles extracted and indexed",
+        "not_articles": "Pages the site's article pattern promised that parsed as no article",
+        "http_errors": "Article URLs answered 4xx/5xx",
+        "login_redirects": "Article requests redirected to a login, sign-in, consent or subscribe page",
+        "skipped": "Article URLs discovered and not fetched, by reason (JSON): budget (--max-articles, "
+                   "--max-pages), window (--since/--until), held (in the index, unchanged), robots, offsite, circuit",
+        "discovery": "Per discovery source (home, feed, listing, sitemap; JSON): requests, ok (200), not_modified "
+                     "(304), http_errors, failed (no answer), unparseable, links (article URLs found)",
+        "missing": "Articles without authors, published, body, images (JSON counts)",
+        "body_median": "Median body length of the articles, in characters",
+        "access": "Articles per access state (JSON): full, open, gated, expired"}),
+    "crawl_skips": ("Article URLs a crawl discovered and did not fetch for its budget (--max-articles, "
+                    "--max-pages), at most 10,000 a crawl and site; window and held skips are counts in crawl_sites, "
+                    "robots, offsite and circuit are fetch_errors rows.", {
+        "id": "Row id", "crawl_id": "Crawl", "site": "Site", "url": "Article URL not fetched",
+        "reason": "Why: budget", "detail": "e.g. --max-articles 20 reached"}),
+})
+TABLE_OPTIONS.update({
+    "crawl_sites": {"facets": ["site", "crawl_id"]},
+    "crawl_skips": {"label_column": "url", "facets": ["site", "reason", "crawl_id"]},
+})
+
 QUERIES = {
     "articles_per_day_per_site": {
         "title": "Articles per day per site",

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from archive import health
+from archive import accounting, health
 from archive.index import SKIP_REASONS, SKIP_SQL, Index
 from archive.requisites import captures_by_role
 from archive.terminal import printable
@@ -22,8 +22,10 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
     """Articles per site per day over the `days` days ending at `end`, totals and access states per site,
     gaps in each site's coverage, captures by role (`captures_by_role`: pages and requisites, count and stored
     bytes), the last 10 crawls, fetch errors by reason (`errors`) and, apart from them, URLs left alone on
-    purpose (`skipped`: off-site links, robots.txt exclusions), and crawl health (`health`: the latest findings
-    and the open alarms, archive/health.py overview). `end` defaults to today (UTC), or tomorrow
+    purpose (`skipped`: off-site links, robots.txt exclusions), per site what the crawls of the window
+    discovered, fetched and did not fetch by reason (`missed`, archive/accounting.py), and crawl health
+    (`health`: the latest findings and the open alarms, archive/health.py overview). `end` defaults to today
+    (UTC), or tomorrow
     when a site east of UTC has already published on its tomorrow."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
@@ -92,7 +94,17 @@ def stats(db_path: str | Path, days: int = 30, end: date | None = None) -> dict[
         "errors_by_site": errors_by_site,
         "skipped": skipped,
         "health": crawl_health,
+        "missed": missed_totals(db_path, window[0].isoformat()),
     }
+
+
+def missed_totals(db_path: str | Path, since: str) -> dict[str, Any]:
+    """Per site, over the crawls started since `since`: article URLs discovered, fetched, skipped by reason."""
+    index = Index(db_path, readonly=True)
+    try:
+        return accounting.totals_since(index.conn, since)
+    finally:
+        index.close()
 
 
 def find_gaps(counts: dict[str, int]) -> list[dict[str, Any]]:
@@ -143,6 +155,7 @@ def format_stats(result: dict[str, Any]) -> str:
     if result.get("skipped"):
         lines += ["", "skipped on purpose (off-site links, robots.txt): "
                   + ", ".join(f"{r} {n:,}" for r, n in result["skipped"].items())]
+    lines += format_missed_totals(result)
     lines += format_health(result.get("health") or {})
     return "\n".join(lines)
 
@@ -159,6 +172,20 @@ def format_health(overview: dict[str, Any]) -> list[str]:
                         [[f["at"], f["crawl_id"], f["status"], f["site"], f["check"], printable(f["message"], keep="")]
                          for f in findings]) if findings else "none")
     return lines
+
+
+def format_missed_totals(result: dict[str, Any]) -> list[str]:
+    """The `missed` part of `stats`: per site, article URLs the window's crawls discovered, fetched, and did not
+    fetch by reason (`newsarchive missed` lists a crawl's URLs)."""
+    missed = result.get("missed") or {}
+    if not missed:
+        return []
+    reasons = [r for r in accounting.SKIP_REASONS if any(v["skipped"].get(r) for v in missed.values())]
+    return ["", f"article URLs discovered and fetched, crawls since {result['window']['from']} "
+                "(not fetched, by reason: newsarchive missed)",
+            _table(["site", "crawls", "discovered", "fetched", *reasons],
+                   [[site, v["crawls"], f"{v['discovered']:,}", f"{v['fetched']:,}",
+                     *(f"{v['skipped'].get(r, 0):,}" for r in reasons)] for site, v in sorted(missed.items())])]
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:

@@ -25,6 +25,10 @@ DISCOVERY_META_KEY = "discovery"
 REQUISITE_META_KEY = "requisite"
 # A URL the site's own article pattern promised: a page there that is not an article is recorded as a failure.
 EXPECT_ARTICLE_META_KEY = "expect_article"
+# The article URL a request counts for in the crawl's accounting (crawler/spiders/ledger.py): Kyodo's article
+# pattern, or any page Inakoran's links, feed or sitemap name (its parser alone tells an article). Kept through
+# redirects, so that the response is counted against the URL discovered.
+ACCOUNTED_META_KEY = "accounted"
 # Set by the spiders on listing, feed and sitemap requests: sent with the conditions of the URL's last full
 # capture (downloadermiddlewares/conditional.py).
 CONDITIONAL_META_KEY = "conditional"

@@ -100,6 +100,7 @@ class CrawlResult:
         if self.total("requisites") or self.total("requisites_offsite"):
             lines.append(f"requisites: {self.total('requisites'):,} captured ({self.total('requisite_bytes'):,} "
                          f"bytes), {self.total('requisites_offsite'):,} skipped third-party")
+        lines += self.missed_lines()
         lines.append(f"crawl {self.crawl_id}: WARC files in {self.data_dir / 'warc'}, "
                      f"index {self.data_dir / 'index.db'}")
         return "\n".join(lines + self.health_lines())
@@ -117,6 +118,14 @@ class CrawlResult:
                          + "".join(f"; delivered to {t} ({n})" for t, n in outcome.delivered.items()))
             lines += [f"  {printable(line)}" for line in outcome.failures]
         return lines
+
+    def missed_lines(self) -> list[str]:
+        """Per site: article URLs discovered, fetched, and not fetched by reason (`newsarchive missed` lists them)."""
+        rows = [s.record for s in self.sites if s.record.get("site")]
+        if not rows:
+            return []
+        return [f"missed (`newsarchive missed {self.crawl_id}` lists the URLs):",
+                *(f"  {accounting.missed_line(row)}" for row in rows)]
 
     def total(self, attr: str, sites: list[SiteSummary] | None = None) -> int:
         return sum(getattr(s, attr) if not isinstance(getattr(s, attr), list) else len(getattr(s, attr))

@@ -125,6 +125,8 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.progress.ProgressLine": 500,
     "crawler.extensions.logsafe.SafeLogs": 0,
+    # What each crawl discovered, fetched and skipped, and its articles' field figures: crawl_sites rows.
+    "crawler.extensions.accounting.CrawlAccounting": 600,
 }
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

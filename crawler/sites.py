@@ -8,6 +8,7 @@ code. Free of Scrapy and archive, so the parsers may import it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -70,6 +71,26 @@ SITES: dict[str, Site] = {
 DISCOVERY_MODES = ("feed", "listings", "sitemap")
 # Which page requisites a crawl fetches (`--requisites`, NEWSARCHIVE_REQUISITES; crawler/spiders/requisites.py).
 REQUISITE_MODES = ("none", "pages", "all")
+
+
+# Where a site sends a reader it will not show an article to: a login, sign-in, consent or subscription page.
+# Judged on the path of each URL an article request was redirected through and of the one it ended at
+# (crawler/spiders/ledger.py counts them as `login_redirects`; a redesign that puts everything behind a login
+# shows as a jump). Path segments only: an article whose slug merely contains "login" is not one.
+LOGIN_PATH = re.compile(r"(^|/)(log-?in|sign-?in|sign_in|signon|logon|auth|sso|account/login|consent|cookie-consent|"
+                        r"gdpr|subscribe|subscription|paywall|register|membership)(/|\.\w+$|$)", re.I)
+
+
+def is_login_url(url: str) -> bool:
+    """Whether `url`'s path is a login / sign-in / consent / subscribe page (LOGIN_PATH)."""
+    return bool(LOGIN_PATH.search(urlsplit(url).path))
+
+
+def is_login_redirect(chain: Iterable[str], final_url: str) -> bool:
+    """Whether a request redirected through `chain` (Scrapy's `redirect_urls`: the URL asked for first) to
+    `final_url` was sent to a login, consent or subscribe page: any URL after the first one asked for."""
+    hops = list(chain)
+    return bool(hops) and any(is_login_url(url) for url in [*hops[1:], final_url])
 
 
 def site_for_url(url: str) -> Site | None:

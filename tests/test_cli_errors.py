@@ -48,6 +48,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("show",): ["1"],
     ("history",): ["1"],
     ("stats",): [],
+    ("missed",): [],
     ("schedule",): [],
     ("schedule", "add"): ["n1", "--sites", "kyodo", "--every", "1h"],
     ("schedule", "list"): [],
@@ -70,6 +71,7 @@ BAD: list[tuple[tuple[str, ...], list[str], str]] = [
     (("crawl",), ["kyodo", "--discover", "bogus"], "bogus"),
     (("crawl",), ["kyodo", "--discover", "feed,,sitemap,nope"], "nope"),
     (("crawl",), ["kyodo", "--max-articles", "-5"], "--max-articles"),
+    (("missed",), ["--reason", "lost"], "--reason"),
     (("crawl",), ["kyodo", "--max-pages", "1e21"], "--max-pages"),
     (("crawl",), ["bogus"], "bogus"),
     (("crawl",), ["kyodo", "-s", "DOWNLOAD_DELAY=abc"], "DOWNLOAD_DELAY"),
@@ -254,7 +256,7 @@ def test_crawl_with_an_impossible_date_stops_before_scrapy_and_creates_nothing(t
 
 # -- a damaged, foreign or read-only index --------------------------------------------------------------
 
-READERS = [("search", "word"), ("show", "1"), ("history", "1"), ("stats",), ("export",),
+READERS = [("search", "word"), ("show", "1"), ("history", "1"), ("stats",), ("missed",), ("export",),
            ("export", "wacz", "-o", "o.wacz"), ("report", "-o", "r.html"), ("serve",), ("crawl", "kyodo"),
            ("schedule", "history")]
 
@@ -276,7 +278,7 @@ def damaged(kind: str, workdir: Path, target: Path) -> None:
 
 
 CASES_UNREADABLE = [(kind, args) for kind in ("not-sqlite", "damaged-schema") for args in READERS] + [
-    ("damaged-pages", args) for args in READERS if args[0] in ("search", "show", "history", "stats", "export",
+    ("damaged-pages", args) for args in READERS if args[0] in ("search", "show", "history", "stats", "missed", "export",
                                                                "report")]
 
 

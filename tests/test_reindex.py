@@ -70,7 +70,8 @@ def assert_same(live: dict, rebuilt: dict) -> None:
 def two_crawls(tmp_path_factory):
     """A crawl of both mirror sites; a second one fetching every article again (unchanged pages: revisit
     records); an edit, and a third (a new version). An edit changes every page's "latest" lists on the mirror,
-    so the pages fetched after it are new responses, not revisits."""
+    so the pages fetched after it are new responses, not revisits. A fourth, bounded, leaves Kyodo's other
+    articles as budget skips: crawl_skips rows, which reindex keeps like the crawl_sites rows."""
     data = tmp_path_factory.mktemp("reindex")
     with Mirror(articles=30, seed=11) as mirror:
         crawl(mirror, data)
@@ -80,6 +81,7 @@ def two_crawls(tmp_path_factory):
         edited = mirror.edit_article("kyodo", 0)
         mirror.edit_article("inakoran", 2)
         crawl(mirror, data, "--refresh")
+        crawl(mirror, data, "--refresh", "--max-articles", "5")
     index = Index(data / "index.db")
     index.add_fetch_error("http://127.0.0.1:9/gone", "timeout", site="kyodo", detail="synthetic, for the test",
                           crawl_id=index.conn.execute("SELECT id FROM crawls ORDER BY started LIMIT 1").fetchone()[0])
@@ -118,8 +120,9 @@ def test_reindex_after_recrawls_with_revisits_and_edits_is_identical(two_crawls,
     errors_held = conn.execute("SELECT count(*) FROM fetch_errors").fetchone()[0]  # off-site links + one added
     conn.close()
     report = rebuild(copy / "warc", copy / "index.db", parse_for_index, workers=2)
-    assert report.files == 6 and report.revisits > 20 and report.problems == []
-    assert report.crawls_kept == 3 and report.fetch_errors_kept == errors_held >= 1
+    assert report.files == 8 and report.revisits > 20 and report.problems == []
+    assert report.crawls_kept == 4 and report.fetch_errors_kept == errors_held >= 1
+    assert len(live["crawl_sites"]) == 8 and len(live["crawl_skips"]) > 10  # Kyodo's budget skips, 5 fetched
     rebuilt = dump(copy / "index.db")
     assert_same(live, rebuilt)
     assert not [p for p in copy.iterdir() if ".reindex-" in p.name]
@@ -133,7 +136,7 @@ def test_without_an_old_index_crawls_come_from_warcinfo(two_crawls, tmp_path):
     live_crawls = {r[0]: r for r in live_conn.execute(
         "SELECT id, sites, pages, articles, warc_files, warc_bytes FROM crawls")}
     report = rebuild(copy / "warc", copy / "index.db", parse_for_index, workers=1)
-    assert not report.old_index and report.crawls_rebuilt == 3 and report.fetch_errors_kept == 0
+    assert not report.old_index and report.crawls_rebuilt == 4 and report.fetch_errors_kept == 0
     conn = sqlite3.connect(copy / "index.db")
     for crawl_id, sites, pages, articles, warc_files, warc_bytes, status in conn.execute(
             "SELECT id, sites, pages, articles, warc_files, warc_bytes, status FROM crawls"):

@@ -3,6 +3,7 @@ it the commands of the modules beside it, one module per group of commands:
 
 - `crawl`: crawl, mirror, parse, demo (fetching and parsing pages)
 - `research`: search, show, history, stats, export, export wacz (reading the archive)
+- `missed`: missed (what a crawl discovered and did not fetch)
 - `publish`: reindex, report, serve, verify (rebuilding, publishing and checking the archive)
 - `schedule`: schedule ..., scheduler (scheduled crawls)
 - `config`: config init/show/check (the operator configuration, DATA/newsarchive.toml)
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import canary, config, crawl, publish, research, schedule
+from crawler.cli import canary, config, crawl, missed, publish, research, schedule
 from crawler.cli.errors import OneLineGroup
 
 
@@ -29,6 +30,6 @@ def main():
     database that cannot be read or an output file that cannot be written."""
 
 
-for command in (*crawl.COMMANDS, *canary.COMMANDS, *research.COMMANDS, *publish.COMMANDS, *schedule.COMMANDS,
-                *config.COMMANDS):
+for command in (*crawl.COMMANDS, *canary.COMMANDS, *research.COMMANDS, *missed.COMMANDS, *publish.COMMANDS,
+                *schedule.COMMANDS, *config.COMMANDS):
     main.add_command(command)

@@ -9,6 +9,9 @@ queue reports nothing pending, and the crawl ends as finished with the rest of i
 Page requisites (request.meta REQUISITE_META_KEY: a stylesheet, an image a fetched page needs) are outside
 the budget: a page counted is archived with what it needs to be shown. Once the budget is spent, the queue
 still hands out requisites, and drops the pages it holds (they would never leave it).
+
+Article URLs dropped so, or left queued when the crawl ends, are the crawl's `budget` skips
+(crawler/spiders/ledger.py): discovered, asked for, never fetched because of the bound.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 
 from scrapy.core.scheduler import Scheduler
 
-from crawler.meta import REQUISITE_META_KEY
+from crawler.meta import ACCOUNTED_META_KEY, REQUISITE_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class PageBudgetScheduler(Scheduler):
         scheduler.budget = crawler.settings.getint("NEWSARCHIVE_MAX_PAGES", 0) or None
         scheduler.handed_out = 0
         scheduler.requisites_queued = 0
+        scheduler.crawler_ref = crawler  # whose spider's ledger hears of the article URLs left unfetched
         return scheduler
 
     def spent(self) -> bool:
@@ -51,12 +55,25 @@ class PageBudgetScheduler(Scheduler):
             if not self.spent():
                 break
             # A page past the budget: dropped, as it would stay queued until the end of the crawl.
+            self._unfetched(request)
         self.handed_out += 1
         if self.spent():
             left = len(self) - self.requisites_queued
             self.stats.set_value("newsarchive/max_pages_left_queued", left)
             logger.info("max pages (%d) reached: %d queued requests are left unfetched", self.budget, left)
         return request
+
+    def close(self, reason: str):
+        if self.spent():  # what is still queued is never fetched: the budget's too
+            while (request := super().next_request()) is not None:
+                self._unfetched(request)
+        return super().close(reason)
+
+    def _unfetched(self, request) -> None:
+        url = request.meta.get(ACCOUNTED_META_KEY)
+        ledger = getattr(getattr(self.crawler_ref, "spider", None), "ledger", None)
+        if url and ledger is not None:
+            ledger.unrequest(url, "budget", f"--max-pages {self.budget} reached")
 
     def has_pending_requests(self) -> bool:
         if self.spent():

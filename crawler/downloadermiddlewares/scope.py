@@ -14,7 +14,7 @@ from __future__ import annotations
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.meta import DISCOVERY_META_KEY
+from crawler.meta import ACCOUNTED_META_KEY, DISCOVERY_META_KEY
 
 
 def found_on(request: Request) -> tuple[str, str]:
@@ -50,5 +50,8 @@ class ScopeMiddleware:
             return
         how, where = found_on(request)
         spider.record_offsite(request.url, where, how=how)
+        ledger, accounted = getattr(spider, "ledger", None), request.meta.get(ACCOUNTED_META_KEY)
+        if ledger is not None and accounted:  # an article request redirected off-site: skipped, never fetched
+            ledger.unrequest(accounted, "offsite", f"redirected to {request.url}")
         self.crawler.stats.inc_value("offsite/filtered")
         raise IgnoreRequest(f"off-site: {request.url} is not an origin of {spider.name}'s site")

@@ -21,12 +21,13 @@ from crawler.spiders.failures import classify_failure
 from crawler.spiders.requisites import RequisiteRequests
 from crawler.core.halt import halted
 from crawler.items import ArchivedArticle
-from crawler.meta import (CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY, MAXSIZE_FLAG,
-                          NOT_MODIFIED_FLAG, content_encoding, truncated)
+from crawler.meta import (ACCOUNTED_META_KEY, CAPTURE_META_KEY, DISCOVERY_META_KEY, EXPECT_ARTICLE_META_KEY,
+                          MAXSIZE_FLAG, NOT_MODIFIED_FLAG, content_encoding, truncated)
 from crawler.parsers import NotArticle
 from crawler.workers.parsing import Oversized, parse_async
 from crawler.runinfo import crawl_id_for, data_dir, derive_user_agent
-from crawler.sites import get_site
+from crawler.sites import get_site, is_login_redirect
+from crawler.spiders.ledger import FETCH_ERROR_REASONS, Ledger, discovery_source
 from crawler.spiders.state import Held, Window, load_held, previous_crawl_unfinished
 from crawler.urls import as_linked, canonicalize, origin, same_origin
 
@@ -67,6 +68,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         self.article_requests = 0
         self.requested_articles: set[str] = set()  # asked for in this run: listings repeat articles
         self.held: dict[str, Held] = {}
+        self.ledger = Ledger()  # what was discovered, fetched and skipped: the crawl's accounting
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -111,6 +113,20 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
     def may_request_article(self) -> bool:
         return self.max_articles is None or self.article_requests < self.max_articles
 
+    def budget_detail(self) -> str:
+        return f"--max-articles {self.max_articles} reached"
+
+    def account_request(self, url: str, meta: dict) -> dict:
+        """`meta` for a request of article URL `url`, marked for the accounting, which counts it requested."""
+        self.ledger.request(url)
+        return {**meta, ACCOUNTED_META_KEY: url}
+
+    def account_page(self, response) -> str | None:
+        """Count a discovery page's answer (crawler/spiders/ledger.py); its source, or None for other pages."""
+        source = discovery_source(_meta(response))
+        self.ledger.answered(source, response.status, NOT_MODIFIED_FLAG in response.flags)
+        return source
+
     def count_article_request(self) -> None:
         self.article_requests += 1
 
@@ -126,6 +142,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         elif changed_at is not None and held.fetched_at is not None and changed_at > held.fetched_at:
             return True
         self.crawler.stats.inc_value("newsarchive/skipped_held")
+        self.ledger.skip(url, "held", "in the index, unchanged")
         return False
 
     def seed_requests(self):
@@ -189,6 +206,12 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         reason, detail = classify_failure(failure)
         logger.info("failed %s: %s (%s)", request.url, reason, detail)
         self.record_failure(request.url, reason, detail=detail)
+        self.ledger.failed(discovery_source(request.meta))
+        accounted = request.meta.get(ACCOUNTED_META_KEY)
+        if accounted and is_login_redirect(request.meta.get("redirect_urls") or [], request.url):
+            self.ledger.login_redirect(accounted)  # the login page itself failed (robots.txt forbids /auth/...)
+        elif accounted and reason in FETCH_ERROR_REASONS:  # never sent: skipped, and a fetch_errors row says why
+            self.ledger.unrequest(accounted, reason, detail)
 
     def on_request_dropped(self, request, spider):
         """Scrapy's duplicate filter drops a redirect's target without a word when this crawl asked for it
@@ -198,6 +221,9 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         chain = request.meta.get("redirect_urls") or []
         if spider is not self or not chain:
             return
+        if request.meta.get(ACCOUNTED_META_KEY) and is_login_redirect(chain, request.url):
+            # every article sent to one login page: only the first request gets there
+            self.ledger.login_redirect(request.meta[ACCOUNTED_META_KEY])
         if request.url in chain:
             self.record_failure(chain[0], "other", detail="redirect loop: " + " -> ".join([*chain, request.url]))
         else:
@@ -215,6 +241,12 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
         Parsing runs in PARSER_PROCESSES worker processes (crawler/workers/parsing.py).
         """
+        accounted = _meta(response).get(ACCOUNTED_META_KEY)
+        login = bool(accounted) and is_login_redirect(response.meta.get("redirect_urls") or [], response.url)
+        if accounted:
+            self.ledger.response(accounted, response.status)
+            if login:
+                self.ledger.login_redirect(accounted)
         if response.status != 200:
             self.crawler.stats.inc_value(f"newsarchive/http_{response.status}")
             if response.status >= 400:
@@ -257,6 +289,8 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
             logger.debug("not an article: %s (%s)", response.url, result.reason)
             if response.meta.get(EXPECT_ARTICLE_META_KEY):  # a URL the site's own article pattern promised
                 self.record_failure(response.url, "parse", detail=f"not an article: {result.reason}")
+                if not login:  # counted once, as the login redirect it is
+                    self.ledger.not_article()
             return
         if capture is None:
             self.crawler.stats.inc_value("newsarchive/unarchived_articles")
@@ -266,6 +300,14 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         for warning in result.warnings:
             logger.info("%s: %s", response.url, warning)
         yield ArchivedArticle(result, capture)
+
+
+def _meta(response) -> dict:
+    """The response's request meta; none for a response made without a request (unit tests make them)."""
+    try:
+        return response.meta
+    except AttributeError:
+        return {}
 
 
 def _truthy(value) -> bool:

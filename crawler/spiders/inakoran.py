@@ -65,24 +65,41 @@ class InakoranSpider(ArchiveSpider):
                                     CONDITIONAL_META_KEY: True})
 
     def parse_sitemap(self, response):
+        source = self.account_page(response)
         sitemap = self.read_sitemap(response)
         if sitemap is None:
+            if response.status == 200:
+                self.ledger.unparseable(source)
             return
+        entries = 0
         for entry in sitemap:
             url = self.url((entry.get("loc") or "").strip())
             if not self.is_same_site(url):
                 continue
+            entries += 1
             if sitemap.type == "sitemapindex":
                 yield self.sitemap_request(url, response.url)
                 continue
             lastmod = parse_time(entry.get("lastmod"))
-            if self.window.older_than_window(lastmod) or not self.may_request_article():
+            candidate = is_candidate(url)  # the home page and listing pages are listed too
+            if candidate:
+                self.ledger.found(url, source)
+            if self.window.older_than_window(lastmod):
+                if candidate:
+                    self.ledger.skip(url, "window", f"sitemap lastmod {lastmod.isoformat()}")
                 continue
             if url in self.held and not self.wants_article(url, changed_at=lastmod):
                 continue
+            if not self.may_request_article():
+                if candidate:
+                    self.ledger.skip(url, "budget", self.budget_detail())
+                continue
+            meta = {DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
+                                         "sitemapLastmod": entry.get("lastmod")}}
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta={DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
-                                                            "sitemapLastmod": entry.get("lastmod")}})
+                                 meta=self.account_request(url, meta) if candidate else meta)
+        if not entries:
+            self.ledger.unparseable(source)
 
     def feed_links(self, response) -> list[str]:
         return response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]'
@@ -90,6 +107,7 @@ class InakoranSpider(ArchiveSpider):
 
     async def parse_page(self, response, hops: int):
         page = "home" if urlsplit(response.url).path in ("", "/") else "listing"  # when it is not an article
+        source = self.account_page(response)  # home, pagination; None for a page a link named
         found = [item async for item in self.extract(response, page)]  # an article, requisites' requests
         articles = sum(isinstance(item, ArchivedArticle) for item in found)
         for item in found:
@@ -97,6 +115,9 @@ class InakoranSpider(ArchiveSpider):
         self.article_requests += articles
         if articles or not hasattr(response, "text"):
             return  # articles are leaves: their links are the sidebar's, found on listings too
+        links_source = source or "listing"  # a page a link named that is no article: a section, a tag
+        links = 0
+        stopped = False  # the article bound was reached: the page's other links are counted, not followed
         max_hops = self.crawler.settings.getint("INAKORAN_MAX_HOPS", 3)
         for href in self.feed_links(response):
             url = self.url(response.urljoin(href))
@@ -108,47 +129,79 @@ class InakoranSpider(ArchiveSpider):
             url = self.url(link.url)
             path = urlsplit(url).path
             if not self.is_same_site(url):
-                self.record_offsite(url, response.url)
+                if not stopped:
+                    self.record_offsite(url, response.url)
                 continue
-            if SKIP_PATHS.match(path) or (url in self.held and not self.wants_article(url)):
+            if SKIP_PATHS.match(path):
                 continue
             if SITEMAP.search(path):
                 # Read as the sitemap it is, as when robots.txt names it: whichever request comes first is the
                 # one the duplicate filter keeps, and a plain page request would read it as a page, unconditionally.
-                yield self.sitemap_request(url, response.url)
+                if not stopped:
+                    yield self.sitemap_request(url, response.url)
                 continue
-            next_hops = hops if PAGINATION.search(url) else hops + 1
+            paginated = bool(PAGINATION.search(url))
+            next_hops = hops if paginated else hops + 1
             if next_hops > max_hops:
                 continue
-            if not self.may_request_article():
-                return
+            candidate = is_candidate(url)
+            if candidate:
+                links += 1
+                self.ledger.found(url, links_source)
+            if url in self.held and not self.wants_article(url):
+                continue
+            if stopped or not self.may_request_article():
+                stopped = True
+                if candidate:
+                    self.ledger.skip(url, "budget", self.budget_detail())
+                continue
+            meta = {DISCOVERY_META_KEY: {"source": "pagination" if paginated else "link", "hops": next_hops},
+                    CONDITIONAL_META_KEY: paginated}
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
-                                 meta={DISCOVERY_META_KEY: {"source": "pagination" if next_hops == hops else "link",
-                                                            "hops": next_hops},
-                                       CONDITIONAL_META_KEY: next_hops == hops})
+                                 meta=self.account_request(url, meta) if candidate else meta)
+        if not links and source == "home":  # a home page naming no page of its own site
+            self.ledger.unparseable(source)
 
     def parse_feed(self, response):
         """Any feed the site announces, whatever its shape (RSS 0.9x/2.0, RSS 1.0/RDF, Atom): feedparser reads
         them all, with each entry's article link (Atom's rel=alternate, not its comments feed) and date."""
+        source = self.account_page(response)
         if response.status != 200:
             return
         feed = feedparser.parse(response.body, response_headers={
             "content-location": response.url,
             "content-type": (response.headers.get(b"Content-Type") or b"application/xml").decode("latin-1")})
+        links = 0
         for entry in feed.entries:
             url = self.url(response.urljoin((entry.get("link") or "").strip()))
             date_text = entry.get("published") or entry.get("updated")
             published = parse_time(date_text) or _feed_time(entry.get("published_parsed")
                                                              or entry.get("updated_parsed"))
-            if not self.is_same_site(url) or not self.window.contains(published) or not self.may_request_article():
+            if not self.is_same_site(url):
+                continue
+            links += 1
+            self.ledger.found(url, source)
+            if not self.window.contains(published):
+                self.ledger.skip(url, "window", f"feed date {date_text}")
                 continue
             if url in self.held and not self.wants_article(url):
                 continue
+            if not self.may_request_article():
+                self.ledger.skip(url, "budget", self.budget_detail())
+                continue
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta={DISCOVERY_META_KEY: {"source": "feed", "via": response.url,
-                                                            "feedItemDate": date_text,
-                                                            "feedItemTitle": (entry.get("title") or "").strip(),
-                                                            "feedItemGuid": entry.get("id")}})
+                                 meta=self.account_request(url, {DISCOVERY_META_KEY: {
+                                     "source": "feed", "via": response.url, "feedItemDate": date_text,
+                                     "feedItemTitle": (entry.get("title") or "").strip(),
+                                     "feedItemGuid": entry.get("id")}}))
+        if not links:
+            self.ledger.unparseable(source)
+
+
+def is_candidate(url: str) -> bool:
+    """Whether a same-site page may be an article, for the crawl's accounting (crawler/spiders/ledger.py): not
+    the home page, not a listing's page N."""
+    return urlsplit(url).path not in ("", "/") and not PAGINATION.search(url)
 
 
 def _feed_time(parsed: time.struct_time | None) -> datetime | None:

@@ -79,39 +79,53 @@ class KyodoSpider(ArchiveSpider):
 
     def article_request(self, url: str, discovery: dict, published: datetime | None = None,
                         changed_at: datetime | None = None):
-        """A request for an article page, or None when the window, the bound or the index says no."""
+        """A request for an article page, or None when the window, the bound or the index says no (each
+        reason recorded for the crawl's accounting)."""
+        self.ledger.found(url, discovery.get("source"))
         if url in self.requested_articles:  # a feed, a sitemap and listings name the same articles
             return None
         if not self.in_scope(url):  # recorded here, before it counts against --max-articles
             self.record_offsite(url, discovery.get("via") or self.base_url)
+            self.ledger.skip(url, "offsite")
             return None
         # A change date (sitemap lastmod) comes on or after publication: it can show an article is older than
         # --since, never that it is newer than --until (an article of the window may have been edited since).
-        if not self.window.contains(published) or self.window.older_than_window(changed_at) \
-                or not self.may_request_article():
+        if not self.window.contains(published) or self.window.older_than_window(changed_at):
+            self.ledger.skip(url, "window", f"dated {(published or changed_at).isoformat()}")
             return None
-        if not self.wants_article(url, changed_at):
+        if not self.wants_article(url, changed_at):  # held: not fetched, bound or no bound
+            return None
+        if not self.may_request_article():
+            self.ledger.skip(url, "budget", self.budget_detail())
             return None
         self.requested_articles.add(url)
         self.count_article_request()
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={DISCOVERY_META_KEY: {k: v for k, v in discovery.items() if v},
-                                    EXPECT_ARTICLE_META_KEY: True, PARSER_DECODES_META_KEY: True})
+                              meta=self.account_request(url, {
+                                  DISCOVERY_META_KEY: {k: v for k, v in discovery.items() if v},
+                                  EXPECT_ARTICLE_META_KEY: True, PARSER_DECODES_META_KEY: True}))
 
     # -- discovery ---------------------------------------------------------------------------------------
 
     async def parse_home(self, response):
+        self.account_page(response)  # links: none, by design (see start)
         async for item in self.extract(response, "home"):  # requests for its requisites; never an article
             yield item
 
     def parse_feed(self, response):
+        source = self.account_page(response)
         if response.status != 200:
             return
-        selector = scrapy.Selector(response, type="xml")
-        for item in selector.xpath("//item"):
+        try:
+            items = scrapy.Selector(response, type="xml").xpath("//item")
+        except Exception:  # not XML at all (a moved feed answered with a page): nothing to read
+            items = []
+        links = 0
+        for item in items:
             url = article_url(self.url(item.xpath("link/text()").get("").strip()))
             if not url:
                 continue
+            links += 1
             pub = item.xpath("pubDate/text()").get()
             request = self.article_request(url, {
                 "source": "feed", "via": response.url, "feedItemDate": pub,
@@ -119,8 +133,11 @@ class KyodoSpider(ArchiveSpider):
                 "feedItemGuid": item.xpath("guid/text()").get()}, published=parse_time(pub))
             if request is not None:
                 yield request
+        if not links:
+            self.ledger.unparseable(source)
 
     async def parse_listing(self, response, page: int):
+        source = self.account_page(response)
         if response.status != 200:
             return
         try:
@@ -129,19 +146,24 @@ class KyodoSpider(ArchiveSpider):
                 self.requisite_mode, processes=self.crawler.settings.getint("PARSER_PROCESSES", 0))
         except Exception as exc:  # undecodable body, dead worker: recorded, the crawl goes on
             self.record_failure(response.url, "parse", detail=f"listing unreadable: {type(exc).__name__}: {exc}")
+            self.ledger.unparseable(source)
             return
         for request in self.requisite_requests(response.url, requisites):
             yield request
         if isinstance(listing, Oversized):
             self.record_failure(response.url, "too_large", detail=listing.detail)
             return
-        new, dated, older, newer = 0, 0, 0, 0
+        new, dated, older, newer, links = 0, 0, 0, 0, 0
         for entry in listing.entries:
             url = article_url(self.url(urljoin(response.url, entry.href)))
             if not url:
                 continue
+            links += 1
+            self.ledger.found(url, source)
             published = _jst(entry.datetime)
             dated += published is not None
+            if self.window.older_than_window(published) or self.window.newer_than_window(published):
+                self.ledger.skip(url, "window", f"listed as {published.isoformat()}")
             if self.window.older_than_window(published):
                 older += 1
                 continue
@@ -157,6 +179,8 @@ class KyodoSpider(ArchiveSpider):
             if request is not None:
                 new += 1
                 yield request
+        if not links and page == 1:  # an empty first page: a listing that lists nothing, or markup we no longer read
+            self.ledger.unparseable(source)
         # Stop paginating once a page held nothing new (incremental runs), or is wholly past --since; a page
         # wholly after --until leads on to the window.
         if new == 0 and not newer and not (self.refresh or self.walk_all):
@@ -175,12 +199,17 @@ class KyodoSpider(ArchiveSpider):
                                                                  PARSER_DECODES_META_KEY: True})
 
     def parse_sitemap(self, response):
+        source = self.account_page(response)
         sitemap = self.read_sitemap(response)
         if sitemap is None:
+            if response.status == 200:
+                self.ledger.unparseable(source)
             return
+        entries = 0  # none at all: unparseable (a static pages' sitemap lists no article, and is not)
         for entry in sitemap:
             loc = (entry.get("loc") or "").strip()
             lastmod = parse_time(entry.get("lastmod"))
+            entries += bool(loc)
             if sitemap.type == "sitemapindex":
                 year = SITEMAP_YEAR.search(loc)
                 if year and not self._year_in_window(int(year.group(1))):
@@ -190,12 +219,18 @@ class KyodoSpider(ArchiveSpider):
                                            CONDITIONAL_META_KEY: True})
                 continue
             url = article_url(self.url(loc))
-            if not url or self.window.older_than_window(lastmod):
+            if not url:
+                continue
+            if self.window.older_than_window(lastmod):
+                self.ledger.found(url, source)
+                self.ledger.skip(url, "window", f"sitemap lastmod {lastmod.isoformat()}")
                 continue
             request = self.article_request(url, {"source": "sitemap", "via": response.url,
                                                  "sitemapLastmod": entry.get("lastmod")}, changed_at=lastmod)
             if request is not None:
                 yield request
+        if not entries:
+            self.ledger.unparseable(source)
 
     def _year_in_window(self, year: int) -> bool:
         since, until = self.window.since, self.window.until
