@@ -6,7 +6,7 @@ What the checks read from a crawl_sites row (archive/accounting.py fills it):
 - requested: article requests made; articles: pages parsed as articles; not_articles: fetched article URLs whose
   page parsed as something else; login_redirects: article requests that ended on a login or consent page.
 - skipped {reason: n}; discovery {source: {requests, ok, not_modified, http_errors, failed, unparseable, links}}
-  (`ok`: answers read successfully; `unparseable`: answered but unreadable, not counted in ok);
+  (`ok`: 200 answers; `unparseable`: those of them that could not be read or named no article at all);
   missing {field: articles without it}; body_median; access {state: articles}.
 A column that is NULL (not counted) is not judged.
 
@@ -273,7 +273,9 @@ def binomial_tail(k: int, n: int, p: float) -> float:
 
 
 def _usable(counts: dict) -> int:
-    return (counts.get("ok") or 0) + (counts.get("not_modified") or 0)
+    """Answers that gave something to read: 200s that were not unparseable (the ledger counts an unreadable or
+    empty 200 in both `ok` and `unparseable`), and 304s (read before, unchanged)."""
+    return max(0, (counts.get("ok") or 0) - (counts.get("unparseable") or 0)) + (counts.get("not_modified") or 0)
 
 
 def _bad(counts: dict) -> int:

@@ -57,7 +57,7 @@ TABLES = {
     # One row per site of a crawl: what it discovered, fetched, parsed and skipped, and the field and access
     # figures the health checks compare against the site's history (archive/accounting.py, archive/health.py).
     # JSON columns: skipped {reason: count}; discovery {source: {requests, ok, not_modified, http_errors,
-    # failed, unparseable, links}}; missing {field: articles without it}; access {state: articles}.
+    # failed, unparseable (200s among `ok` that could not be read or named no article), links}}; missing {field: articles without it}; access {state: articles}.
     "crawl_sites": """
         CREATE TABLE crawl_sites (
             crawl_id TEXT NOT NULL REFERENCES crawls(id), site TEXT NOT NULL,
