@@ -56,6 +56,6 @@ zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror), cli (mai
 
 from mirror.faults import FaultPlan
 from mirror.cli import main, serve_forever
-from mirror.server import Mirror
+from mirror.instance import Mirror
 
 __all__ = ["FaultPlan", "Mirror", "main", "serve_forever"]

@@ -10,7 +10,8 @@ import threading
 from datetime import datetime
 
 from mirror.faults import DEFAULT_KINDS, KINDS, FaultPlan
-from mirror.server import ASSET_SERVER, CACHE_BYTES, Mirror
+from mirror.instance import Mirror
+from mirror.server import ASSET_SERVER, CACHE_BYTES
 
 
 def main(argv: list[str] | None = None) -> int:
