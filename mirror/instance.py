@@ -52,9 +52,10 @@ class Mirror:
             handler = type(f"{name.title().replace('-', '')}Handler", (Handler,), {"site": site})
             try:
                 httpd = QuietServer((self.host, self.ports.get(name, 0)), handler)
-            except OSError:
+            except OSError as exc:
                 self.stop()  # the servers already listening: a half-started mirror serves nobody
-                raise
+                raise OSError(exc.errno, f"{name}: cannot listen on {self.host}:{self.ports.get(name, 0)}: "
+                                         f"{exc.strerror or exc}") from exc
             site.httpd = httpd
             site.base = f"http://{self.host}:{httpd.server_address[1]}"
             if name == "kyodo":
