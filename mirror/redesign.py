@@ -88,7 +88,7 @@ def _inakoran_story(cat: Catalogue, path: str) -> Story | None:
 
 
 def _kyodo_feed(cat: Catalogue, base: str, path: str, page: int, module) -> object:
-    if path == "/list/feed/rss4kyodonews-fzone" or (path.startswith("/sitemap") and path.endswith(".xml")):
+    if path == "/list/feed/rss4kyodonews-fzone" or (path.startswith("/sitemap") and "/" not in path[1:]):
         return NOT_FOUND
     if path == KYODO_FEED:
         found = module.render_rss(cat, base)
