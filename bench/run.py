@@ -6,15 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import crawl, fts, parse, requisites
+from bench import crawl, fts, fulltext_capture, parse, requisites
 from bench.common import machine, table, write_results
 
-BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "requisites": requisites.run, "fts": fts.run}
+BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "requisites": requisites.run, "fts": fts.run,
+              "fulltext-capture": fulltext_capture.run}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="reduced sizes, under two minutes")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (full-text capture: one simulated day instead of a week)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     args = parser.parse_args(argv)
     rows = []

@@ -11,12 +11,21 @@ load (photos, CSS, fonts, JS, icons) and full ground truth.
 
 Same seed and `now` give byte-identical pages and truth (absolute URLs differ only by the port).
 `/_mirror/truth.json` on each site serves that site's truth for a mirror in another process.
-CLI: `mirror.main(argv)` prints `kyodo <url>`, `inakoran <url>` and `kyodo-assets <url>` and serves until
-SIGINT/SIGTERM (flags: --articles --seed --now --host --kyodo-port --inakoran-port --kyodo-assets-port
---no-zoo --fault-rate --fault-seed --fault-kinds --fault-times --fault-hang-ms).
+CLI: `mirror.main(argv)` and `newsarchive mirror` (one option list, mirror/cli.py OPTIONS) print `kyodo <url>`,
+`inakoran <url>` and `kyodo-assets <url>` (then `edited <url>` / `redesign <site> <kind>` lines) and serve until
+SIGINT/SIGTERM (flags: --articles --seed --now --host --port --ports --kyodo-port --inakoran-port
+--kyodo-assets-port --no-zoo --cache-mb --redesign --edit --fault-rate --fault-seed --fault-kinds --fault-times
+--fault-hang-ms). A port in use is one line on stderr, exit status 2.
 
-Constructor: `Mirror(articles=30, seed=1, now=None, host="127.0.0.1", ports=None, zoo=True, faults=None)`;
-`ports` takes "kyodo", "inakoran" and "kyodo-assets".
+Constructor: `Mirror(articles=30, seed=1, now=None, host="127.0.0.1", ports=None, zoo=True, faults=None,
+cache_mb=48, redesign=None)`; `ports` takes "kyodo", "inakoran" and "kyodo-assets"; `redesign` {site: kind}.
+
+Redesigns (module redesign): `mirror.redesign(site, "markup" | "feed" | "login" | None)`: a new theme the
+parsers lose fields on, moved feeds and sitemaps, articles behind a login (302 to /login?next=<path>).
+`mirror.edit_articles(n, site=None)` edits the n newest stories per site. The clock (module clock):
+`mirror.set_now(dt)` / `mirror.advance(delta)` move time forward, publishing stories at the sites' daily rates
+(seeded per local day); gating, feeds, listings and sitemaps follow. `POST /_mirror/clock` with {"now": iso} or
+{"advance_s": n} does the same for a mirror in another process.
 
 Assets, in the real sites' URL shapes (module `assets`): Kyodo's pages load photos (`/mwimgs/<h0>/<h1>/<size>/
 img_<hash>.jpg`, `srcset` 1x/2x on article photos), CSS (`/resources/kyodonews/css/pc/`), JS, a TTF font, the
@@ -51,11 +60,12 @@ Modules: content (catalogue, variants, truth), textgen (synthetic copy), pages (
 (page-weight generators), kyodo_chrome / kyodo_pages / kyodo_article (Kyodo markup and URL map),
 inakoran_chrome / inakoran_pages / inakoran_article (Inakoran URL map and its two article templates),
 assets (asset URL map of both sites), imagegen (image bytes), styles (CSS, JS, font),
-zoo (test endpoints), faults (FaultPlan), server (HTTP, cache, Mirror), cli (main, serve_forever).
+zoo (test endpoints), faults (FaultPlan), redesign (site redesigns), clock (publishing schedule),
+server (HTTP, cache), instance (Mirror), cli (OPTIONS, main, serve).
 """
 
 from mirror.faults import FaultPlan
 from mirror.cli import main, serve_forever
-from mirror.server import Mirror
+from mirror.instance import Mirror
 
 __all__ = ["FaultPlan", "Mirror", "main", "serve_forever"]

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timezone, datetime, timedelta
 
-from mirror import textgen as tg
+from mirror import clock, textgen as tg
 from mirror.timefmt import BULAN, DAY, JST, WIB, ap_date, iso
 
 SPAN_MINUTES = 120 * DAY
@@ -140,9 +140,13 @@ class Story:
 
 # --- Kyodo --------------------------------------------------------------------------------------------
 
-def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -> Story:
+def _kyodo_story(seed: int, now: datetime, index: int, fresh_rank: int | None, at: datetime | None = None) -> Story:
     rng = random.Random(f"{seed}:kyodo:{index}")
-    if fresh_rank is not None:
+    if at is not None:  # published by the moving clock (module clock): `now` is the catalogue's origin
+        minutes, r = int((now - at).total_seconds() // 60), rng.random()
+        kind = ("ap" if r < 0.14 else "podcast" if r < 0.17 else "breaking" if r < 0.21
+                else "spotlight" if r >= 0.98 else "kyodo")
+    elif fresh_rank is not None:
         minutes, kind = 9 - fresh_rank % 9, ("ap" if rng.random() < 0.2 else "kyodo")
     elif index < len(_KYODO_SHOWCASE):
         minutes, kind = _KYODO_SHOWCASE[index]
@@ -269,9 +273,11 @@ def kyodo_truth(story: Story, now: datetime, base: str) -> dict:
 
 # --- Inakoran -----------------------------------------------------------------------------------------
 
-def _ina_story(seed: int, now: datetime, index: int, fresh_rank: int | None) -> Story:
+def _ina_story(seed: int, now: datetime, index: int, fresh_rank: int | None, at: datetime | None = None) -> Story:
     rng = random.Random(f"{seed}:inakoran:{index}")
-    if fresh_rank is not None:
+    if at is not None:  # published by the moving clock: `now` is the catalogue's origin
+        minutes, template = int((now - at).total_seconds() // 60), rng.choice("ab")
+    elif fresh_rank is not None:
         minutes, template = 9 - fresh_rank % 9, rng.choice("ab")
     elif index < len(_INA_SHOWCASE):
         minutes, template = _INA_SHOWCASE[index]
@@ -337,6 +343,7 @@ class Catalogue:
 
     def __init__(self, site: str, seed: int, now: datetime, count: int):
         self.site, self.seed, self.now = site, seed, now
+        self.origin = now  # stories are drawn relative to it; the clock (set_now) publishes more after it
         self.stories: list[Story] = []
         self.by_path: dict[str, Story] = {}
         self.by_id: dict[int, Story] = {}
@@ -346,11 +353,14 @@ class Catalogue:
         self._sorted: dict[str, list[Story]] = {}
         self._add(count, fresh=False)
 
-    def _add(self, n: int, fresh: bool) -> None:
+    def _add(self, n: int, fresh: bool, times: list[datetime] | None = None) -> None:
         make = _kyodo_story if self.site == "kyodo" else _ina_story
-        for _ in range(n):
+        for k in range(len(times) if times is not None else n):
             index = len(self.stories)
-            story = make(self.seed, self.now, index, index - self.base_count if fresh else None)
+            if times is not None:
+                story = make(self.seed, self.origin, index, None, at=times[k])
+            else:
+                story = make(self.seed, self.now, index, index - self.base_count if fresh else None)
             ident = story.flags["preferred_id"]
             while ident in self.by_id:
                 ident += 1
@@ -374,6 +384,21 @@ class Catalogue:
             self._add(n, fresh=True)
             self.mutations += 1
             self._sorted.clear()
+
+    def set_now(self, now: datetime) -> int:
+        """Move the clock forward to `now`, publishing the stories the schedule (module clock) has by then;
+        returns how many. Page state that depends on age (Kyodo's gating, relative times) follows `now`."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        with self.lock:
+            if now < self.now:
+                raise ValueError(f"the mirror clock only moves forward: {now.isoformat()} is before "
+                                 f"{self.now.isoformat()}")
+            times = clock.due(self.site, self.seed, self.now, now)
+            self._add(0, fresh=False, times=times)
+            self.now = now
+            self._sorted.clear()
+            return len(times)
 
     def edit(self, story: Story) -> None:
         with self.lock:

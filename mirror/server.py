@@ -25,12 +25,13 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
+from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mirror import assets, inakoran_pages, kyodo_pages
+from mirror import assets, inakoran_pages, kyodo_pages, redesign as _redesign
 from mirror import zoo as _zoo
-from mirror.content import EDIT_ROOM, KYODO_CDN, Catalogue, Story
-from mirror.faults import FaultPlan, FaultState
+from mirror.content import EDIT_ROOM, Catalogue
+from mirror.faults import FaultState
 from mirror.pages import JSON, Page
 
 SITES: dict[str, ModuleType] = {"kyodo": kyodo_pages, "inakoran": inakoran_pages}
@@ -40,7 +41,8 @@ _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "applica
 CACHE_BYTES = 48 * 1024 * 1024  # identity bytes per site (gzip copies add roughly a quarter)
 TRUTH_PATH = "/_mirror/truth.json"
 FAULTS_PATH = "/_mirror/faults.json"
-REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found", 429: "Too Many Requests",
+CLOCK_PATH = "/_mirror/clock"
+REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 304: "Not Modified", 404: "Not Found", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable"}
 
 
@@ -80,6 +82,8 @@ class SiteServer:
         self.rewrite: tuple[str, str] | None = None  # (origin in the templates, origin served), see localize
         self.zoo_state = zoo_state  # None: /_zoo/ is not served (404 in the site template)
         self.faults = faults or FaultState()
+        self.redesign: str | None = None  # a kind of redesign.KINDS, or the normal site
+        self.clock: Callable[[dict], datetime] | None = None  # POST /_mirror/clock (set by Mirror)
         self.stop = stop or threading.Event()
         self._cache: OrderedDict[tuple[str, int], Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -131,7 +135,14 @@ class SiteServer:
         if path == TRUTH_PATH:
             body = json.dumps(self.truth(), ensure_ascii=False, indent=1)
             return Page(200, JSON, body, self.cat.last_change())
-        found = STATIC[self.name](path) or self.module.route(self.cat, self.base, path, page)
+        found = _redesign.route(self.redesign, self.name, self.cat, self.base, path, page, self.module) \
+            if self.redesign else None
+        if found is _redesign.NOT_FOUND:
+            found = None
+        elif found is None:
+            found = STATIC[self.name](path) or self.module.route(self.cat, self.base, path, page)
+            if found is not None and self.redesign:
+                found = _redesign.restyle(self.redesign, self.name, self.cat, found)
         if found is None:
             nf = self.module.render_not_found
             found = nf(self.base, path) if self.name == "kyodo" else nf(self.cat)
@@ -190,6 +201,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._serve(send_body=False)
+
+    def do_POST(self) -> None:
+        """Only the clock control of a mirror in another process: {"now": iso} or {"advance_s": seconds}."""
+        site = self.site
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        if unquote(urlsplit(self.path).path) != CLOCK_PATH or site.clock is None:
+            _zoo.send(self, 404, b"not found\n", [], True, content_type="text/plain; charset=utf-8")
+            return
+        try:
+            now = site.clock(json.loads(raw or b"{}"))
+        except (ValueError, TypeError, KeyError) as exc:
+            _zoo.send(self, 400, json.dumps({"error": str(exc)}).encode(), [], True, content_type=JSON)
+            return
+        _zoo.send(self, 200, json.dumps({"now": now.isoformat()}).encode(), [("Cache-Control", "no-store")], True,
+                  content_type=JSON)
 
     def _serve(self, send_body: bool) -> None:
         site = self.site
@@ -268,136 +295,3 @@ class QuietServer(ThreadingHTTPServer):
         """Clients dropping keep-alive connections is normal; only real errors are reported."""
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
-
-
-class Mirror:
-    """Two synthetic sites on loopback ports, with their ground truth. See the package docstring."""
-
-    def __init__(self, articles: int = 30, seed: int = 1, now: datetime | None = None, host: str = "127.0.0.1",
-                 ports: dict[str, int] | None = None, zoo: bool = True, faults: FaultPlan | None = None,
-                 cache_mb: int = CACHE_BYTES >> 20):
-        if now is None:
-            now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware")
-        self.now, self.seed, self.host = now, seed, host
-        self.ports = dict(ports or {})
-        self.zoo = zoo
-        self.faults = FaultState(plan=faults)
-        self._stop = threading.Event()  # wakes slow/hanging handlers when the mirror stops
-        zoo_state = _zoo.ZooState() if zoo else None
-        self.sites = {name: SiteServer(name, Catalogue(name, seed, now, articles), zoo_state, self.faults, self._stop,
-                                       cache_bytes=cache_mb << 20)
-                      for name in SITES}
-        # Kyodo's CDN stand-in reads the Kyodo catalogue only for its clock (Last-Modified of assets)
-        self.assets = AssetServer(ASSET_SERVER, self.sites["kyodo"].cat, stop=self._stop, cache_bytes=cache_mb << 20)
-
-    def _servers(self) -> dict[str, SiteServer]:
-        return {ASSET_SERVER: self.assets, **self.sites}
-
-    # --- lifecycle ---
-    def start(self) -> "Mirror":
-        self._stop.clear()
-        for name, site in self._servers().items():  # the CDN first: Kyodo's pages are rendered with its origin
-            if site.httpd is not None:
-                continue
-            handler = type(f"{name.title().replace('-', '')}Handler", (Handler,), {"site": site})
-            httpd = QuietServer((self.host, self.ports.get(name, 0)), handler)
-            site.httpd = httpd
-            site.base = f"http://{self.host}:{httpd.server_address[1]}"
-            if name == "kyodo":
-                site.rewrite = (KYODO_CDN, self.assets.base)
-            site.invalidate()
-            site.thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                           name=f"mirror-{name}", daemon=True)  # short poll: stop() is quick
-            site.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        for site in self._servers().values():
-            if site.httpd is not None:
-                site.httpd.shutdown()
-                site.httpd.server_close()
-                site.thread.join(timeout=5)
-                site.httpd = site.thread = None
-
-    def __enter__(self) -> "Mirror":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_urls(self) -> dict[str, str]:
-        return {name: site.base for name, site in self.sites.items()}
-
-    @property
-    def asset_urls(self) -> dict[str, str]:
-        """Asset origins that are not a site's own: {"kyodo": the CDN stand-in's URL} (Inakoran serves its
-        images from its own origin, as the real site does)."""
-        return {"kyodo": self.assets.base}
-
-    def asset_url(self, site: str, case: str) -> str:
-        """Absolute URL of a fixed asset case: `missing` (404), `slow`, `disallowed` (robots) on Kyodo's CDN."""
-        paths = {"missing": assets.MISSING, "slow": assets.SLOW, "disallowed": assets.DISALLOWED}
-        if site != "kyodo" or case not in paths:
-            raise KeyError(f"no asset case {case!r} for {site!r}; known: kyodo {', '.join(paths)}")
-        return self.assets.base + paths[case]
-
-    def zoo_url(self, site: str = "kyodo", path: str = "index") -> str:
-        """Absolute URL of a zoo page on one site, e.g. zoo_url("inakoran", "huge?mb=1")."""
-        if not self.zoo:
-            raise RuntimeError("this mirror was made with zoo=False")
-        return self._site(site).base + _zoo.PREFIX + path
-
-    # --- faults ---
-    @property
-    def fault_log(self) -> list[dict]:
-        """Faults injected so far, in order: {"site", "url", "path", "kind", "attempt"}."""
-        return self.faults.log
-
-    def planned_faults(self, site: str | None = None) -> dict[str, str]:
-        """{article url: fault kind} for every current article the fault plan picks (empty without a plan)."""
-        plan = self.faults.plan
-        out: dict[str, str] = {}
-        for name in ([site] if site else list(self.sites)):
-            server = self._site(name)
-            for story in server.cat.stories:
-                kind = plan.pick(name, story.path) if plan else None
-                if kind:
-                    out[server.base + story.path] = kind
-        return out
-
-    # --- content ---
-    def _site(self, site: str) -> SiteServer:
-        if site not in self.sites:
-            raise KeyError(f"unknown site {site!r}; known: {', '.join(self.sites)}")
-        if not self.sites[site].base:
-            raise RuntimeError("start() the mirror first: ground-truth URLs carry its base URL")
-        return self.sites[site]
-
-    def truth(self, site: str) -> list[dict]:
-        return self._site(site).truth()
-
-    def add_articles(self, n: int) -> None:
-        """Add `n` fresh stories (1-9 minutes old) to every site."""
-        for site in self.sites.values():
-            site.cat.add(n)
-            site.invalidate()
-
-    def story(self, site: str, index_or_url: int | str) -> Story:
-        server = self.sites[site]
-        if isinstance(index_or_url, int):
-            return server.cat.stories[index_or_url]
-        path = index_or_url[len(server.base):] if server.base and index_or_url.startswith(server.base) \
-            else urlsplit(index_or_url).path
-        return server.cat.by_path[path]
-
-    def edit_article(self, site: str, index_or_url: int | str) -> dict:
-        """Change a story's title and text, bump its modified time; returns its new ground truth."""
-        server = self._site(site)
-        story = self.story(site, index_or_url)
-        server.cat.edit(story)
-        server.invalidate()
-        return next(t for t in self.truth(site) if t["url"] == server.base + story.path)

@@ -1,5 +1,5 @@
 """`newsarchive crawl`, `mirror`, `parse` and `demo`: fetching and parsing pages. Thin shells over
-`crawler.run.run_crawl`, `mirror.serve_forever`, `crawler.parsers.parse_page` and `crawler.demo.run_demo`."""
+`crawler.run.run_crawl`, `mirror.cli.serve`, `crawler.parsers.parse_page` and `crawler.demo.run_demo`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from crawler.cli.errors import fail
 
 DEGRADED_EXIT = 3  # the crawl finished, but its sites' output looks wrong against their history (archive/health.py)
 from crawler.cli.options import asset_url_option, data_option, requisites_option
-from crawler.cli.params import DATE, SITE, DiscoveryModes, Setting, SiteURL, by_site, check_window, count
+from crawler.cli.params import DATE, SITE, DiscoveryModes, Fraction, Setting, SiteURL, by_site, check_window, count
 
 
 @click.command()
@@ -119,16 +119,31 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
         sys.exit(DEGRADED_EXIT)
 
 
-@click.command()
-@click.option("--articles", type=count(1, 1_000_000), default=30, show_default=True, help="Articles per site.")
-@click.option("--seed", type=count(0, 2 ** 32 - 1), default=1, show_default=True)
-@click.option("--cache-mb", type=count(0, 1_000_000), default=48, show_default=True,
-              help="Rendered pages kept per site, in MB (benchmarks raise it so a warm mirror only serves).")
-def mirror(articles, seed, cache_mb):
-    """Serve offline copies of both sites on loopback until interrupted."""
-    from mirror import serve_forever
+def _mirror_options(command):
+    """`newsarchive mirror` takes mirror/cli.py's options (one list, OPTIONS), as click options."""
+    from mirror.cli import OPTIONS
 
-    serve_forever(articles=articles, seed=seed, cache_mb=cache_mb)
+    for opt in reversed(OPTIONS):
+        if opt.kind is None:
+            command = click.option(opt.flag, is_flag=True, help=opt.help)(command)
+            continue
+        kind = {str: str, int: count(int(opt.low), int(opt.high)) if opt.low is not None else int,
+                float: Fraction(opt.low, opt.high) if opt.low is not None else float}[opt.kind]
+        command = click.option(opt.flag, type=kind, default=opt.default, multiple=opt.repeat, help=opt.help,
+                               show_default=opt.default not in (None, (), 0, ""))(command)
+    return command
+
+
+@click.command()
+@_mirror_options
+def mirror(**options):
+    """Serve offline copies of both sites on loopback until interrupted (redesigned, edited, on fixed ports)."""
+    from mirror.cli import UsageError, serve
+
+    try:
+        sys.exit(serve(options))
+    except UsageError as exc:
+        fail(exc)
 
 
 @click.command()
