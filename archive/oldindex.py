@@ -16,6 +16,7 @@ from pathlib import Path
 # Rows no WARC file can give back. The health tables came with schema 5: an older index has none to carry.
 CARRIED = ("crawls", "fetch_errors", "crawl_sites", "crawl_skips", "crawl_findings", "alarms")
 SINCE_SCHEMA_5 = ("crawl_sites", "crawl_skips", "crawl_findings", "alarms")
+CARRIED_TEXT = "crawls, fetch_errors and the crawl health tables"
 EXAMPLES = 5  # lost URLs named in the report
 
 
@@ -74,7 +75,7 @@ def carry_over(old_path: Path, new: sqlite3.Connection) -> tuple[dict[str, list[
     try:
         old = _open(old_path)
     except sqlite3.Error as exc:
-        return carried, [f"old index unreadable ({_why(exc)}): {' and '.join(CARRIED)} not carried over"]
+        return carried, [f"old index unreadable ({_why(exc)}): {CARRIED_TEXT} not carried over"]
     try:
         tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for table in CARRIED:
@@ -93,7 +94,7 @@ def carry_over(old_path: Path, new: sqlite3.Connection) -> tuple[dict[str, list[
                 continue
             carried[table] = [cols, rows]
     except sqlite3.Error as exc:
-        missing.append(f"old index unreadable ({_why(exc)}): {' and '.join(CARRIED)} not carried over")
+        missing.append(f"old index unreadable ({_why(exc)}): {CARRIED_TEXT} not carried over")
     finally:
         old.close()
     return carried, missing

@@ -25,6 +25,7 @@ from archive.requisites import (NOT_CAPTURED, NOT_CAPTURED_DETAIL, captures_by_r
 from archive.stats import format_stats, stats
 from archive.verify import verify_archive
 from archive.warc import HttpExchange, WarcFileWriter
+from archive.schema import SCHEMA_VERSION
 from crawler.downloadermiddlewares.capture import _role, provenance
 from crawler.meta import DISCOVERY_META_KEY, REQUISITE_META_KEY
 from support import ArticleFields, newsarchive
@@ -286,7 +287,7 @@ def test_an_index_from_before_requisites_is_migrated_and_read(tmp_path):
     Index(db).close()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT role, needed_by FROM captures").fetchall() == [("page", None)]
-    assert conn.execute("PRAGMA user_version").fetchone() == (4,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     plan = " ".join(r[3] for r in conn.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM captures WHERE role = 'requisite' AND (needed_by = ? OR needed_by = ?)",
         [PAGE, PAGE]))

@@ -171,7 +171,7 @@ def test_a_reindex_of_fewer_warc_files_is_refused(archive, tmp_path):
 def write_garbage(db: Path) -> str:
     db.write_bytes(os.urandom(50_000))
     Path(f"{db}-wal").write_bytes(os.urandom(5_000))
-    return "old index unreadable (file is not a database): crawls and fetch_errors not carried over"
+    return "old index unreadable (file is not a database): crawls, fetch_errors and the crawl health tables not carried over"
 
 
 def truncate_sqlite(db: Path) -> str:

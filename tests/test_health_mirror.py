@@ -1,0 +1,161 @@
+"""A site that changes under the crawler is noticed, for real. Against the loopback mirror on a moving clock,
+20 healthy daily runs of both sites raise nothing; then each redesign the mirror can do (markup, feed, login)
+makes the next crawl of that site `degraded` (exit 3) with the right finding and sends one alarm to the
+operator's webhook (DATA/newsarchive.toml); a second broken run sends no second alarm, and the first run after
+the site is restored sends the recovery.
+
+The tests of this module run in order on one archive: each redesign is judged against the healthy history
+the ones before it left (their broken runs do not become the baseline: archive/health_checks.py)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mirror import Mirror
+from support import NO_DELAY, newsarchive
+
+START = datetime(2026, 10, 5, 5, 30, tzinfo=timezone.utc)  # a Monday; days of every kind follow
+HEALTHY_RUNS = 20
+DEGRADED = 3
+
+
+class Webhook:
+    """The operator's alarm webhook, on 127.0.0.1: keeps every event it is sent."""
+
+    def __init__(self):
+        events = self.events = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                events.extend(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["events"])
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alarms"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def take(self) -> list[tuple[str, str, str]]:
+        """(event, site, check) of the events received since the last call."""
+        taken = [(e["event"], e["site"], e["check"]) for e in self.events]
+        self.events.clear()
+        return taken
+
+
+class Archive:
+    def __init__(self, data, mirror, webhook):
+        self.data, self.mirror, self.webhook = data, mirror, webhook
+
+    def next_day(self, *sites: str):
+        """The mirror's clock a day on (a day's stories published), then a crawl of `sites`."""
+        self.mirror.advance(timedelta(days=1))
+        args = [a for site in sites for a in ("--base-url", f"{site}={self.mirror.base_urls[site]}")]
+        if "kyodo" in sites:
+            args += ["--asset-url", f"kyodo={self.mirror.asset_urls['kyodo']}"]
+        return newsarchive("crawl", *sites, *args, "--requisites", "none", "-q", *NO_DELAY,
+                           "-s", "PARSER_PROCESSES=1", "--data", str(self.data))
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.data / "index.db") as db:
+            return db.execute(sql, params).fetchall()
+
+    def latest_findings(self) -> dict[str, str]:
+        """{check: message} of the latest crawl."""
+        [(crawl_id,)] = self.rows("SELECT id FROM crawls ORDER BY started DESC, id DESC LIMIT 1")
+        return dict(self.rows("SELECT check_name, message FROM crawl_findings WHERE crawl_id = ?", crawl_id))
+
+    def broken_then_restored(self, site: str, kind: str) -> dict[str, str]:
+        """Redesign `site`, crawl it twice, restore it, crawl it again: the first broken run's findings, after
+        checking the alarms went out once and cleared once."""
+        self.mirror.redesign(site, kind)
+        first = self.next_day(site)
+        assert first.returncode == DEGRADED, first.stdout + first.stderr[-2000:]
+        assert "DEGRADED: " in first.stdout
+        findings = self.latest_findings()
+        raised = self.webhook.take()
+        assert sorted(raised) == sorted(("raised", site, check) for check in findings)
+        again = self.next_day(site)
+        assert again.returncode == DEGRADED, again.stdout + again.stderr[-2000:]
+        assert self.webhook.take() == [], "one alarm per problem, not one per run while it lasts"
+        self.mirror.redesign(site, None)
+        restored = self.next_day(site)
+        assert restored.returncode == 0, restored.stdout + restored.stderr[-2000:]
+        assert sorted(self.webhook.take()) == sorted(("cleared", site, check) for check in findings)
+        assert self.rows("SELECT count(*) FROM alarms WHERE cleared IS NULL") == [(0,)]
+        return findings
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    data = tmp_path_factory.mktemp("health-mirror")
+    webhook = Webhook()
+    (data / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{webhook.url}"\n')
+    mirror = Mirror(articles=40, seed=17, now=START).start()
+    archive = Archive(data, mirror, webhook)
+    archive.healthy = [archive.next_day("kyodo", "inakoran") for _ in range(HEALTHY_RUNS)]
+    yield archive
+    mirror.stop()
+    webhook.server.shutdown()
+    webhook.server.server_close()
+
+
+def test_twenty_healthy_runs_with_day_to_day_variation_raise_nothing(archive):
+    for run in archive.healthy:
+        assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+        assert "DEGRADED" not in run.stdout
+    assert archive.rows("SELECT status, count(*) FROM crawls GROUP BY status") == [("finished", HEALTHY_RUNS)]
+    assert archive.rows("SELECT count(*) FROM crawl_findings") == [(0,)]
+    assert archive.rows("SELECT count(*) FROM alarms") == [(0,)] and archive.webhook.take() == []
+    # the variation was real: articles per run differ from day to day (weekends lower) on both sites
+    for site in ("kyodo", "inakoran"):
+        counts = [n for (n,) in archive.rows("SELECT articles FROM crawl_sites WHERE site = ? ORDER BY crawl_id", site)]
+        assert len(counts) == HEALTHY_RUNS and min(counts) > 0
+        assert max(counts) >= 1.3 * min(counts), counts
+
+
+def test_kyodo_markup_redesign_is_missing_fields(archive):
+    findings = archive.broken_then_restored("kyodo", "markup")
+    assert {"missing_authors", "missing_body", "missing_images"} <= set(findings), findings
+    assert findings["missing_authors"].startswith("kyodo: authors missing on ")
+
+
+def test_kyodo_feed_moved_is_a_discovery_failure(archive):
+    findings = archive.broken_then_restored("kyodo", "feed")
+    assert set(findings) == {"discovery"}, findings
+    assert findings["discovery"].startswith("kyodo: feed failed on 1 of 1 requests (read in ")
+
+
+def test_kyodo_behind_a_login_is_login_redirects(archive):
+    findings = archive.broken_then_restored("kyodo", "login")
+    assert "login_redirects" in findings, findings
+    assert "redirected to a login or consent page" in findings["login_redirects"]
+
+
+def test_inakoran_markup_redesign_is_missing_fields(archive):
+    findings = archive.broken_then_restored("inakoran", "markup")
+    assert {"missing_authors", "missing_images"} <= set(findings), findings
+
+
+def test_inakoran_feed_and_home_moved_is_nothing_discovered(archive):
+    findings = archive.broken_then_restored("inakoran", "feed")
+    assert "no_articles" in findings, findings
+
+
+def test_inakoran_behind_a_login_is_login_redirects(archive):
+    findings = archive.broken_then_restored("inakoran", "login")
+    assert "login_redirects" in findings, findings
+
+
+def test_schedule_check_and_stats_show_what_happened(archive):
+    stats = newsarchive("stats", "--data", str(archive.data))
+    assert stats.returncode == 0, stats.stderr
+    assert "crawl health: open alarms\nnone" in stats.stdout
