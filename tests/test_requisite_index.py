@@ -22,10 +22,10 @@ from archive.index import Capture, Index
 from archive.reindex import rebuild
 from archive.requisites import (NOT_CAPTURED, NOT_CAPTURED_DETAIL, captures_by_role, captured_requisites,
                                 requisite_crawls, requisite_role)
+from archive.schema import SCHEMA_VERSION
 from archive.stats import format_stats, stats
 from archive.verify import verify_archive
 from archive.warc import HttpExchange, WarcFileWriter
-from archive.schema import SCHEMA_VERSION
 from crawler.downloadermiddlewares.capture import _role, provenance
 from crawler.meta import DISCOVERY_META_KEY, REQUISITE_META_KEY
 from support import ArticleFields, newsarchive
