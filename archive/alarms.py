@@ -55,13 +55,15 @@ class AlarmOutcome:
 
 
 def notify(conn: sqlite3.Connection, crawl_id: str, sites: list[str], findings: list[Finding],
-           targets: AlarmTargets, now: str) -> AlarmOutcome:
+           targets: AlarmTargets, now: str, unsettled: set[tuple[str, str]] = frozenset()) -> AlarmOutcome:
     """Open an alarm for each finding whose (site, check) has none open, clear the open alarms of `sites` this
-    crawl did not find again, and deliver both (and earlier undelivered events) to `targets`."""
+    crawl did not find again (but not those it could not judge: `unsettled`, archive/health.py), and deliver
+    both (and earlier undelivered events) to `targets`."""
     outcome = AlarmOutcome()
     crawl = conn.execute("SELECT kind, status FROM crawls WHERE id = ?", [crawl_id]).fetchone()
     kind, status = (crawl[0] or "crawl", crawl[1]) if crawl else ("crawl", None)
-    _transaction(conn, lambda: _update(conn, crawl_id, kind, status, sites, findings, now, outcome))
+    _transaction(conn, lambda: _update(conn, crawl_id, kind, status, sites, findings, now, outcome,
+                                                 unsettled))
     configured = _targets(targets)
     if not configured:
         return outcome
@@ -96,7 +98,7 @@ def open_alarms(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 # -- state -------------------------------------------------------------------------------------------------
 
-def _update(conn, crawl_id, kind, status, sites, findings, now, outcome) -> None:
+def _update(conn, crawl_id, kind, status, sites, findings, now, outcome, unsettled) -> None:
     open_now = {(r["site"], r["check_name"]): r for r in _alarm_rows(conn) if r["cleared"] is None}
     found = set()
     for finding in findings:
@@ -111,7 +113,7 @@ def _update(conn, crawl_id, kind, status, sites, findings, now, outcome) -> None
     if status not in COMPLETED:
         return
     for key, row in open_now.items():
-        if key[0] in sites and key not in found and _kind(conn, row["opened_by"]) == kind:
+        if key[0] in sites and key not in found and key not in unsettled and _kind(conn, row["opened_by"]) == kind:
             conn.execute("UPDATE alarms SET cleared = ?, cleared_by = ? WHERE id = ?", [now, crawl_id, row["id"]])
             outcome.cleared.append({**row, "cleared": now, "cleared_by": crawl_id})
 

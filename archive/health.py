@@ -17,9 +17,9 @@ import json
 import sqlite3
 
 from archive.accounting import site_rows
-from archive.health_checks import HISTORY_SCAN, MIN_HISTORY, Finding, Run, check_site
+from archive.health_checks import HISTORY_SCAN, MIN_HISTORY, Finding, Run, check_site, unsettled as unsettled_checks
 
-__all__ = ["Finding", "assess", "record", "stored_findings", "COMPLETED"]
+__all__ = ["Finding", "assess", "unsettled", "record", "stored_findings", "COMPLETED"]
 
 # Statuses of a crawl that ran to its end: `degraded` finished too, its output just looked wrong.
 COMPLETED = ("finished", "degraded")
@@ -36,6 +36,17 @@ def assess(conn: sqlite3.Connection, crawl_id: str) -> list[Finding]:
         runs = history(conn, row["site"], crawl_id, started or "", schedule, kind or "crawl")
         findings += check_site(row, runs, windowed=_windowed(args))
     return findings
+
+
+def unsettled(conn: sqlite3.Connection, crawl_id: str) -> set[tuple[str, str]]:
+    """(site, check) pairs this crawl cannot clear an alarm of (archive/health_checks.py unsettled)."""
+    crawl = conn.execute("SELECT started, schedule, kind, args FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    if crawl is None:
+        return set()
+    started, schedule, kind, args = crawl
+    return {(row["site"], check) for row in site_rows(conn, crawl_id)
+            for check in unsettled_checks(row, history(conn, row["site"], crawl_id, started or "", schedule,
+                                                       kind or "crawl"), windowed=_windowed(args))}
 
 
 def history(conn: sqlite3.Connection, site: str, crawl_id: str, started: str, schedule: str | None,

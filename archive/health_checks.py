@@ -83,6 +83,54 @@ def check_site(row: dict[str, Any], runs: list[Run], windowed: bool = False) -> 
     return [f for f in found if f is not None]
 
 
+HISTORY_CHECKS = ("few_articles", "no_articles", "few_discovered", "not_articles",
+                  *(f"missing_{name}" for name in FIELDS), "body_length", "access")
+
+
+def unsettled(row: dict[str, Any], runs: list[Run], windowed: bool = False) -> set[str]:
+    """The checks this run cannot clear: it could not have found their problem were it still there (too few
+    articles, bodies or requests to judge), or its figures are still as bad as a finding's without being
+    significant (4 of 4 unsigned articles: too few for a finding, no sign of recovery either). An alarm open
+    for one of them stays open (archive/alarms.py): an hour's crawl of 4 articles must not clear, and the next
+    day's raise again, what a redesign broke."""
+    history = History(runs)
+    articles = row.get("articles") or 0
+    out = set(HISTORY_CHECKS) if windowed else set()
+    if articles < MIN_COUNT:
+        out |= {"not_articles", "access", *(f"missing_{name}" for name in FIELDS)}
+    else:
+        for name in FIELDS:
+            check = f"missing_{name}"
+            lacking = (row.get("missing") or {}).get(name)
+            past = history.rows(check, lambda r: r.get("articles") is not None and r.get("missing") is not None)
+            if lacking is None or _still_high(lacking, articles, sum((r["missing"] or {}).get(name) or 0 for r in past),
+                                              sum(r["articles"] for r in past)):
+                out.add(check)
+        bad = row.get("not_articles")
+        past = history.rows("not_articles", lambda r: r.get("not_articles") is not None and r.get("articles") is not None)
+        if bad is None or _still_high(bad, bad + articles, sum(r["not_articles"] for r in past),
+                                      sum(r["not_articles"] + r["articles"] for r in past)):
+            out.add("not_articles")
+        states = row.get("access") or {}
+        past = history.rows("access", lambda r: r.get("access") is not None)
+        past_total = sum(sum(r["access"].values()) for r in past)
+        if not states or any(_still_high(n, sum(states.values()), sum(r["access"].get(state) or 0 for r in past),
+                                         past_total) for state, n in states.items() if state not in OPEN_ACCESS):
+            out.add("access")
+    if _bodies(row) < BODY_SAMPLE:
+        out.add("body_length")
+    if (row.get("requested") or 0) < LOGIN_MIN:
+        out.add("login_redirects")
+    if not any((c or {}).get("requests") for c in (row.get("discovery") or {}).values()):
+        out.add("discovery")
+    return out
+
+
+def _still_high(count: int, total: int, past_count: int, past_total: int) -> bool:
+    """A rate still MIN_RISE above the history's pooled rate, significant or not."""
+    return bool(total) and count / total - (past_count / past_total if past_total else 0.0) >= MIN_RISE
+
+
 class History:
     def __init__(self, runs: list[Run]):
         self.runs = runs[:HISTORY_SCAN]

@@ -234,7 +234,8 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
             index.commit()
             if result.halt is None:
                 result.alarms = alarms.notify(index.conn, crawl_id, sites, result.findings,
-                                              operator_config(data_dir).alarms, ended)
+                                              operator_config(data_dir).alarms, ended,
+                                              unsettled=health.unsettled(index.conn, crawl_id))
         finally:
             index.close()
     except sqlite3.Error as exc:

@@ -222,3 +222,12 @@ def test_only_completed_crawls_of_the_same_kind_clear(conn, tmp_path, receiver):
     assert [a["check_name"] for a in alarms.open_alarms(conn)] == ["missing_authors"]
     assert len(alarms.notify(conn, crawl(conn, "c05"), ["kyodo"], [], config, "t5").cleared) == 1
     assert alarms.open_alarms(conn) == []
+
+
+def test_a_crawl_that_could_not_judge_a_check_does_not_clear_its_alarm(conn, tmp_path, receiver):
+    config = AlarmTargets(webhook=receiver.url)
+    alarms.notify(conn, crawl(conn, "c01", [AUTHORS]), ["kyodo"], [AUTHORS], config, "t1")
+    unsure = alarms.notify(conn, crawl(conn, "c02"), ["kyodo"], [], config, "t2",
+                           unsettled={("kyodo", "missing_authors")})
+    assert unsure.cleared == [] and [a["check_name"] for a in alarms.open_alarms(conn)] == ["missing_authors"]
+    assert len(alarms.notify(conn, crawl(conn, "c03"), ["kyodo"], [], config, "t3").cleared) == 1

@@ -244,3 +244,20 @@ def test_no_false_alarms_over_20_healthy_runs(runs, seed):
     rng = random.Random(seed)
     for day in range(20):
         assert runs.judge(healthy_day(rng, day, "kyodo"), healthy_day(rng, day, "inakoran")) == [], (seed, day)
+
+
+def test_a_run_that_cannot_judge_a_check_leaves_it_unsettled(runs):
+    """What may clear an alarm (archive/alarms.py): not a run too small to have found the problem, nor one whose
+    figures are as bad as a finding's without being significant; a healthy run of its size clears it."""
+    history(runs)
+    lost = {"authors": 40, "published": 0, "body": 0, "images": 10}
+    assert runs.judge(kyodo(missing=lost)) == ["kyodo: authors missing on 40 of 40 articles, 10 of 400 in the last 10 runs"]
+    small = runs.add(kyodo(articles=4, missing={"authors": 4, "published": 0, "body": 0, "images": 1}))
+    assert health.assess(runs.conn, small) == []  # 4 of 4 unsigned: too few for a finding
+    assert {"missing_authors", "missing_body", "access", "body_length"} <= {c for _, c in health.unsettled(runs.conn, small)}
+    still_bad = runs.add(kyodo(articles=8, missing={"authors": 4, "published": 0, "body": 0, "images": 2}))
+    assert health.assess(runs.conn, still_bad) == [] and ("kyodo", "missing_authors") in health.unsettled(runs.conn, still_bad)
+    healthy = runs.add(kyodo(articles=8, missing={"authors": 0, "published": 0, "body": 0, "images": 2}))
+    assert ("kyodo", "missing_authors") not in health.unsettled(runs.conn, healthy)
+    windowed = runs.add(kyodo(), args={"spider_args": {"since": "2026-01-01"}})
+    assert ("kyodo", "few_articles") in health.unsettled(runs.conn, windowed)

@@ -55,9 +55,9 @@ class Archive:
     def __init__(self, data, mirror, webhook):
         self.data, self.mirror, self.webhook = data, mirror, webhook
 
-    def next_day(self, *sites: str):
-        """The mirror's clock a day on (a day's stories published), then a crawl of `sites`."""
-        self.mirror.advance(timedelta(days=1))
+    def next_day(self, *sites: str, later: timedelta = timedelta(days=1)):
+        """The mirror's clock a day on (a day's stories published), or `later`, then a crawl of `sites`."""
+        self.mirror.advance(later)
         args = [a for site in sites for a in ("--base-url", f"{site}={self.mirror.base_urls[site]}")]
         if "kyodo" in sites:
             args += ["--asset-url", f"kyodo={self.mirror.asset_urls['kyodo']}"]
@@ -73,9 +73,16 @@ class Archive:
         [(crawl_id,)] = self.rows("SELECT id FROM crawls ORDER BY started DESC, id DESC LIMIT 1")
         return dict(self.rows("SELECT check_name, message FROM crawl_findings WHERE crawl_id = ?", crawl_id))
 
-    def broken_then_restored(self, site: str, kind: str) -> dict[str, str]:
+    def broken_then_restored(self, site: str, kind: str,
+                             restored_after: timedelta = timedelta(hours=1)) -> dict[str, str]:
         """Redesign `site`, crawl it twice, restore it, crawl it again: the first broken run's findings, after
-        checking the alarms went out once and cleared once."""
+        checking the alarms went out once, stayed open through the second broken run, and cleared once.
+
+        The second broken run comes an hour after the first: too few new stories to judge most checks, so it
+        neither raises again nor clears (archive/health_checks.py unsettled). The restored run comes
+        `restored_after` later: an hour for Kyodo, which gates a story a day after publication (a day later,
+        the stories the broken listings did not yield would be caught up gated, and the access check would
+        rightly say so); a day for Inakoran, which publishes too little in an hour to show it is well again."""
         self.mirror.redesign(site, kind)
         first = self.next_day(site)
         assert first.returncode == DEGRADED, first.stdout + first.stderr[-2000:]
@@ -83,11 +90,13 @@ class Archive:
         findings = self.latest_findings()
         raised = self.webhook.take()
         assert sorted(raised) == sorted(("raised", site, check) for check in findings)
-        again = self.next_day(site)
-        assert again.returncode == DEGRADED, again.stdout + again.stderr[-2000:]
+        again = self.next_day(site, later=timedelta(hours=1))  # few new stories: it may not judge (exit 0)
+        assert again.returncode in (0, DEGRADED), again.stdout + again.stderr[-2000:]
         assert self.webhook.take() == [], "one alarm per problem, not one per run while it lasts"
+        open_alarms = self.rows("SELECT site, check_name FROM alarms WHERE cleared IS NULL")
+        assert sorted(open_alarms) == sorted((site, check) for check in findings), "nothing cleared it meanwhile"
         self.mirror.redesign(site, None)
-        restored = self.next_day(site)
+        restored = self.next_day(site, later=restored_after)
         assert restored.returncode == 0, restored.stdout + restored.stderr[-2000:]
         assert sorted(self.webhook.take()) == sorted(("cleared", site, check) for check in findings)
         assert self.rows("SELECT count(*) FROM alarms WHERE cleared IS NULL") == [(0,)]
@@ -122,10 +131,14 @@ def test_twenty_healthy_runs_with_day_to_day_variation_raise_nothing(archive):
         assert max(counts) >= 1.3 * min(counts), counts
 
 
-def test_kyodo_markup_redesign_is_missing_fields(archive):
+def test_kyodo_markup_redesign_is_missing_fields_and_empty_listings(archive):
+    """Renamed classes: bodies and images gone, listings yield nothing (the feed still names 25 stories).
+    Authors are not among the findings: most Kyodo stories carry no byline (about 60% in the mirror, as on
+    the real site), so 25 of 25 unsigned is no sure sign (binomial tail 3e-6 > ALPHA)."""
     findings = archive.broken_then_restored("kyodo", "markup")
-    assert {"missing_authors", "missing_body", "missing_images"} <= set(findings), findings
-    assert findings["missing_authors"].startswith("kyodo: authors missing on ")
+    assert set(findings) == {"missing_body", "missing_images", "discovery", "few_discovered"}, findings
+    assert findings["missing_body"].startswith("kyodo: body missing on 25 of 25 articles, 0 of ")
+    assert findings["discovery"].startswith("kyodo: listing failed on 15 of 15 requests (read in 10 of the last ")
 
 
 def test_kyodo_feed_moved_is_a_discovery_failure(archive):
@@ -141,17 +154,17 @@ def test_kyodo_behind_a_login_is_login_redirects(archive):
 
 
 def test_inakoran_markup_redesign_is_missing_fields(archive):
-    findings = archive.broken_then_restored("inakoran", "markup")
+    findings = archive.broken_then_restored("inakoran", "markup", restored_after=timedelta(days=1))
     assert {"missing_authors", "missing_images"} <= set(findings), findings
 
 
 def test_inakoran_feed_and_home_moved_is_nothing_discovered(archive):
-    findings = archive.broken_then_restored("inakoran", "feed")
+    findings = archive.broken_then_restored("inakoran", "feed", restored_after=timedelta(days=1))
     assert "no_articles" in findings, findings
 
 
 def test_inakoran_behind_a_login_is_login_redirects(archive):
-    findings = archive.broken_then_restored("inakoran", "login")
+    findings = archive.broken_then_restored("inakoran", "login", restored_after=timedelta(days=1))
     assert "login_redirects" in findings, findings
 
 

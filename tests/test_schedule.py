@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.scheduling.store import (Schedule, ScheduleError, ScheduleStore, parse_every, problems, to_text,
-                               validate_cron)
+from crawler.scheduling.reports import problems
+from crawler.scheduling.store import (Schedule, ScheduleError, ScheduleStore, parse_every, to_text,
+                                      validate_cron)
 from crawler.scheduling import locks
 from crawler.scheduling.runner import Scheduler
 

@@ -244,7 +244,8 @@ def resume(name, data_dir):
 @data_option
 def history(name, limit, fmt, data_dir):
     """Runs of schedule NAME (default: all), newest first, with their crawl's statistics."""
-    from crawler.scheduling.store import crawl_rows, format_duration
+    from crawler.scheduling.reports import crawl_rows
+    from crawler.scheduling.store import format_duration
 
     runs = _store(data_dir, create=False).runs(name, limit)
     crawls = crawl_rows(data_dir, [r.crawl_id for r in runs])
@@ -274,8 +275,8 @@ def check(overdue_factor, verbose, data_dir):
     """Exit 1 and print one line per problem when a schedule's last run failed or was degraded (then its health
     findings and the open alarms of its sites, a line each) or a run is overdue (for cron mail, systemd
     timers, Nagios). Silent with exit 0 when all is well."""
-    from crawler.scheduling.health import degraded_lines
-    from crawler.scheduling.store import problems, utcnow
+    from crawler.scheduling.reports import degraded_lines, problems
+    from crawler.scheduling.store import utcnow
 
     store = _store(data_dir, create=False)
     found = problems(store, utcnow(), overdue_factor) + degraded_lines(store, data_dir)

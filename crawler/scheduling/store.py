@@ -26,7 +26,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -413,48 +413,3 @@ def _run(row: sqlite3.Row) -> Run:
                started=from_text(row["started"]), ended=from_text(row["ended"]), outcome=row["outcome"],
                exit_code=row["exit_code"], crawl_id=row["crawl_id"], pid=row["pid"],
                command=json.loads(row["command"] or "[]"), log=row["log"])
-
-
-# -- reports -----------------------------------------------------------------------------------------------
-
-def crawl_rows(data_dir: str | Path, crawl_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The `crawls` rows (statistics, status) of these crawl ids, from DATA/index.db if it exists."""
-    ids = [c for c in set(crawl_ids) if c]
-    db = Path(data_dir) / "index.db"
-    if not ids or not db.exists():
-        return {}
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    conn.row_factory = sqlite3.Row
-    try:
-        marks = ",".join("?" * len(ids))
-        return {row["id"]: dict(row) for row in conn.execute(f"SELECT * FROM crawls WHERE id IN ({marks})", ids)}
-    except sqlite3.DatabaseError:  # no crawls table yet, or a damaged index: the runs are shown without them
-        return {}
-    finally:
-        conn.close()
-
-
-def problems(store: ScheduleStore, now: datetime, overdue_factor: float = 2.0) -> list[str]:
-    """One line per problem: a schedule whose last run failed, or whose run is overdue by more than
-    `overdue_factor` x its interval (no scheduler running, or a run going on for that long)."""
-    lines = []
-    for schedule in store.all():
-        if schedule.paused:
-            continue
-        last = store.last_run(schedule.name)
-        period = schedule.period(schedule.next_run)
-        if last and last.outcome == "failed":
-            failures = store.consecutive_failures(schedule.name)
-            lines.append(f"{schedule.name}: last run failed (exit {last.exit_code}) at {to_text(last.ended)}"
-                         f"{f', {failures} failures in a row' if failures > 1 else ''}; log: {last.log}")
-        if last and last.outcome == "running":
-            if (now - last.started).total_seconds() > overdue_factor * period:
-                lines.append(f"{schedule.name}: a run has been going on since {to_text(last.started)} "
-                             f"({format_duration((now - last.started).total_seconds())}, interval {format_duration(period)})")
-            continue
-        late = (now - schedule.next_run).total_seconds()
-        if late > overdue_factor * period:
-            lines.append(f"{schedule.name}: overdue: its run was due at {to_text(schedule.next_run)} "
-                         f"({format_duration(late)} ago, more than {overdue_factor:g} x its interval "
-                         f"{format_duration(period)}); is a scheduler running?")
-    return lines
