@@ -352,3 +352,23 @@ def test_login_redirects_not_articles_and_http_errors_are_counted(tmp_path):
     assert (row["discovered"], row["requested"], row["fetched"], row["articles"]) == (7, 7, 7, 0)
     assert (row["login_redirects"], row["not_articles"], row["http_errors"]) == (5, 1, 1)
     assert row["discovery"]["feed"]["links"] == 7 and row["discovery"]["feed"]["ok"] == 1
+
+
+def test_inakoran_max_articles_is_a_bound_on_articles(tmp_path):
+    """Inakoran's sitemap names every story at once: a candidate takes its share of --max-articles when it is
+    requested, and gives it back when it parses as no article, so the crawl archives exactly the 20 asked for
+    and leaves the rest as budget skips (it used to request all of them)."""
+    with Mirror(articles=60, seed=3) as mirror:
+        crawl_id, result = crawl(mirror, tmp_path, "--max-articles", "20", "--requisites", "none",
+                                 sites=("inakoran",))
+        stories = {t["url"] for t in mirror.truth("inakoran")}
+    conn = sqlite3.connect(tmp_path / "index.db")
+    row = next(r for r in site_rows(conn, crawl_id) if r["site"] == "inakoran")
+    articles = {url for (url,) in conn.execute("SELECT url FROM articles")}
+    assert len(articles) == row["articles"] == 20 and articles <= stories
+    assert row["skipped"]["budget"] == row["discovered"] - row["requested"] > 0
+    skipped = {url for (url,) in conn.execute("SELECT url FROM crawl_skips WHERE crawl_id = ? AND reason = 'budget'",
+                                              [crawl_id])}
+    assert len(skipped) == row["skipped"]["budget"] and not skipped & articles
+    assert f"inakoran: {row['discovered']} article URLs discovered, {row['fetched']} fetched; not fetched: " \
+           f"{row['skipped']['budget']} budget" in result.stdout

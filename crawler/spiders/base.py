@@ -123,7 +123,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
 
     def account_page(self, response) -> str | None:
         """Count a discovery page's answer (crawler/spiders/ledger.py); its source, or None for other pages."""
-        source = discovery_source(_meta(response))
+        source = discovery_source(request_meta(response))
         self.ledger.answered(source, response.status, NOT_MODIFIED_FLAG in response.flags)
         return source
 
@@ -241,7 +241,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         (WARC_ENABLED=False, benchmarks only) pages are still parsed, so the cost of capture can be measured.
         Parsing runs in PARSER_PROCESSES worker processes (crawler/workers/parsing.py).
         """
-        accounted = _meta(response).get(ACCOUNTED_META_KEY)
+        accounted = request_meta(response).get(ACCOUNTED_META_KEY)
         login = bool(accounted) and is_login_redirect(response.meta.get("redirect_urls") or [], response.url)
         if accounted:
             self.ledger.response(accounted, response.status)
@@ -302,7 +302,7 @@ class ArchiveSpider(RequisiteRequests, scrapy.Spider):
         yield ArchivedArticle(result, capture)
 
 
-def _meta(response) -> dict:
+def request_meta(response) -> dict:
     """The response's request meta; none for a response made without a request (unit tests make them)."""
     try:
         return response.meta

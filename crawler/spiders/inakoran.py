@@ -20,8 +20,8 @@ import scrapy
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.items import ArchivedArticle
-from crawler.meta import CONDITIONAL_META_KEY, DISCOVERY_META_KEY
-from crawler.spiders.base import ArchiveSpider
+from crawler.meta import ACCOUNTED_META_KEY, CONDITIONAL_META_KEY, DISCOVERY_META_KEY
+from crawler.spiders.base import ArchiveSpider, request_meta
 from crawler.spiders.state import parse_time
 
 START_PATHS = ("/",)
@@ -36,6 +36,10 @@ class InakoranSpider(ArchiveSpider):
     site_name = "inakoran"
 
     link_extractor = LinkExtractor(unique=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reserved: dict[str, scrapy.Request] = {}  # candidates the bound held back, in the order found
 
     async def start(self):
         for request in self.seed_requests():
@@ -58,6 +62,34 @@ class InakoranSpider(ArchiveSpider):
                 url = self.url(value.strip())
                 if self.is_same_site(url):
                     yield self.sitemap_request(url, response.url)
+
+    def bounded(self, url: str, request: scrapy.Request) -> scrapy.Request | None:
+        """A candidate article request, if --max-articles leaves room for it; else None, and it waits in reserve.
+
+        A candidate takes its share of the bound when it is requested, as Kyodo's article requests do: the
+        sitemap names every story at once, and counting parsed articles only let a `--max-articles 20` crawl
+        request all 300 of the mirror's. Inakoran has no article URL pattern, so a candidate that parses as no
+        article gives its share back, to the first request in reserve (parse_page); what is still in reserve
+        when the crawl closes was left by the bound (a budget skip)."""
+        if url in self.requested_articles or url in self.reserved:
+            return None  # named by several pages: one request
+        if not self.may_request_article():
+            self.reserved[url] = request
+            return None
+        self.requested_articles.add(url)
+        self.count_article_request()
+        return request.replace(meta=self.account_request(url, request.meta))
+
+    def from_reserve(self) -> scrapy.Request | None:
+        if not self.reserved or not self.may_request_article():
+            return None
+        url = next(iter(self.reserved))
+        return self.bounded(url, self.reserved.pop(url))
+
+    def closed(self, reason: str) -> None:
+        for url in self.reserved:  # before the accounting writes the ledger: the spider's handler runs first
+            self.ledger.skip(url, "budget", self.budget_detail())
+        self.reserved.clear()
 
     def sitemap_request(self, url: str, via: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
@@ -90,14 +122,15 @@ class InakoranSpider(ArchiveSpider):
                 continue
             if url in self.held and not self.wants_article(url, changed_at=lastmod):
                 continue
-            if not self.may_request_article():
-                if candidate:
-                    self.ledger.skip(url, "budget", self.budget_detail())
+            request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
+                                     meta={DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
+                                                                "sitemapLastmod": entry.get("lastmod")}})
+            if candidate:
+                request = self.bounded(url, request)
+            elif not self.may_request_article():
                 continue
-            meta = {DISCOVERY_META_KEY: {"source": "sitemap", "via": response.url,
-                                         "sitemapLastmod": entry.get("lastmod")}}
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta=self.account_request(url, meta) if candidate else meta)
+            if request is not None:
+                yield request
         if not entries:
             self.ledger.unparseable(source)
 
@@ -112,7 +145,14 @@ class InakoranSpider(ArchiveSpider):
         articles = sum(isinstance(item, ArchivedArticle) for item in found)
         for item in found:
             yield item
-        self.article_requests += articles
+        if request_meta(response).get(ACCOUNTED_META_KEY):
+            if not articles:
+                self.article_requests -= 1  # a candidate that was no article gives back its share of the bound
+                request = self.from_reserve()
+                if request is not None:
+                    yield request
+        else:
+            self.article_requests += articles  # a page no link promised as an article (a seed, a section) was one
         if articles or not hasattr(response, "text"):
             return  # articles are leaves: their links are the sidebar's, found on listings too
         links_source = source or "listing"  # a page a link named that is no article: a section, a tag
@@ -150,15 +190,16 @@ class InakoranSpider(ArchiveSpider):
                 self.ledger.found(url, links_source)
             if url in self.held and not self.wants_article(url):
                 continue
-            if stopped or not self.may_request_article():
-                stopped = True
-                if candidate:
-                    self.ledger.skip(url, "budget", self.budget_detail())
+            request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
+                                     meta={DISCOVERY_META_KEY: {"source": "pagination" if paginated else "link",
+                                                                "hops": next_hops}, CONDITIONAL_META_KEY: paginated})
+            if candidate:
+                request = self.bounded(url, request)
+            elif stopped or not self.may_request_article():
+                stopped = True  # the bound is reached: sections and further pages are not followed
                 continue
-            meta = {DISCOVERY_META_KEY: {"source": "pagination" if paginated else "link", "hops": next_hops},
-                    CONDITIONAL_META_KEY: paginated}
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": next_hops},
-                                 meta=self.account_request(url, meta) if candidate else meta)
+            if request is not None:
+                yield request
         if not links and source == "home":  # a home page naming no page of its own site
             self.ledger.unparseable(source)
 
@@ -186,14 +227,13 @@ class InakoranSpider(ArchiveSpider):
                 continue
             if url in self.held and not self.wants_article(url):
                 continue
-            if not self.may_request_article():
-                self.ledger.skip(url, "budget", self.budget_detail())
-                continue
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
-                                 meta=self.account_request(url, {DISCOVERY_META_KEY: {
-                                     "source": "feed", "via": response.url, "feedItemDate": date_text,
-                                     "feedItemTitle": (entry.get("title") or "").strip(),
-                                     "feedItemGuid": entry.get("id")}}))
+            request = self.bounded(url, scrapy.Request(
+                url, callback=self.parse_page, errback=self.on_error, cb_kwargs={"hops": 1},
+                meta={DISCOVERY_META_KEY: {"source": "feed", "via": response.url, "feedItemDate": date_text,
+                                           "feedItemTitle": (entry.get("title") or "").strip(),
+                                           "feedItemGuid": entry.get("id")}}))
+            if request is not None:
+                yield request
         if not links:
             self.ledger.unparseable(source)
 
