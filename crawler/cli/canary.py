@@ -4,12 +4,11 @@ A thin shell over crawler.canary.run_canary."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 import click
 
-from crawler.cli.errors import fail
+from crawler.cli.errors import crawl_errors, fail
 from crawler.cli.options import asset_url_option, data_option
 from crawler.cli.params import SITE, Setting, SiteURL, by_site, count
 
@@ -31,11 +30,8 @@ def canary(sites, articles, base_urls, asset_urls, quiet, settings, data_dir):
     archived in the WARC files). Prints per site the articles, how many have authors, a published date, a
     body and images, the median body length, access states and findings. Exit 0 healthy, 3 on a finding, 1
     when the fetch failed, 75 when a site is being crawled already."""
-    from archive.indexlock import BUSY_EXIT, IndexBusy
-    from archive.storage import storage_problem
-    from crawler.core.halt import EX_IOERR, Halt
     from crawler.operator_config import crawl_settings
-    from crawler.scheduling.locks import SiteBusy, site_locks
+    from crawler.scheduling.locks import site_locks
     from crawler.sites import SITES
 
     sites = list(dict.fromkeys(sites)) or sorted(SITES)
@@ -52,21 +48,10 @@ def canary(sites, articles, base_urls, asset_urls, quiet, settings, data_dir):
         crawl_settings(data_dir, sites, dict(base_urls), overrides)  # config and contact: before anything is written
     except ValueError as exc:
         fail(exc)
-    try:
-        with site_locks(data_dir, sites, owner="newsarchive canary"):
-            result = run_canary(sites, data_dir, articles=articles, base_urls=dict(base_urls),
-                                asset_urls=by_site(asset_urls), settings=overrides,
-                                schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
-    except (SiteBusy, IndexBusy) as exc:
-        fail(exc, BUSY_EXIT)
-    except ValueError as exc:
-        fail(exc)
-    except (OSError, sqlite3.Error) as exc:
-        problem = storage_problem(exc)
-        if problem is None:
-            raise
-        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
-        sys.exit(EX_IOERR)
+    with crawl_errors(data_dir), site_locks(data_dir, sites, owner="newsarchive canary"):
+        result = run_canary(sites, data_dir, articles=articles, base_urls=dict(base_urls),
+                            asset_urls=by_site(asset_urls), settings=overrides,
+                            schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"))
     click.echo(result.table())
     status = result.exit_status
     if result.crawl.halt is not None:

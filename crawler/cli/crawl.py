@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.errors import fail
+from crawler.cli.errors import crawl_errors, fail
 
 DEGRADED_EXIT = 3  # the crawl finished, but its sites' output looks wrong against their history (archive/health.py)
 from crawler.cli.options import asset_url_option, data_option, requisites_option
@@ -67,39 +67,24 @@ def crawl(sites, base_urls, asset_urls, requisites, max_articles, max_pages, sin
     if requisites:
         overrides["NEWSARCHIVE_REQUISITES"] = requisites
     asset_map = by_site(asset_urls)
-    import sqlite3
-
     from archive.index import check_writable
-    from archive.indexlock import BUSY_EXIT, IndexBusy
-    from archive.storage import storage_problem
-    from crawler.core.halt import EX_IOERR, Halt
-    from crawler.scheduling.locks import SiteBusy, site_locks
-    from crawler.run import run_crawl
-
+    from crawler.core.halt import EX_IOERR
     from crawler.operator_config import crawl_settings
+    from crawler.run import run_crawl
+    from crawler.scheduling.locks import site_locks
 
     check_writable(data_dir)  # an index or a disk the crawl cannot write: said before anything is created
     try:  # a broken DATA/newsarchive.toml, or a real site with the placeholder contact: before anything is written
         crawl_settings(data_dir, sites, dict(base_urls), overrides)
     except ValueError as exc:
         fail(exc)
-    try:
+    with crawl_errors(data_dir):
         # One crawl per site at a time, across processes (the scheduler hands its locks down to its crawls).
         with site_locks(data_dir, sites, owner="newsarchive crawl"):
             result = run_crawl(sites, data_dir, base_urls=dict(base_urls),
                                max_articles=max_articles, settings=overrides, spider_args=spider_args,
                                seeds={site: ",".join(urls) for site, urls in seed_map.items()},
                                schedule=os.environ.get("NEWSARCHIVE_SCHEDULE"), asset_urls=asset_map)
-    except (SiteBusy, IndexBusy) as exc:
-        fail(exc, BUSY_EXIT)  # EX_TEMPFAIL: try again later
-    except ValueError as exc:
-        fail(exc)
-    except (OSError, sqlite3.Error) as exc:  # before the crawl (locks, repair, catch-up): the disk is full
-        problem = storage_problem(exc)
-        if problem is None:
-            raise
-        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
-        sys.exit(EX_IOERR)
     click.echo(result.summary_table())
     if result.halt is not None:
         click.echo(result.halt.line(data_dir), err=True)

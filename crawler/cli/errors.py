@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import click
 
@@ -21,6 +23,28 @@ DATA_DIR_KEY = "newsarchive.data_dir"  # click context meta (shared by nested co
 def fail(message: object, status: int = 2) -> None:
     click.echo(f"error: {' '.join(str(message).split())}", err=True)
     sys.exit(status)
+
+
+@contextmanager
+def crawl_errors(data_dir) -> Iterator[None]:
+    """What stops a crawl or a canary before it runs, as one line: a site or the index busy (EX_TEMPFAIL: try
+    again later), a mistake in its arguments (2), a full disk met by the locks, repair or catch-up (EX_IOERR)."""
+    from archive.indexlock import BUSY_EXIT, IndexBusy
+    from crawler.core.halt import Halt
+    from crawler.scheduling.locks import SiteBusy
+
+    try:
+        yield
+    except (SiteBusy, IndexBusy) as exc:
+        fail(exc, BUSY_EXIT)
+    except ValueError as exc:
+        fail(exc)
+    except (OSError, sqlite3.Error) as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        click.echo(Halt(problem, None, f"{type(exc).__name__}: {exc}").line(data_dir), err=True)
+        sys.exit(EX_IOERR)
 
 
 def remember_data_dir(ctx: click.Context, param: click.Parameter, value):
