@@ -19,7 +19,7 @@ from pathlib import Path
 from archive import health
 from archive.index import SKIP_SQL, Index
 from archive.outfile import atomic_output
-from archive.report_crawls import crawl_days, crawl_strip, gap_crawl_note, missed_table
+from archive.report_crawls import crawl_days, crawl_strip, gap_crawl_note, missed_table, silent_days
 
 SITE_COLORS = ["#2563eb", "#0f766e", "#7c3aed", "#b45309", "#be185d", "#4d7c0f"]
 ACCESS_COLORS = {"full": "#15803d", "open": "#0284c7", "gated": "#d97706", "expired": "#78716c", None: "#d6d3d1"}
@@ -75,6 +75,9 @@ def write_report(db_path: str | Path, out_path: str | Path) -> Path:
 
 def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
     days = articles_per_day(conn)
+    crawled = crawl_days(conn)
+    for entry in days:
+        entry.gaps += silent_days(entry.last, crawled.get(entry.site, set()))
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     totals = {"articles": one("SELECT count(*) FROM articles"), "captures": one("SELECT count(*) FROM captures"),
               "crawls": one("SELECT count(*) FROM crawls"),
@@ -87,10 +90,9 @@ def render(conn: sqlite3.Connection, title: str = "index.db") -> str:
              _cards(totals), "<h2>Articles per day, by site</h2>",
              "<p class=note>By published date (the site's own calendar day). "
              "<span class=swatch style='background:#fca5a5'></span> a red day is a gap: no article that day "
-             "between the site's first and last dated article. "
+             "between the site's first dated article and its last article or crawl. "
              "<span class=swatch style='background:#0f766e'></span> a mark under a day: a crawl of the site ran "
              "that day.</p>"]
-    crawled = crawl_days(conn)
     parts += [_site_days(entry, days, colors[entry.site], crawled.get(entry.site, set())) for entry in days] \
         or ["<p>No articles yet.</p>"]
     parts += ["<h2>Access states, by site</h2>", _access(conn, colors),
@@ -118,7 +120,8 @@ def _site_days(entry: SiteDays, every: list[SiteDays], color: str, crawled: set[
     firsts = [s.first for s in every if s.first]
     if not entry.counts:
         return f"<h3>{_e(entry.site)}</h3><p>No dated articles ({entry.undated:,} undated).</p>"
-    start, end = min(firsts), max(s.last for s in every if s.last)
+    start = min(firsts)
+    end = max([s.last for s in every if s.last] + [day for s in every for day in s.gaps])  # silent days too
     span = (end - start).days + 1
     left, height, plot_w = 40, 120, WIDTH - 52
     step = plot_w / span
@@ -390,7 +393,7 @@ h3{font-size:16px;margin:18px 0 4px;display:flex;align-items:center;gap:8px}h3 s
 .card.warn b{color:#b91c1c}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px}
 .site{background:#fff;border:1px solid #e7e5e4;border-radius:8px;padding:4px 16px 8px;margin:12px 0}
 svg{width:100%;height:auto;display:block;font-size:12px}.grid{stroke:#e7e5e4}.axis{stroke:#78716c}
-.tick{stroke:#a8a29e}.ylab{fill:#78716c;text-anchor:end}.xlab,.legend{fill:#57534e}.rowlab{text-anchor:end;
+.tick{stroke:#a8a29e}.ylab{fill:#78716c;text-anchor:end}.striplab{fill:#78716c;font-size:9px}.xlab,.legend{fill:#57534e}.rowlab{text-anchor:end;
 font-weight:600;fill:#1c1917;font-size:13px}.inbar{fill:#fff;font-size:12px}.total{fill:#57534e}
 .gaps{color:#991b1b;margin:6px 0 8px}.ok{color:#166534}table{border-collapse:collapse;margin:14px 0;
 font-size:13px;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e7e5e4}

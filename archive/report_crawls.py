@@ -60,8 +60,16 @@ def crawl_strip(site: str, crawled: set[date], start: date, end: date, left: flo
     marks = [f"<rect class=crawl-day data-site='{_e(site)}' data-day='{day}' x={left + (day - start).days * step:.2f} "
              f"y={y:.1f} width={max(step, 1.5):.2f} height=5 fill='{CRAWL_COLOR}'><title>{day}: {_e(site)} crawled"
              f"</title></rect>" for day in sorted(crawled) if start <= day <= end]
-    label = f"<text class=ylab x={left - 6:.1f} y={y + 5:.1f}>crawled</text>" if marks else ""
+    label = f"<text class=striplab x=2 y={y + 5:.1f}>crawled</text>" if marks else ""  # fits the 40 px margin
     return label + "".join(marks)
+
+
+def silent_days(entry_last: date | None, crawled: set[date]) -> list[date]:
+    """The days after a site's last dated article up to its last crawl: crawled, and nothing came. They are gap
+    days too: a redesign that empties the crawls shows there, where a chart ending at the last article hid it."""
+    if entry_last is None or not crawled or max(crawled) <= entry_last:
+        return []
+    return [entry_last + timedelta(days=i) for i in range(1, (max(crawled) - entry_last).days + 1)]
 
 
 def gap_crawl_note(site: str, gaps: list[date], crawled: set[date]) -> str:

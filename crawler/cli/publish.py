@@ -54,8 +54,9 @@ def reindex(warc_dir, workers, accept_loss, max_body_mb, data_dir):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @data_option
 def report(output, data_dir):
-    """Write a one-page HTML report of the index: articles per day per site (gaps highlighted), access
-    states, crawl runs and fetch errors. Self-contained: no scripts, fonts or images from elsewhere."""
+    """Write a one-page HTML report of the index: articles per day per site (gaps highlighted, the days
+    crawls ran beneath), access states, crawl runs, crawl health (open alarms, latest findings), what recent
+    crawls missed and fetch errors. Self-contained: no scripts, fonts or images from elsewhere."""
     from archive.index import default_db_path
     from archive.outfile import check_target
     from archive.report import write_report
