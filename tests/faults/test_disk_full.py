@@ -354,7 +354,7 @@ def test_reindex_on_a_full_disk_says_so_in_one_line_and_keeps_the_old_index(smal
         crawled = _run(*_crawl_args(mirror, data), timeout=300)
     assert crawled.returncode == 0, crawled.stderr[-3000:]
     before = (data / "index.db").read_bytes()
-    with open(small_disk / "filler", "wb") as fh:  # the rest of the disk
+    with open(small_disk / "filler", "wb", buffering=0) as fh:  # the rest; unbuffered: no flush at close
         try:
             while True:
                 fh.write(b"\0" * (1 << 16))
