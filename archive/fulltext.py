@@ -18,6 +18,7 @@ import sqlite_utils
 
 COLUMNS = ("title", "lead", "body", "authors")
 TOKENIZE = "porter unicode61 remove_diacritics 2"
+WEIGHTS = (4.0, 2.0, 1.0, 2.0)  # bm25 column weights, in COLUMNS order: a title match counts four body ones
 UPDATE_TRIGGER = "articles_au"
 
 # FTS5 settings for inserting fast. `pgsz` is documented; `hashsize` (how many bytes of pending terms a
@@ -25,7 +26,9 @@ UPDATE_TRIGGER = "articles_au"
 # default. Measured on the synthetic corpus: +10% at 40k articles together. `automerge` stays at its default
 # (4): at 8, inserting 200k articles took 6% less time but left 20 segments instead of 9 for every query
 # to visit (p95 over the benchmark's query mix 51 ms instead of 40).
-SETTINGS = {"pgsz": 16000, "hashsize": 64 * 1024 * 1024}
+# `rank` is FTS5's ranking for `ORDER BY rank`, stored with the index: `sqlite-utils search`, Datasette's search
+# and plain SQL then rank as `newsarchive search` does (archive/search.py), not by unweighted bm25.
+SETTINGS = {"pgsz": 16000, "hashsize": 64 * 1024 * 1024, "rank": f"bm25({', '.join(str(w) for w in WEIGHTS)})"}
 
 _NAMES = ", ".join(COLUMNS)
 
@@ -57,8 +60,8 @@ def ensure(conn: sqlite3.Connection) -> None:
 
 def _tune(conn: sqlite3.Connection) -> None:
     """Leaf pages that fill the 16 KB database pages, and fewer, larger segments: less merging while a crawl
-    or a reindex inserts, and fewer segments for a query to visit. Rows of articles_fts_config, so they hold
-    for every connection."""
+    or a reindex inserts, and fewer segments for a query to visit; and newsarchive's ranking. Rows of
+    articles_fts_config, so they hold for every connection and every program that opens the file."""
     held = dict(conn.execute("SELECT k, v FROM articles_fts_config").fetchall())
     for key, value in SETTINGS.items():
         if held.get(key) != value:

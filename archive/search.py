@@ -29,13 +29,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from archive.fulltext import COLUMNS, TOKENIZE
+from archive.fulltext import COLUMNS, TOKENIZE, WEIGHTS
 from archive.index import Index
 
 CANDIDATES = 2000  # matches ranked when a query matches more articles than this
 SET_COST_RATIO = 6  # cost of a primary-key lookup per walked match / cost of one id in a prebuilt set
 FEW_MATCHES = 1000  # a query matching fewer articles checks the filters per match
-WEIGHTS = (4.0, 2.0, 1.0, 2.0)  # bm25 column weights: title, lead, body, authors
 SNIPPET_TOKENS = 12
 
 

@@ -126,3 +126,26 @@ def test_rebuilding_gives_what_the_triggers_gave(tmp_path: Path):
     assert postings(index.conn) == by_triggers
     integrity_check(index.conn)
     index.close()
+
+
+def test_sqlite_utils_search_ranks_as_newsarchive_search_does(tmp_path):
+    """The index stores FTS5's `rank` as newsarchive's weighted bm25 (a title match counts four body ones), so
+    `sqlite-utils search` and a plain `ORDER BY rank` agree with `newsarchive search`; unweighted bm25 would put
+    the long article that says "lantern" twice in its body before the one with it in its title."""
+    index = Index(tmp_path / "index.db")
+    store(index, 1, "2026-11-20T01:00:00Z", lead="A festival.", rest="Lantern makers and lantern sellers met.")
+    store(index, 2, "2026-11-20T01:00:00Z", lead="A short note on a parade and its many visitors.",
+          rest="The parade went on for hours.", title="Lantern")
+    store(index, 3, "2026-11-20T01:00:00Z", lead="Nothing.", rest="A lantern once.")
+    index.close()
+    ours = [hit.url for hit in search(tmp_path / "index.db", "lantern")]
+    db = sqlite_utils.Database(tmp_path / "index.db")
+    theirs = [row["url"] for row in db["articles"].search("lantern")]
+    plain = [row[0] for row in db.conn.execute("SELECT a.url FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                                               "WHERE articles_fts MATCH 'lantern' ORDER BY rank")]
+    unweighted = [row[0] for row in db.conn.execute(
+        "SELECT a.url FROM articles_fts f JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH 'lantern' "
+        "ORDER BY bm25(articles_fts)")]
+    assert ours == theirs == plain and ours[0] == "https://kyodo.example/a/2"
+    assert unweighted != ours
+    assert dict(db.conn.execute("SELECT k, v FROM articles_fts_config"))["rank"] == "bm25(4.0, 2.0, 1.0, 2.0)"
