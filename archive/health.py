@@ -15,38 +15,47 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass, field
 
 from archive.accounting import site_rows
 from archive.health_checks import HISTORY_SCAN, MIN_HISTORY, Finding, Run, check_site, unsettled as unsettled_checks
 
-__all__ = ["Finding", "assess", "unsettled", "record", "stored_findings", "COMPLETED"]
+__all__ = ["Finding", "Judgement", "judge", "assess", "unsettled", "record", "stored_findings", "COMPLETED"]
 
 # Statuses of a crawl that ran to its end: `degraded` finished too, its output just looked wrong.
 COMPLETED = ("finished", "degraded")
 
 
-def assess(conn: sqlite3.Connection, crawl_id: str) -> list[Finding]:
-    """Findings for each site of `crawl_id` against that site's history."""
+@dataclass
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)  # what is wrong with the crawl's sites
+    unsettled: set[tuple[str, str]] = field(default_factory=set)  # (site, check) it cannot clear an alarm of
+
+
+def judge(conn: sqlite3.Connection, crawl_id: str) -> Judgement:
+    """Each site of `crawl_id` against that site's history (read once): its findings, and the checks it could
+    not settle (archive/health_checks.py unsettled)."""
+    judgement = Judgement()
     crawl = conn.execute("SELECT started, schedule, kind, args FROM crawls WHERE id = ?", [crawl_id]).fetchone()
     if crawl is None:
-        return []
+        return judgement
     started, schedule, kind, args = crawl
-    findings = []
+    windowed = _windowed(args)
     for row in site_rows(conn, crawl_id):
         runs = history(conn, row["site"], crawl_id, started or "", schedule, kind or "crawl")
-        findings += check_site(row, runs, windowed=_windowed(args))
-    return findings
+        judgement.findings += check_site(row, runs, windowed=windowed)
+        judgement.unsettled |= {(row["site"], check) for check in unsettled_checks(row, runs, windowed=windowed)}
+    return judgement
+
+
+def assess(conn: sqlite3.Connection, crawl_id: str) -> list[Finding]:
+    """Findings for each site of `crawl_id` against that site's history."""
+    return judge(conn, crawl_id).findings
 
 
 def unsettled(conn: sqlite3.Connection, crawl_id: str) -> set[tuple[str, str]]:
-    """(site, check) pairs this crawl cannot clear an alarm of (archive/health_checks.py unsettled)."""
-    crawl = conn.execute("SELECT started, schedule, kind, args FROM crawls WHERE id = ?", [crawl_id]).fetchone()
-    if crawl is None:
-        return set()
-    started, schedule, kind, args = crawl
-    return {(row["site"], check) for row in site_rows(conn, crawl_id)
-            for check in unsettled_checks(row, history(conn, row["site"], crawl_id, started or "", schedule,
-                                                       kind or "crawl"), windowed=_windowed(args))}
+    """(site, check) pairs this crawl cannot clear an alarm of."""
+    return judge(conn, crawl_id).unsettled
 
 
 def history(conn: sqlite3.Connection, site: str, crawl_id: str, started: str, schedule: str | None,

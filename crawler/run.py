@@ -223,7 +223,8 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
             index.begin()
             accounting.record_sites(index.conn, crawl_id, [s.record for s in summaries])
             if result.halt is None:  # a crawl stopped by a full disk is no measure of the sites
-                result.findings = health.assess(index.conn, crawl_id)
+                judgement = health.judge(index.conn, crawl_id)
+                result.findings = judgement.findings
                 health.record(index.conn, crawl_id, result.findings, ended)
             if result.degraded:
                 status = "degraded"
@@ -235,7 +236,7 @@ def _run(sites: list[str], data_dir: Path, base_urls: dict[str, str] | None, max
             if result.halt is None:
                 result.alarms = alarms.notify(index.conn, crawl_id, sites, result.findings,
                                               operator_config(data_dir).alarms, ended,
-                                              unsettled=health.unsettled(index.conn, crawl_id))
+                                              unsettled=judgement.unsettled)
         finally:
             index.close()
     except sqlite3.Error as exc:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
-import threading
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +17,7 @@ from archive import alarms, health
 from archive.config import AlarmTargets, SMTPTarget
 from archive.health import Finding
 from archive.index import Index
+from support import WebhookReceiver
 
 AUTHORS = Finding("kyodo", "missing_authors", "kyodo: authors missing on 25 of 25 articles, 3 of 60 in the last 10 runs",
                   1.0, 0.05)
@@ -29,33 +28,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that keeps every POSTed body and answers `status`."""
-
-    def __init__(self):
-        self.bodies, self.status = [], 204
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                receiver.bodies.append((self.headers["Content-Type"],
-                                        json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Mailbox:
@@ -75,7 +47,7 @@ class Mailbox:
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
+    r = WebhookReceiver("/hook")
     yield r
     r.close()
 
@@ -139,7 +111,7 @@ def test_one_alarm_per_problem_and_a_recovery_to_every_target(conn, tmp_path, re
     expected = [{"source": "newsarchive", "crawl_id": "c01", "events": [raised]},
                 {"source": "newsarchive", "crawl_id": "c03", "events": [cleared]}]
     assert [json.loads(line) for line in stdin.read_text().splitlines()] == expected
-    assert receiver.bodies == [("application/json", p) for p in expected]
+    assert receiver.posts == [("application/json", p) for p in expected]
     assert [(m[0], m[1], m[2]["Subject"]) for m in smtp.messages] == [
         ("newsarchive@example.org", ["archivist@example.org"], "newsarchive: raised kyodo missing_authors"),
         ("newsarchive@example.org", ["archivist@example.org"], "newsarchive: cleared kyodo missing_authors")]
@@ -169,7 +141,7 @@ def test_failed_deliveries_are_recorded_and_retried_at_the_next_crawl(conn, tmp_
     receiver.status, smtp.refuse = 200, False
     outcome = alarms.notify(conn, crawl(conn, "c02", [AUTHORS, FEED]), ["kyodo"], [AUTHORS, FEED], config, "t2")
     assert outcome.failures == [] and outcome.delivered == {"command": 2, "webhook": 2, "smtp": 2}
-    assert [[e["check"] for e in body["events"]] for _, body in receiver.bodies] == [
+    assert [[e["check"] for e in body["events"]] for _, body in receiver.posts] == [
         ["missing_authors"], ["missing_authors", "discovery"]]
     assert smtp.messages[-1][2]["Subject"] == "newsarchive: 2 alarm events (kyodo)"
     # delivered once: nothing more to retry

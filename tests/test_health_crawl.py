@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from archive import accounting
 from archive.index import Index
 from crawler.extensions.accounting import site_record
 from mirror import Mirror
-from support import NO_DELAY, newsarchive
+from support import NO_DELAY, WebhookReceiver, newsarchive
 
 # The accounting helper's counters (discovered, discovery sources, ...) are what the absolute checks read.
 ACCOUNTING = "discovery" in site_record("kyodo", {})
@@ -24,28 +22,6 @@ ACCOUNTING = "discovery" in site_record("kyodo", {})
 
 def crawl(data: Path, site: str, base_url: str, *extra: str):
     return newsarchive("crawl", site, "--data", str(data), "--base-url", f"{site}={base_url}", *NO_DELAY, *extra)
-
-
-class Hook:
-    """A webhook receiver on 127.0.0.1 keeping every JSON body it is sent."""
-
-    def __init__(self):
-        self.bodies = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alarms"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def findings(data: Path) -> list[tuple[str, str, str]]:
@@ -66,14 +42,14 @@ def seed_history(data: Path) -> None:
 
 
 def test_a_crawl_far_below_its_history_is_degraded_and_its_alarm_reaches_the_webhook(tmp_path):
-    hook = Hook()
+    hook = WebhookReceiver()
     (tmp_path / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{hook.url}"\n')
     seed_history(tmp_path)
     try:
         with Mirror(articles=12, seed=3) as mirror:
             out = crawl(tmp_path, "kyodo", mirror.base_urls["kyodo"])
     finally:
-        hook.server.shutdown()
+        hook.close()
     assert out.returncode == 3, out.stdout + out.stderr[-3000:]
     assert "crawl degraded: " in out.stderr
     summary = out.stdout[out.stdout.index("DEGRADED: "):].splitlines()

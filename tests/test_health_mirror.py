@@ -9,46 +9,24 @@ the ones before it left (their broken runs do not become the baseline: archive/h
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from mirror import Mirror
-from support import NO_DELAY, newsarchive
+from support import NO_DELAY, WebhookReceiver, newsarchive
 
 START = datetime(2026, 10, 5, 5, 30, tzinfo=timezone.utc)  # a Monday; days of every kind follow
 HEALTHY_RUNS = 20
 DEGRADED = 3
 
 
-class Webhook:
-    """The operator's alarm webhook, on 127.0.0.1: keeps every event it is sent."""
-
-    def __init__(self):
-        events = self.events = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                events.extend(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["events"])
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alarms"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def take(self) -> list[tuple[str, str, str]]:
-        """(event, site, check) of the events received since the last call."""
-        taken = [(e["event"], e["site"], e["check"]) for e in self.events]
-        self.events.clear()
-        return taken
+def take(webhook: WebhookReceiver) -> list[tuple[str, str, str]]:
+    """(event, site, check) of the alarm events received since the last call."""
+    taken = [(e["event"], e["site"], e["check"]) for body in webhook.bodies for e in body["events"]]
+    webhook.posts.clear()
+    return taken
 
 
 class Archive:
@@ -88,17 +66,17 @@ class Archive:
         assert first.returncode == DEGRADED, first.stdout + first.stderr[-2000:]
         assert "DEGRADED: " in first.stdout
         findings = self.latest_findings()
-        raised = self.webhook.take()
+        raised = take(self.webhook)
         assert sorted(raised) == sorted(("raised", site, check) for check in findings)
         again = self.next_day(site, later=timedelta(hours=1))  # few new stories: it may not judge (exit 0)
         assert again.returncode in (0, DEGRADED), again.stdout + again.stderr[-2000:]
-        assert self.webhook.take() == [], "one alarm per problem, not one per run while it lasts"
+        assert take(self.webhook) == [], "one alarm per problem, not one per run while it lasts"
         open_alarms = self.rows("SELECT site, check_name FROM alarms WHERE cleared IS NULL")
         assert sorted(open_alarms) == sorted((site, check) for check in findings), "nothing cleared it meanwhile"
         self.mirror.redesign(site, None)
         restored = self.next_day(site, later=restored_after)
         assert restored.returncode == 0, restored.stdout + restored.stderr[-2000:]
-        assert sorted(self.webhook.take()) == sorted(("cleared", site, check) for check in findings)
+        assert sorted(take(self.webhook)) == sorted(("cleared", site, check) for check in findings)
         assert self.rows("SELECT count(*) FROM alarms WHERE cleared IS NULL") == [(0,)]
         return findings
 
@@ -106,15 +84,14 @@ class Archive:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     data = tmp_path_factory.mktemp("health-mirror")
-    webhook = Webhook()
+    webhook = WebhookReceiver()
     (data / "newsarchive.toml").write_text(f'[alarms]\nwebhook = "{webhook.url}"\n')
     mirror = Mirror(articles=40, seed=17, now=START).start()
     archive = Archive(data, mirror, webhook)
     archive.healthy = [archive.next_day("kyodo", "inakoran") for _ in range(HEALTHY_RUNS)]
     yield archive
     mirror.stop()
-    webhook.server.shutdown()
-    webhook.server.server_close()
+    webhook.close()
 
 
 def test_twenty_healthy_runs_with_day_to_day_variation_raise_nothing(archive):
@@ -123,7 +100,7 @@ def test_twenty_healthy_runs_with_day_to_day_variation_raise_nothing(archive):
         assert "DEGRADED" not in run.stdout
     assert archive.rows("SELECT status, count(*) FROM crawls GROUP BY status") == [("finished", HEALTHY_RUNS)]
     assert archive.rows("SELECT count(*) FROM crawl_findings") == [(0,)]
-    assert archive.rows("SELECT count(*) FROM alarms") == [(0,)] and archive.webhook.take() == []
+    assert archive.rows("SELECT count(*) FROM alarms") == [(0,)] and take(archive.webhook) == []
     # the variation was real: articles per run differ from day to day (weekends lower) on both sites
     for site in ("kyodo", "inakoran"):
         counts = [n for (n,) in archive.rows("SELECT articles FROM crawl_sites WHERE site = ? ORDER BY crawl_id", site)]
