@@ -71,9 +71,9 @@ CANARY_WITH_A_FINDING = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     from archive import health
     from crawler.canary import run_canary
-    def assess(conn, crawl_id):   # a health check that finds the site's authors gone
-        return [health.Finding("kyodo", "missing_authors", "kyodo: authors missing on 3 of 3 articles", 3, 0)]
-    health.assess = assess
+    def judge(conn, crawl_id):   # a health check that finds the site's authors gone
+        return health.Judgement([health.Finding("kyodo", "missing_authors", "kyodo: authors missing on 3 of 3 articles", 3, 0)])
+    health.judge = judge
     result = run_canary(["kyodo"], sys.argv[2], articles=3, base_urls={"kyodo": sys.argv[3]},
                         settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
     print(result.table())
