@@ -1,0 +1,32 @@
+"""The Datasette plugin (entry point `newsarchive` in group `datasette`): metadata for every database that is a
+newsarchive index, the reading room's routes, and cells that stay short in tables."""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from archive.readingroom import pages
+from archive.readingroom.metadata import metadata
+
+PAGE_MODULES: tuple[str, ...] = ()  # module names under archive.readingroom, each with ROUTES
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    names = [name for name, db in datasette.databases.items() if pages.is_index(db)]
+    if not names:
+        return {}
+    merged = metadata(names[0])
+    for name in names[1:]:
+        merged["databases"].update(metadata(name)["databases"])
+    return merged
+
+
+@hookimpl
+def register_routes(datasette):
+    import importlib
+
+    routes = []
+    for name in PAGE_MODULES:
+        routes.extend(importlib.import_module(f"archive.readingroom.{name}").ROUTES)
+    return routes
