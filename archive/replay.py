@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+DEFAULT_REPLAY_PORT = 8002  # `newsarchive serve`: Datasette on 8001, pywb beside it
+COLLECTION = "newsarchive"  # pywb collection name
+DEFAULT_REPLAY_BASE = f"http://127.0.0.1:{DEFAULT_REPLAY_PORT}/{COLLECTION}"
+
 
 def timestamp14(fetched_at: str) -> str:
     """A capture time as stored in the index (ISO 8601, UTC) as the 14-digit timestamp of a wayback URL."""

@@ -140,6 +140,12 @@ def fts_error(query: str, exc: sqlite3.Error) -> SearchError:
                        "(\"COVID-19\"); write AND, OR, NOT in capitals; prefix* for prefixes")
 
 
+def fts_query(query: str) -> str:
+    """The FTS5 query run for what a reader typed: every search (CLI, Python API, reading room, trend, export)
+    goes through here, so a query means the same everywhere."""
+    return query
+
+
 def check_query(query: str) -> None:
     """Raise SearchError for a query FTS5 cannot parse, found against an empty in-memory table of the same
     columns, before the index is opened."""
