@@ -268,11 +268,14 @@ def snippet(conn: sqlite3.Connection, query: str, rowid: int) -> str:
         return ""
     if row[0] != row[1]:
         return row[0]
-    texts = conn.execute(f"SELECT {', '.join(f'snippet(articles_fts, {i}, {marks})' for i in range(len(TEXT_COLUMNS)))} "
-                         "FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?", [query, rowid]).fetchone()
-    best = max(texts, key=lambda text: (text or "").count("["))
-    if best and "[" in best:
-        return best
+    # Marks no text holds, to count the matches of each column ("[" may be text: authors are "[...]").
+    columns = ", ".join(f"snippet(articles_fts, {i}, char(2), char(3), '…', {SNIPPET_TOKENS})"
+                        for i in range(len(TEXT_COLUMNS)))
+    texts = conn.execute(f"SELECT {columns} FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?",
+                         [query, rowid]).fetchone()
+    best = max(texts, key=lambda text: (text or "").count("\x02"))
+    if best and "\x02" in best:
+        return best.replace("\x02", "[").replace("\x03", "]")
     body = conn.execute("SELECT body FROM articles WHERE id = ?", [rowid]).fetchone()
     return stem_snippet(body[0] if body else None, query, SNIPPET_TOKENS)
 

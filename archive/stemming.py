@@ -90,7 +90,7 @@ def expand_word(word: str) -> str:
 
 # -- queries -----------------------------------------------------------------------------------------
 
-_QUERY_TOKEN = re.compile(r'\s+|"(?:[^"]|"")*"|[A-Za-z0-9_\x1a\x80-\U0010ffff]+|.', re.S)
+_QUERY_TOKEN = re.compile(r'\s+|"(?:[^"]|"")*"?|[A-Za-z0-9_\x1a\x80-\U0010ffff]+|.', re.S)
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
@@ -124,9 +124,20 @@ def expand_query(query: str) -> str:
                 groups.pop()
         elif _is_bare(token) and token not in _OPERATORS and not (token == "NEAR" and after == "("):
             kept = (braces or any(groups) or after in (":", "*", "+") or before in (":", "^", "+"))
-            if not kept:
-                out[i] = expand_word(token)
+            if not kept and (group := expand_word(token)) != token:
+                # FTS5 takes "a b" as a AND b, but not "a (b OR c)": a group next to an operand gets an explicit
+                # AND, which binds as the implicit one does (tighter than OR).
+                joined = position and _ends_operand(before) and out[significant[position - 1]] == before
+                out[i] = ("AND " if joined else "") + group + (" AND" if _starts_operand(after) else "")
     return "".join(out)
+
+
+def _ends_operand(token: str) -> bool:
+    return token in (")", "*") or token.startswith('"') or (_is_bare(token) and token not in _OPERATORS)
+
+
+def _starts_operand(token: str) -> bool:
+    return token in ("(", "^", "{", "-") or token.startswith('"') or (_is_bare(token) and token not in _OPERATORS)
 
 
 def _is_bare(token: str) -> bool:
@@ -170,11 +181,12 @@ def stem_snippet(text: str | None, query: str, tokens: int, start: str = "[", en
     hits = [i for i, (low, high) in enumerate(spans) if stem(text[low:high]) in roots]
     first = max(0, min(hits[0] - tokens // 4, len(spans) - tokens)) if hits else 0
     last = min(len(spans), first + tokens)
-    marked, cursor, hit = [], spans[first][0], set(hits)
+    # As FTS5's snippet(): the text's own start and end when the window reaches them, punctuation included.
+    marked, cursor, hit = [], spans[first][0] if first else 0, set(hits)
     for i in range(first, last):
         low, high = spans[i]
         if i in hit:
             marked += [text[cursor:low], start, text[low:high], end]
             cursor = high
-    marked.append(text[cursor:spans[last - 1][1]])
+    marked.append(text[cursor:spans[last - 1][1] if last < len(spans) else len(text)])
     return (ellipsis if first else "") + "".join(marked) + (ellipsis if last < len(spans) else "")
