@@ -219,3 +219,38 @@ def test_a_schema_5_index_is_migrated_with_every_article_searchable(indexes, tmp
         assert n in ids(path, f'"{title}"'), title
     assert sqlite_utils.Database(path)["articles"].detect_fts() == "articles_fts"
     assert ids(path, "mengajar") == ids(stemmed, "mengajar")
+
+
+# -- a crawled archive -------------------------------------------------------------------------------
+
+def test_crawl_and_reindex_give_the_same_stems(tmp_path):
+    """The mirror's Inakoran articles get their stems as the crawl indexes them; reindex gives the same."""
+    from mirror import Mirror
+
+    data = tmp_path / "data"
+    no_delay = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    with Mirror(articles=8, seed=5) as mirror:
+        result = newsarchive("crawl", "inakoran", "--base-url", f"inakoran={mirror.base_urls['inakoran']}",
+                             "--data", str(data), *no_delay)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def stems(path: Path) -> dict[str, str | None]:
+        conn = sqlite3.connect(path)
+        try:
+            return dict(conn.execute("SELECT canonical_url, search_stems FROM articles WHERE language = 'id'"))
+        finally:
+            conn.close()
+
+    crawled = stems(data / "index.db")
+    assert len(crawled) == 8 and all(crawled.values())
+    for url, held in crawled.items():  # each the stems of its own text
+        article = Index(data / "index.db", readonly=True)
+        try:
+            assert held == stemming.stems_text(article.article(url)), url
+        finally:
+            article.close()
+    result = newsarchive("reindex", "--data", str(data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert stems(data / "index.db") == crawled
+    word = next(iter(crawled.values())).split()[0]  # a stem some article's words share: found by it
+    assert search(data / "index.db", f"search_stems:{word}")
