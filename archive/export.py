@@ -19,7 +19,8 @@ from typing import IO, Any, Iterator
 
 from archive.index import Index, decode_row
 from archive.outfile import atomic_output
-from archive.search import Filters, SearchError, check_query, fts_error
+from archive.fulltext import has_stems
+from archive.search import Filters, SearchError, check_query, fts_error, fts_query
 from archive.terminal import json_text
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -75,7 +76,7 @@ def iter_chunks(conn: sqlite3.Connection, filters: Filters, query: str | None = 
     if query is not None and query.strip():
         sql = (f"SELECT {columns} FROM articles_fts f JOIN articles a ON a.id = f.rowid "
                f"WHERE articles_fts MATCH ?{''.join(' AND ' + c for c in conditions)} ORDER BY f.rowid")
-        params = [query, *params]
+        params = [fts_query(query, stems=has_stems(conn)), *params]
     elif query is not None:
         raise SearchError("empty --query: leave it out to export every article")
     else:

@@ -1,4 +1,5 @@
-"""The full-text index `articles_fts`: FTS5 over title, lead, body and authors, kept in sync by triggers.
+"""The full-text index `articles_fts`: FTS5 over title, lead, body, authors and the Indonesian word stems
+(`search_stems`, archive/stemming.py), kept in sync by triggers.
 
 The table is the one sqlite-utils' `enable_fts` creates (external content `[articles]`), so sqlite-utils'
 `table.search()` and a plain `datasette index.db` find it. The update trigger is ours: sqlite-utils' fires on
@@ -16,9 +17,14 @@ import sqlite3
 
 import sqlite_utils
 
-COLUMNS = ("title", "lead", "body", "authors")
+COLUMNS = ("title", "lead", "body", "authors", "search_stems")
+TEXT_COLUMNS = COLUMNS[:4]  # what a reader reads: snippets come from these, never from the stems
 TOKENIZE = "porter unicode61 remove_diacritics 2"
-WEIGHTS = (4.0, 2.0, 1.0, 2.0)  # bm25 column weights, in COLUMNS order: a title match counts four body ones
+# bm25 column weights, in COLUMNS order: a title match counts four body ones; a stem match (an Indonesian word
+# of the same stem as the query word) one, as a body match does. An exact form in the text still ranks first:
+# it matches both the word and (through search_stems) its stem.
+WEIGHTS = (4.0, 2.0, 1.0, 2.0, 1.0)
+SQLITE_UTILS_TRIGGERS = ("articles_ai", "articles_ad")  # sqlite-utils' insert and delete triggers (ours: UPDATE_TRIGGER)
 UPDATE_TRIGGER = "articles_au"
 
 # FTS5 settings for inserting fast. `pgsz` is documented; `hashsize` (how many bytes of pending terms a
@@ -45,9 +51,27 @@ _UPDATE_DDL = (
 )
 
 
+def indexed_columns(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The columns of the index's `articles_fts` as it is (an index before schema 6 lacks `search_stems`);
+    empty when it has none."""
+    return tuple(row[1] for row in conn.execute("PRAGMA table_info(articles_fts)"))
+
+
+def has_stems(conn: sqlite3.Connection) -> bool:
+    """Whether the full-text index has the stems column, so that a query may name it (archive/search.py)."""
+    return "search_stems" in indexed_columns(conn)
+
+
 def ensure(conn: sqlite3.Connection) -> None:
-    """Create the full-text index if missing, give it our update trigger (an index of schema 2 has
-    sqlite-utils' own), and apply `SETTINGS`. Idempotent."""
+    """Create the full-text index if missing, recreate it when its columns are not COLUMNS (FTS5 cannot add a
+    column: an index before schema 6 lacks `search_stems`), give it our update trigger (an index of schema 2
+    has sqlite-utils' own), and apply `SETTINGS`. Idempotent."""
+    held = indexed_columns(conn)
+    if held and held != COLUMNS:
+        # sqlite-utils' disable_fts would miss our update trigger (its SQL names the table unquoted).
+        for trigger in (*SQLITE_UTILS_TRIGGERS, UPDATE_TRIGGER):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.execute("DROP TABLE articles_fts")
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is None:
         sqlite_utils.Database(conn)["articles"].enable_fts(list(COLUMNS), create_triggers=True, tokenize=TOKENIZE)
     trigger = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",

@@ -20,6 +20,7 @@ import sqlite_utils
 from archive.access import FULL_TEXT, text_rank
 from archive.schema import SCHEMA_VERSION, columns, migrate  # noqa: F401  (re-exported)
 from archive.sqlite_files import DatabaseUnreadable, open_read_only, open_wal, unreadable
+from archive.stemming import stems_text
 from archive.storable import storable_article
 from archive.times import parse_time, utc_text
 
@@ -35,9 +36,10 @@ JSON_COLUMNS = ("authors", "date_source", "categories", "images", "warnings")
 
 ARTICLE_COLUMNS = columns("articles")
 # The `articles` columns the index fills itself: the row id, the UTC publication time it sorts by, where the
-# page is archived and when it was seen. Every other column holds the article field of its name.
+# page is archived and when it was seen, the Indonesian word stems it searches by. Every other column holds the
+# article field of its name.
 INDEX_OWN_COLUMNS = ("id", "published_utc", "capture_id", "crawl_id", "fetched_at", "warc_file", "warc_offset",
-                     "warc_length", "record_id", "first_seen", "last_seen")
+                     "warc_length", "record_id", "first_seen", "last_seen", "search_stems")
 ARTICLE_FIELDS = tuple(column for column in ARTICLE_COLUMNS if column not in INDEX_OWN_COLUMNS)
 
 # Why a URL produced no indexed page (fetch_errors.reason).
@@ -263,6 +265,7 @@ class Index:
                 row[key] = json.dumps(row[key], ensure_ascii=False)
         row["canonical_url"] = article.get("canonical_url") or article["url"]
         row["published_utc"] = _utc(article.get("published"))
+        row["search_stems"] = stems_text(article)
         row.update(capture_id=capture_id, crawl_id=capture.crawl_id, fetched_at=capture.fetched_at,
                    warc_file=capture.warc_file, warc_offset=capture.warc_offset,
                    warc_length=capture.warc_length, record_id=capture.record_id)

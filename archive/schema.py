@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from archive import fulltext
+from archive import fulltext, stemming
 
 # 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
 # 4: captures tell pages from requisites (role, needed_by)
 # 5: crawl health: what each crawl found, fetched and missed per site (crawl_sites, crawl_skips), its
 #    findings (crawl_findings) and the alarms they raised (alarms); crawls.kind tells a canary from a crawl
-SCHEMA_VERSION = 5
+# 6: Indonesian articles searchable by word stem: articles.search_stems, a fifth column of articles_fts
+SCHEMA_VERSION = 6
 
 TABLES = {
     "crawls": """
@@ -37,7 +38,7 @@ TABLES = {
             word_count INTEGER, parser TEXT, parser_version TEXT, warnings TEXT,
             fetched_at TEXT, first_seen TEXT, last_seen TEXT, capture_id INTEGER REFERENCES captures(id),
             crawl_id TEXT, warc_file TEXT, warc_offset INTEGER, warc_length INTEGER, record_id TEXT,
-            published_utc TEXT)""",
+            published_utc TEXT, search_stems TEXT)""",
     "article_versions": """
         CREATE TABLE article_versions (
             id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
@@ -106,7 +107,7 @@ ADDED_COLUMNS = {
     "crawls": {"schedule": "TEXT", "kind": "TEXT NOT NULL DEFAULT 'crawl'"},
     "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT",
                  "role": "TEXT NOT NULL DEFAULT 'page'", "needed_by": "TEXT"},
-    "articles": {"published_utc": "TEXT"},
+    "articles": {"published_utc": "TEXT", "search_stems": "TEXT"},
 }
 
 
@@ -140,5 +141,8 @@ def migrate(conn: sqlite3.Connection) -> None:
                     conn.execute(f"ALTER TABLE {name} ADD COLUMN {column} {decl}")
     for ddl in INDEXES:
         conn.execute(ddl)
+    held = fulltext.indexed_columns(conn)
+    if held and stemming.COLUMN not in held:  # an index before schema 6: stems first, then ensure() rebuilds
+        stemming.fill(conn)                    # the full-text index from the articles
     fulltext.ensure(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

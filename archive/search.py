@@ -29,8 +29,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from archive.fulltext import COLUMNS, TOKENIZE, WEIGHTS
+from archive.fulltext import COLUMNS, TEXT_COLUMNS, TOKENIZE, WEIGHTS, has_stems
 from archive.index import Index
+from archive.stemming import expand_query, stem_snippet
 
 CANDIDATES = 2000  # matches ranked when a query matches more articles than this
 SET_COST_RATIO = 6  # cost of a primary-key lookup per walked match / cost of one id in a prebuilt set
@@ -140,10 +141,15 @@ def fts_error(query: str, exc: sqlite3.Error) -> SearchError:
                        "(\"COVID-19\"); write AND, OR, NOT in capitals; prefix* for prefixes")
 
 
-def fts_query(query: str) -> str:
+def fts_query(query: str, stems: bool = True) -> str:
     """The FTS5 query run for what a reader typed: every search (CLI, Python API, reading room, trend, export)
-    goes through here, so a query means the same everywhere."""
-    return query
+    goes through here, so a query means the same everywhere.
+
+    Each bare word that Sastrawi stems to something else becomes `(word OR search_stems:stem)`, so an Indonesian
+    word finds the articles holding any word of its stem (archive/stemming.py `expand_query` says exactly which
+    words: not phrases, prefixes, column-filtered words or NEAR groups). `stems=False` for an index made before
+    schema 6, read without migrating, whose full-text index has no stems column."""
+    return expand_query(query) if stems else query
 
 
 def check_query(query: str) -> None:
@@ -216,10 +222,11 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters) -> tuple
 
 
 def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, exhaustive: bool) -> SearchResult:
+    typed, query = query, fts_query(query, stems=has_stems(conn))
     try:
         restrict, filter_params = _filter_sql(conn, query, filters)
     except sqlite3.OperationalError as exc:
-        raise fts_error(query, exc) from None
+        raise fts_error(typed, exc) from None
     weights = ", ".join(str(w) for w in WEIGHTS)
     if exhaustive:
         sql = (f"SELECT f.rowid, bm25(articles_fts, {weights}) AS score, NULL AS n FROM articles_fts f "
@@ -242,17 +249,40 @@ def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, 
         ranked = conn.execute(sql, params).fetchall()
         hits = [_hit(conn, query, row[0], row[1]) for row in ranked]
     except sqlite3.OperationalError as exc:
-        raise fts_error(query, exc) from None
+        raise fts_error(typed, exc) from None
     capped = bool(ranked) and ranked[0][2] is not None and ranked[0][2] > CANDIDATES
-    return SearchResult(hits=hits, ranked_among=CANDIDATES if capped else None, query=query)
+    return SearchResult(hits=hits, ranked_among=CANDIDATES if capped else None, query=typed)
+
+
+def snippet(conn: sqlite3.Connection, query: str, rowid: int) -> str:
+    """The text around the match of FTS5 query `query` in article `rowid`, matches in [brackets]: from the
+    column FTS5 picks, unless that is the stems column (an Indonesian article found through a word of the same
+    stem): then from the text column with the most matches, or, when the text holds no query word as typed, the
+    body around its first word of a query word's stem (archive/stemming.py `stem_snippet`)."""
+    marks = f"'[', ']', '…', {SNIPPET_TOKENS}"
+    stems = COLUMNS.index("search_stems") if has_stems(conn) else None
+    row = conn.execute(f"SELECT snippet(articles_fts, -1, {marks}), "
+                       f"{f'snippet(articles_fts, {stems}, {marks})' if stems else 'NULL'} FROM articles_fts "
+                       "WHERE articles_fts MATCH ? AND rowid = ?", [query, rowid]).fetchone()
+    if row is None:
+        return ""
+    if row[0] != row[1]:
+        return row[0]
+    # Marks no text holds, to count the matches of each column ("[" may be text: authors are "[...]").
+    columns = ", ".join(f"snippet(articles_fts, {i}, char(2), char(3), '…', {SNIPPET_TOKENS})"
+                        for i in range(len(TEXT_COLUMNS)))
+    texts = conn.execute(f"SELECT {columns} FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?",
+                         [query, rowid]).fetchone()
+    best = max(texts, key=lambda text: (text or "").count("\x02"))
+    if best and "\x02" in best:
+        return best.replace("\x02", "[").replace("\x03", "]")
+    body = conn.execute("SELECT body FROM articles WHERE id = ?", [rowid]).fetchone()
+    return stem_snippet(body[0] if body else None, query, SNIPPET_TOKENS)
 
 
 def _hit(conn: sqlite3.Connection, query: str, rowid: int, score: float) -> Hit:
-    snippet = conn.execute(
-        f"SELECT snippet(articles_fts, -1, '[', ']', '…', {SNIPPET_TOKENS}) FROM articles_fts "
-        "WHERE articles_fts MATCH ? AND rowid = ?", [query, rowid]).fetchone()
     row = conn.execute("SELECT id, canonical_url, site, title, published, authors, access FROM articles "
                        "WHERE id = ?", [rowid]).fetchone()
     return Hit(id=row["id"], url=row["canonical_url"], site=row["site"], title=row["title"],
-               published=row["published"], snippet=snippet[0] if snippet else "", score=score,
+               published=row["published"], snippet=snippet(conn, query, rowid), score=score,
                authors=json.loads(row["authors"]) if row["authors"] else [], access=row["access"])

@@ -148,4 +148,4 @@ def test_sqlite_utils_search_ranks_as_newsarchive_search_does(tmp_path):
         "ORDER BY bm25(articles_fts)")]
     assert ours == theirs == plain and ours[0] == "https://kyodo.example/a/2"
     assert unweighted != ours
-    assert dict(db.conn.execute("SELECT k, v FROM articles_fts_config"))["rank"] == "bm25(4.0, 2.0, 1.0, 2.0)"
+    assert dict(db.conn.execute("SELECT k, v FROM articles_fts_config"))["rank"] == "bm25(4.0, 2.0, 1.0, 2.0, 1.0)"

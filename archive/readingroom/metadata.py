@@ -51,7 +51,9 @@ TABLES = {
         "last_seen": "Last capture (revisits included)", "capture_id": "Capture of the version shown",
         "crawl_id": "Crawl of the version shown", "warc_file": "WARC file of the version shown",
         "warc_offset": "Byte offset of its response record", "warc_length": "Compressed length of the record",
-        "record_id": "WARC-Record-ID of the response record", "published_utc": "Publication time in UTC"}),
+        "record_id": "WARC-Record-ID of the response record", "published_utc": "Publication time in UTC",
+        "search_stems": "Indonesian articles: the distinct word stems (Sastrawi) of title, lead and body that differ "
+                        "from the word, e.g. ajar for mengajar; search them with search_stems:ajar"}),
     "article_versions": ("Every distinct (title, body) an article was captured with: edits over time.", {
         "id": "Row id", "article_id": "Article", "capture_id": "Capture with this version",
         "fetched_at": "When this version was captured", "title": "Headline", "lead": "Lead paragraph",
@@ -80,8 +82,10 @@ TABLES = {
         "cleared_by": "Crawl of the same kind that no longer found it",
         "deliveries": "Each delivery to the operator's targets (command, webhook, smtp): event, target, at, ok, "
                       "error (JSON array)"}),
-    "articles_fts": ("Full-text index (SQLite FTS5) over articles: title, lead, body, authors.", {
-        "title": "Headline", "lead": "Lead paragraph", "body": "Article text", "authors": "Authors"}),
+    "articles_fts": ("Full-text index (SQLite FTS5) over articles: title, lead, body, authors, and the word stems "
+                     "of Indonesian articles (search_stems:ajar finds mengajar, pelajaran, belajar).", {
+        "title": "Headline", "lead": "Lead paragraph", "body": "Article text", "authors": "Authors",
+        "search_stems": "Indonesian word stems that differ from the word"}),
 }
 
 TABLE_OPTIONS = {

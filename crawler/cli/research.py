@@ -24,7 +24,8 @@ from crawler.cli.params import DATE, SITE, check_window, count
 SEARCH_HELP = f"""Full-text search, best match first, with snippets.
 
     QUERY is SQLite FTS5 syntax: words (all must occur; English stemming: "elections" finds "election"),
-    "quoted phrases", OR, NOT, NEAR(a b), prefix*, title:word.
+    "quoted phrases", OR, NOT, NEAR(a b), prefix*, title:word. Indonesian articles match by word stem too
+    (Sastrawi): "pelajaran" finds "mengajar" and "belajar"; search_stems:ajar names the stem itself.
 
     Ranking: bm25 over title, lead, body and authors (a title match weighs 4x a body match; the score
     printed by --format json/csv is bm25, lower is better). When more than {CANDIDATES:,} articles match
