@@ -43,7 +43,7 @@ TABLES = {
             id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
             capture_id INTEGER REFERENCES captures(id), fetched_at TEXT NOT NULL, title TEXT, lead TEXT,
             body TEXT, authors TEXT, modified TEXT, access TEXT, content_hash TEXT NOT NULL,
-            parser TEXT, parser_version TEXT)""",
+            parser TEXT, parser_version TEXT, published TEXT)""",
     "authors": """
         CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)""",
     "article_authors": """
@@ -107,6 +107,7 @@ ADDED_COLUMNS = {
     "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT",
                  "role": "TEXT NOT NULL DEFAULT 'page'", "needed_by": "TEXT"},
     "articles": {"published_utc": "TEXT"},
+    "article_versions": {"published": "TEXT"},  # a version's own published date: edits that move it (archive/edits.py)
 }
 
 
