@@ -5,7 +5,7 @@ Two forms:
 - text, after APA 7's reference for an online news article, with the archived copy appended:
   `Finley, B., & Toropin, K. (2026, July 9). Title. Kyodo News. https://... Archived 2026-07-09 05:01:02 UTC
   by newsarchive (WARC-Record-ID <urn:uuid:...>): http://127.0.0.1:8002/newsarchive/20260709050102/https://...`
-  An unsigned article is credited to its printed credit (KYODO NEWS), else to the site.
+  An unsigned article is credited to its printed credit (`KYODO NEWS. (2026, July 9). ...`), else to the site.
 - CSL-JSON (what Zotero, Pandoc and citeproc read): type "article-newspaper", container-title the site,
   author [{family, given}] or [{literal}] (one-word names and organisations), issued the published day
   in the site's own time, accessed the capture day (UTC), URL the article's address, archive "newsarchive",
@@ -124,7 +124,7 @@ def text_citation(data: dict[str, Any]) -> str:
     when = f"{published.year}, {MONTHS[published.month - 1]} {published.day}" if published else "n.d."
     title = (data["title"] or "[Untitled]").rstrip()
     title += "" if title.endswith(("?", "!", ".")) else "."
-    text = f"{creator} ({when}). {title} {data['site_name']}. {data['url']}"
+    text = f"{creator}{'' if creator.endswith('.') else '.'} ({when}). {title} {data['site_name']}. {data['url']}"
     captured = parse_time(data["fetched_at"])
     if captured:
         text += (f" Archived {captured.strftime('%Y-%m-%d %H:%M:%S')} UTC by {ARCHIVE_NAME}"

@@ -109,12 +109,13 @@ def word_counts(pieces: list[tuple[str, str]]) -> tuple[int, int]:
 
 def change(old: dict[str, Any], new: dict[str, Any]) -> Change:
     """What changed from version `old` to `new` (rows of article_versions, with `number`, authors decoded or not).
-    Words are counted over the title and the body (the lead is the body's first paragraph) and the byline."""
+    Words are counted over the title and the body (the lead is the body's first paragraph): a byline's change
+    is a change of names, listed in `changed`, not of words."""
     changed = [name for name in TEXT_FIELDS if _field(old, name) != _field(new, name)]
     if (old.get("published"), old.get("modified")) != (new.get("published"), new.get("modified")):
         changed.append("dates")
     added = removed = 0
-    for name in ("title", "body", "authors"):
+    for name in ("title", "body"):
         if name in changed:
             plus, minus = word_counts(word_diff(_text(old, name), _text(new, name)))
             added, removed = added + plus, removed + minus
