@@ -24,6 +24,9 @@
     [systemd]
     user = "newsarchive"           # `schedule install --print systemd` runs as this user
 
+    [replay]                       # where this archive's captures replay (pywb): citations and exports link there
+    url = "http://127.0.0.1:8002/newsarchive"
+
 A missing file means the defaults below; a file that cannot be read or holds a wrong type is a ConfigError
 with one line naming the file and the key. Pure data: no Scrapy here (crawler/operator.py applies it to a
 crawl and checks [crawl] against the crawl's settings). `newsarchive config init|show|check` are the
@@ -36,6 +39,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from archive.replay import DEFAULT_REPLAY_BASE
 
 CONFIG_FILE = "newsarchive.toml"
 # The project's own address: a crawl of a real site must name its operator instead (Heritrix will not start
@@ -78,6 +83,7 @@ class OperatorConfig:
     alarms: AlarmTargets = field(default_factory=AlarmTargets)
     crawl: dict[str, Any] = field(default_factory=dict)  # [crawl]: requisites, settings, ...
     systemd_user: str | None = None
+    replay_url: str = DEFAULT_REPLAY_BASE  # [replay] url: the pywb collection citations and exports link to
 
     @property
     def has_contact(self) -> bool:
@@ -122,6 +128,10 @@ email = ""
 [systemd]
 # The user `newsarchive schedule install --print systemd` runs the units as (never root by default).
 # user = "newsarchive"
+
+[replay]
+# The pywb collection replaying this archive: citations and exports give each capture's replay URL under it.
+# url = "{DEFAULT_REPLAY_BASE}"
 """
 CRAWL_KEYS = ("requisites", "settings")
 
@@ -148,10 +158,10 @@ def parse(text: str, path: Path | None = None) -> OperatorConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-    unknown = set(raw) - {"operator", "alarms", "crawl", "systemd"}
+    unknown = set(raw) - {"operator", "alarms", "crawl", "systemd", "replay"}
     if unknown:
         raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}; "
-                          "known: operator, alarms, crawl, systemd")
+                          "known: operator, alarms, crawl, systemd, replay")
     operator = _table(raw, "operator", where)
     alarms = _table(raw, "alarms", where)
     smtp = _table(alarms, "smtp", where, "alarms.smtp")
@@ -166,7 +176,8 @@ def parse(text: str, path: Path | None = None) -> OperatorConfig:
         alarms=AlarmTargets(command=_strings(command, where, "alarms.command"),
                             webhook=_text(alarms, "webhook", where, "alarms.webhook")),
         crawl=_crawl(_table(raw, "crawl", where), where),
-        systemd_user=_text(_table(raw, "systemd", where), "user", where, "systemd.user"))
+        systemd_user=_text(_table(raw, "systemd", where), "user", where, "systemd.user"),
+        replay_url=(_text(_table(raw, "replay", where), "url", where, "replay.url") or DEFAULT_REPLAY_BASE).rstrip("/"))
     if smtp:
         missing = [k for k in ("host", "sender", "to") if not smtp.get(k)]
         if missing:
@@ -218,6 +229,7 @@ def effective(config: OperatorConfig) -> dict[str, Any]:
                        "password_set": bool(smtp.password_env and os.environ.get(smtp.password_env))}},
         "crawl": config.crawl,
         "systemd": {"user": config.systemd_user},
+        "replay": {"url": config.replay_url},
     }
 
 

@@ -277,7 +277,7 @@ class Index:
             "article_id": article_id, "capture_id": capture_id, "fetched_at": capture.fetched_at,
             "title": article.get("title"), "lead": article.get("lead"), "body": article.get("body"),
             "authors": json.dumps(article.get("authors") or [], ensure_ascii=False),
-            "modified": article.get("modified"), "access": article.get("access"),
+            "modified": article.get("modified"), "published": article.get("published"), "access": article.get("access"),
             "content_hash": content_hash(article), "parser": article.get("parser"),
             "parser_version": article.get("parser_version")}
 

@@ -14,7 +14,8 @@ from archive import fulltext, stemming
 # 4: captures tell pages from requisites (role, needed_by)
 # 5: crawl health: what each crawl found, fetched and missed per site (crawl_sites, crawl_skips), its
 #    findings (crawl_findings) and the alarms they raised (alarms); crawls.kind tells a canary from a crawl
-# 6: Indonesian articles searchable by word stem: articles.search_stems, a fifth column of articles_fts
+# 6: Indonesian articles searchable by word stem: articles.search_stems, a fifth column of articles_fts;
+#    article_versions.published, so an edit that moves the date shows (archive/edits.py)
 SCHEMA_VERSION = 6
 
 TABLES = {
@@ -44,7 +45,7 @@ TABLES = {
             id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
             capture_id INTEGER REFERENCES captures(id), fetched_at TEXT NOT NULL, title TEXT, lead TEXT,
             body TEXT, authors TEXT, modified TEXT, access TEXT, content_hash TEXT NOT NULL,
-            parser TEXT, parser_version TEXT)""",
+            parser TEXT, parser_version TEXT, published TEXT)""",
     "authors": """
         CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)""",
     "article_authors": """
@@ -108,6 +109,7 @@ ADDED_COLUMNS = {
     "captures": {"record_type": "TEXT NOT NULL DEFAULT 'response'", "revisit_of": "TEXT",
                  "role": "TEXT NOT NULL DEFAULT 'page'", "needed_by": "TEXT"},
     "articles": {"published_utc": "TEXT", "search_stems": "TEXT"},
+    "article_versions": {"published": "TEXT"},  # a version's own published date: edits that move it (archive/edits.py)
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from archive.articles import ArticleNotFound, history, original_html, show
-from archive.export import COLUMNS, export_articles
+from archive.export import COLUMNS, PARQUET_COLUMNS, export_articles
 from archive.search import WEIGHTS, search, search_result
 from archive.stats import stats
 from archive.records import read_response
@@ -237,7 +237,7 @@ def test_export_jsonl_csv_parquet_round_trip(archive, db, tmp_path):
     assert out.returncode == 0, out.stderr
     parquet = pq.read_table(tmp_path / "a.parquet")
     assert parquet.num_rows == db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    assert parquet.column_names == list(COLUMNS)
+    assert parquet.column_names == list(PARQUET_COLUMNS)
     assert parquet.column("authors").to_pylist() == [json.loads(a) for (a,) in db.execute(
         "SELECT authors FROM articles ORDER BY id")]
     assert newsarchive("export", "--format", "parquet", "--data", str(data)).returncode == 2

@@ -3,12 +3,16 @@ newsarchive index, the reading room's routes, and cells that stay short in table
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datasette import hookimpl
 
 from archive.readingroom import pages
 from archive.readingroom.metadata import metadata
 
-PAGE_MODULES: tuple[str, ...] = ()  # module names under archive.readingroom, each with ROUTES
+PAGE_MODULES: tuple[str, ...] = (
+    "edits_page",
+)  # module names under archive.readingroom, each with ROUTES
 
 
 @hookimpl
@@ -20,6 +24,18 @@ def get_metadata(datasette, key, database, table):
     for name in names[1:]:
         merged["databases"].update(metadata(name)["databases"])
     return merged
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    # Datasette 0.65 finds a plugin's templates/ only beside a *package* entry point (importlib.resources.files
+    # of the module raises TypeError for plugin.py, which it swallows): add ours to the loader after its own.
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
 
 
 @hookimpl

@@ -171,16 +171,23 @@ def stats(days, fmt, data_dir):
               help="Articles as JSON lines, CSV (list fields as JSON) or Parquet (needs -o).")
 @filter_options
 @click.option("--query", default=None, metavar="FTS", help="Only articles matching this full-text query.")
+@click.option("--versions", is_flag=True,
+              help="Every version of the articles instead: one row per version seen, with its capture's record id, "
+                   "fetch time and replay URL.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write (default: stdout).")
 @data_option
 @click.pass_context
-def export(ctx, fmt, site, author, since, until, access, query, output, data_dir):
-    """Export articles (streaming, any size) as JSON lines, CSV or Parquet; `export wacz` packages the
-    archive as a WACZ file."""
+def export(ctx, fmt, site, author, since, until, access, query, versions, output, data_dir):
+    """Export articles (streaming, any size) as JSON lines, CSV or Parquet, each with its capture's record id
+    and replay URL (under `[replay] url` of DATA/newsarchive.toml); Parquet times are typed timestamps (UTC),
+    the site's own offset text in `published_local` and `modified_local`. `export wacz` packages the archive
+    as a WACZ file."""
     if ctx.invoked_subcommand is not None:  # the group's options are for the articles, not for `wacz`
         return
+    from archive.config import ConfigError
     from archive.export import ExportError, export_articles
+    from archive.export_versions import export_versions
     from archive.index import default_db_path
     from archive.outfile import check_target
     from archive.search import SearchError
@@ -191,16 +198,22 @@ def export(ctx, fmt, site, author, since, until, access, query, output, data_dir
         check_target(out)
     if out == "-" and fmt == "csv" and sys.stdout.isatty():  # JSON lines escape controls themselves
         out = _PrintableText(sys.stdout)
+    if versions and query is not None:
+        fail("--versions exports every version of the filtered articles: --query is for articles", 2)
     try:
-        written = export_articles(default_db_path(data_dir), fmt, out, query=query, site=site,
-                                  author=author, since=since, until=until, access=access)
-    except (ExportError, SearchError, FileNotFoundError) as exc:
+        if versions:
+            written = export_versions(default_db_path(data_dir), fmt, out, site=site, author=author, since=since,
+                                      until=until, access=access)
+        else:
+            written = export_articles(default_db_path(data_dir), fmt, out, query=query, site=site,
+                                      author=author, since=since, until=until, access=access)
+    except (ExportError, SearchError, ConfigError, FileNotFoundError) as exc:
         fail(exc, 2)
     except BrokenPipeError:  # `| head`
         sys.stderr.close()
         sys.exit(0)
     if output and output != "-":
-        click.echo(f"wrote {written:,} articles to {output}", err=True)
+        click.echo(f"wrote {written:,} {'versions' if versions else 'articles'} to {output}", err=True)
 
 
 class _PrintableText:
