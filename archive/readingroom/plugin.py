@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from archive.readingroom import pages
+from archive.readingroom import assets, cells, pages
 from archive.readingroom.metadata import metadata
 
-PAGE_MODULES: tuple[str, ...] = ()  # module names under archive.readingroom, each with ROUTES
+PAGE_MODULES: tuple[str, ...] = ("assets", "search_page", "article_page", "capture_page")  # each with ROUTES
 
 
 @hookimpl
@@ -30,3 +30,27 @@ def register_routes(datasette):
     for name in PAGE_MODULES:
         routes.extend(importlib.import_module(f"archive.readingroom.{name}").ROUTES)
     return routes
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    assets.add_template_loader(env)
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [assets.STYLESHEET]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    db = datasette.databases.get(database)
+    if db is None or not pages.is_index(db):
+        return None
+    return cells.render(row, value, column, table, database)
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    return [{"href": f"/{name}/-/search", "label": f"Reading room: search {name}"}
+            for name, db in datasette.databases.items() if pages.is_index(db)]
