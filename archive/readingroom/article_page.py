@@ -23,7 +23,7 @@ ACCESS_NOTES = {
     "gated": "Gated: the page showed the lead only, behind a login box, so the text here is that lead.",
     "expired": "Expired: the site said the article is no longer available; the text here is what the page kept.",
 }
-NO_REPLAY = "Replay needs pywb: run `newsarchive replay install`, then `newsarchive serve`."
+NO_REPLAY = "Replay needs pywb: run `newsarchive replay install`, then `newsarchive serve`."  # JSON's `no_replay`
 
 
 def times(value: str | None) -> dict | None:
@@ -54,7 +54,7 @@ def links(database: str, article: dict, provenance: dict, replay_base: str | Non
         "versions": pages.article_path(database, article["id"], "/versions"),
         "cite": pages.article_path(database, article["id"], "/cite"),
         "json": pages.article_path(database, article["id"], ".json"),
-        "live": article.get("canonical_url") or article["url"],
+        "live": article["url"],  # as fetched: the canonical URL may name another host than the one crawled
     }
 
 
@@ -88,12 +88,14 @@ async def article_view(request, datasette):
     page_links = links(database, article, provenance, pages.replay_base(datasette))
     if request.url_vars.get("format"):
         document = {**shown, "links": page_links}
+        if not page_links["replay"]:
+            document["no_replay"] = NO_REPLAY
         return Response(json_text(document, indent=1), content_type="application/json; charset=utf-8")
     html = await datasette.render_template("newsarchive_article.html", {
         "database": database, "article": article, "provenance": provenance, "links": page_links,
         "published": times(article.get("published")), "modified": times(article.get("modified")),
         "paragraphs": paragraphs(article.get("body")), "figures": figures(database, article.get("images") or []),
-        "access_note": ACCESS_NOTES.get(article.get("access") or "", None), "no_replay": NO_REPLAY,
+        "access_note": ACCESS_NOTES.get(article.get("access") or "", None),
         "requisites": shown["requisites"],
     }, request=request)
     return Response.html(html)
