@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -141,3 +143,21 @@ class Page(HTMLParser):
 
     def text(self, name: str) -> list[str]:
         return self.by_class.get(name, [])
+
+
+@contextmanager
+def serving_room(data: Path, articles: int = 8, seed: int = 3):
+    """A Room: the mirror crawled into `data`, plants made, a plain datasette serving it (and the mirror kept
+    running, so the article page's live links resolve)."""
+    with Mirror(articles=articles, seed=seed) as mirror:
+        crawl(mirror, data)
+        hostile, edited = plant(data / "index.db")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        process = start_datasette(data, port, data / "datasette.log")
+        try:
+            yield Room(f"http://127.0.0.1:{port}", data, data / "index.db", mirror, hostile, edited)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)

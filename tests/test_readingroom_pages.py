@@ -17,24 +17,13 @@ from archive import search as archive_search
 from archive.articles import original_html
 from archive.index import decode_row
 from archive.articles import PROVENANCE_COLUMNS
-from readingroom_support import HOSTILE_TITLE, Page, Room, crawl, fetch, get_json, plant, start_datasette
-from replay_support import free_port
-from mirror import Mirror
+from readingroom_support import HOSTILE_TITLE, Page, Room, fetch, get_json, serving_room
 
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
-    data = tmp_path_factory.mktemp("room")
-    with Mirror(articles=8, seed=3) as mirror:  # kept running: the article page's live links resolve
-        crawl(mirror, data)
-        hostile, edited = plant(data / "index.db")
-        port = free_port()
-        process = start_datasette(data, port, data / "datasette.log")
-        try:
-            yield Room(f"http://127.0.0.1:{port}", data, data / "index.db", mirror, hostile, edited)
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with serving_room(tmp_path_factory.mktemp("room")) as room:
+        yield room
 
 
 def html(room: Room, path: str) -> tuple[int, str]:
@@ -136,6 +125,7 @@ def test_search_mistakes_are_a_message_not_a_traceback(room, params, message):
 # -- the article page ------------------------------------------------------------------------------------
 
 def kyodo_with_image(room: Room) -> dict:
+    """The first Kyodo article whose first image was captured (HTTP 200)."""
     conn = room.conn()
     for row in conn.execute("SELECT * FROM articles WHERE site = 'kyodo' AND images != '[]' ORDER BY id"):
         article = decode_row(row)
