@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +40,46 @@ def show(db_path: str | Path, key: str | int) -> dict[str, Any]:
     there is none); `requisites` lists the page's other requisites, the captures needed first by this page."""
     index = Index(db_path, readonly=True)
     try:
-        row = _lookup(index, key)
-        row["images"] = requisites.image_links(index.conn, row.get("images"), row["crawl_id"])
-        others = requisites.captured_requisites(index.conn, (row["url"], row["canonical_url"]),
-                                            leave_out=[i["capture"]["url"] for i in row["images"] if "capture" in i])
-        capture = index.conn.execute(
-            "SELECT id, url, status, content_type, fetched_at, payload_digest, record_type, revisit_of, crawl_id "
-            "FROM captures WHERE id = ?", [row["capture_id"]]).fetchone()
-        versions = index.conn.execute("SELECT count(*) FROM article_versions WHERE article_id = ?",
-                                      [row["id"]]).fetchone()[0]
-        captures = index.conn.execute("SELECT count(*) FROM captures WHERE url IN (?, ?)",
-                                      [row["url"], row["canonical_url"]]).fetchone()[0]
-        crawl = None
-        if row["crawl_id"]:
-            crawl_row = index.conn.execute("SELECT id, started, ended, status FROM crawls WHERE id = ?",
-                                           [row["crawl_id"]]).fetchone()
-            crawl = dict(crawl_row) if crawl_row else None
+        return describe(index.conn, key, where=f" in {index.path}")
     finally:
         index.close()
+
+
+def describe(conn: sqlite3.Connection, key: str | int, where: str = "") -> dict[str, Any]:
+    """`show` on an open connection (rows as sqlite3.Row): the reading room's article page runs it.
+    ArticleNotFound's message ends with `where` (the CLI names the index file; a web page does not)."""
+    row = lookup(conn, key, where)
+    row["images"] = requisites.image_links(conn, row.get("images"), row["crawl_id"])
+    others = requisites.captured_requisites(conn, (row["url"], row["canonical_url"]),
+                                            leave_out=[i["capture"]["url"] for i in row["images"] if "capture" in i])
+    capture = conn.execute(
+        "SELECT id, url, status, content_type, fetched_at, payload_digest, record_type, revisit_of, crawl_id "
+        "FROM captures WHERE id = ?", [row["capture_id"]]).fetchone()
+    versions = conn.execute("SELECT count(*) FROM article_versions WHERE article_id = ?", [row["id"]]).fetchone()[0]
+    captures = conn.execute("SELECT count(*) FROM captures WHERE url IN (?, ?)",
+                            [row["url"], row["canonical_url"]]).fetchone()[0]
+    crawl = None
+    if row["crawl_id"]:
+        crawl_row = conn.execute("SELECT id, started, ended, status FROM crawls WHERE id = ?",
+                                 [row["crawl_id"]]).fetchone()
+        crawl = dict(crawl_row) if crawl_row else None
     article = {k: v for k, v in row.items() if k not in PROVENANCE_COLUMNS}
     provenance = {k: row[k] for k in PROVENANCE_COLUMNS}
     provenance.update(
         capture=dict(capture) if capture else None, crawl=crawl, versions=versions, captures_of_url=captures)
     return {"article": article, "provenance": provenance, "requisites": others}
+
+
+def lookup(conn: sqlite3.Connection, key: str | int, where: str = "") -> dict[str, Any]:
+    """The article row (list fields decoded) named by its id or URL (canonical or as fetched)."""
+    if isinstance(key, int) or str(key).strip().isdigit():
+        row = conn.execute("SELECT * FROM articles WHERE id = ?", [int(key)]).fetchone()
+    else:
+        row = conn.execute("SELECT * FROM articles WHERE canonical_url = ? OR url = ? LIMIT 1",
+                           [str(key).strip()] * 2).fetchone()
+    if row is None:
+        raise ArticleNotFound(f"no article with id or URL {str(key)!r}{where}")
+    return decode_row(row)
 
 
 def captured_requisites(db_path: str | Path, key: str | int) -> dict[str, Any]:

@@ -1,17 +1,10 @@
 """What Datasette shows of an index: a description of every table and column, facets, full-text search in
-raw FTS5 syntax, canned queries and the reading room's stylesheet. `metadata()` is served by the reading
+raw FTS5 syntax (`searchmode: raw`, so `defense OR pertahanan` means what it says), canned queries and a
+link to the reading room. The stylesheet is the plugin's static file (plugin.py, `extra_css_urls`). `metadata()` is served by the reading
 room's plugin (archive/readingroom/plugin.py, `get_metadata`) for every database that is a newsarchive
 index, so a plain `datasette DATA/index.db` shows it as `newsarchive serve` does."""
 
 from __future__ import annotations
-
-ASSETS = "newsarchive"  # --static mount for CSS written next to the metadata file
-# Datasette 0.65 lists every column description above the table; with 31 columns on `articles` that pushes
-# the rows off the screen, so they are set in a compact scrolling grid.
-CSS = """dl.column-descriptions{display:grid;grid-template-columns:repeat(3,max-content minmax(0,1fr));
-gap:2px 10px;font-size:.8rem;max-height:7.5em;overflow-y:auto;padding:6px 8px;border:1px solid #ddd;
-border-radius:4px;background:#fff}dl.column-descriptions dt{font-weight:600}
-dl.column-descriptions dd{margin:0;color:#555}"""
 
 TABLES = {
     "crawls": ("One row per crawl run (`newsarchive crawl`); kept across `newsarchive reindex`.", {
@@ -89,7 +82,8 @@ TABLES = {
 }
 
 TABLE_OPTIONS = {
-    "articles": {"fts_table": "articles_fts", "fts_pk": "id", "label_column": "title", "sort_desc": "published_utc",
+    "articles": {"fts_table": "articles_fts", "fts_pk": "id", "searchmode": "raw", "label_column": "title",
+                 "sort_desc": "published_utc",
                  "facets": ["site", {"array": "authors"}, {"array": "categories"}, "access", "language"],
                  "sortable_columns": ["published", "published_utc", "modified", "fetched_at", "first_seen",
                                       "last_seen", "word_count", "title", "site", "access"]},
@@ -175,7 +169,7 @@ QUERIES = {
     "edited_articles": {
         "title": "Edited articles",
         "description": "Articles captured with more than one distinct title or body.",
-        "sql": "SELECT articles.id, articles.site, articles.title, count(*) AS versions,\n"
+        "sql": "SELECT articles.id AS article_id, articles.site, articles.title, count(*) AS versions,\n"
                "  min(article_versions.fetched_at) AS first_version, max(article_versions.fetched_at) AS last_version\n"
                "FROM article_versions JOIN articles ON articles.id = article_versions.article_id\n"
                "GROUP BY articles.id HAVING count(*) > 1 ORDER BY last_version DESC"},
@@ -194,8 +188,9 @@ def metadata(db_name: str = "index") -> dict:
         "license": "Article text and images are the publishers' copyright, archived for research; "
                    "do not republish them",
         "source": "newsarchive WARC archive",
-        "extra_css_urls": [f"/{ASSETS}/newsarchive.css"],
-        "databases": {db_name: {"description": "The research index, derived from the WARC files.",
+        "databases": {db_name: {"description_html": "The research index, derived from the WARC files. "
+                                                    f'<a href="/{db_name}/-/search">Search it in the reading '
+                                                    "room</a>: articles to read, each linked to its capture.",
                                 "tables": tables, "queries": QUERIES}},
     }
 

@@ -3,16 +3,12 @@ newsarchive index, the reading room's routes, and cells that stay short in table
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datasette import hookimpl
 
-from archive.readingroom import pages
+from archive.readingroom import assets, cells, pages
 from archive.readingroom.metadata import metadata
 
-PAGE_MODULES: tuple[str, ...] = (
-    "edits_page",
-)  # module names under archive.readingroom, each with ROUTES
+PAGE_MODULES: tuple[str, ...] = ("assets", "search_page", "article_page", "capture_page", "edits_page")  # each with ROUTES
 
 
 @hookimpl
@@ -26,18 +22,6 @@ def get_metadata(datasette, key, database, table):
     return merged
 
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@hookimpl
-def prepare_jinja2_environment(env, datasette):
-    # Datasette 0.65 finds a plugin's templates/ only beside a *package* entry point (importlib.resources.files
-    # of the module raises TypeError for plugin.py, which it swallows): add ours to the loader after its own.
-    from jinja2 import ChoiceLoader, FileSystemLoader
-
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
-
-
 @hookimpl
 def register_routes(datasette):
     import importlib
@@ -46,3 +30,27 @@ def register_routes(datasette):
     for name in PAGE_MODULES:
         routes.extend(importlib.import_module(f"archive.readingroom.{name}").ROUTES)
     return routes
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    assets.add_template_loader(env)
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [assets.STYLESHEET]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    db = datasette.databases.get(database)
+    if db is None or not pages.is_index(db):
+        return None
+    return cells.render(row, value, column, table, database)
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    return [{"href": f"/{name}/-/search", "label": f"Reading room: search {name}"}
+            for name, db in datasette.databases.items() if pages.is_index(db)]
