@@ -127,7 +127,8 @@ def test_search_mistakes_are_a_message_not_a_traceback(room, params, message):
 def kyodo_with_image(room: Room) -> dict:
     """The first Kyodo article whose first image was captured (HTTP 200)."""
     conn = room.conn()
-    for row in conn.execute("SELECT * FROM articles WHERE site = 'kyodo' AND images != '[]' ORDER BY id"):
+    for row in conn.execute("SELECT * FROM articles WHERE site = 'kyodo' AND images != '[]' AND body IS NOT NULL "
+                            "ORDER BY id"):  # full text: the mirror gates some Kyodo stories (lead only)
         article = decode_row(row)
         if conn.execute("SELECT 1 FROM captures WHERE url = ? AND status = 200",
                         [article["images"][0]["src"]]).fetchone():
@@ -171,12 +172,10 @@ def test_every_link_on_the_article_page_resolves(room):
     status, page = html(room, f"/index/-/article/{article['id']}")
     hrefs = Page(page).hrefs
     assert f"/index/-/capture/{article['capture_id']}/raw" in hrefs and article["url"] in hrefs
-    # Versions and citations are other pages of issue #18 (article/{id}/versions, /cite), built beside this one.
-    pending = {f"/index/-/article/{article['id']}/versions", f"/index/-/article/{article['id']}/cite"}
-    assert pending <= set(hrefs)
+    assert {f"/index/-/article/{article['id']}/versions", f"/index/-/article/{article['id']}/cite"} <= set(hrefs)
     local = {h for h in hrefs if "://" not in h or h.startswith("http://127.0.0.1:")}  # not Datasette's footer
     assert len(local) >= 7
-    for href in sorted(local - pending):
+    for href in sorted(local):
         url = href if "://" in href else room.base + href
         assert fetch(url)[0] == 200, href
 

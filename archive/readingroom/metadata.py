@@ -51,6 +51,7 @@ TABLES = {
         "id": "Row id", "article_id": "Article", "capture_id": "Capture with this version",
         "fetched_at": "When this version was captured", "title": "Headline", "lead": "Lead paragraph",
         "body": "Article text", "authors": "Authors (JSON array)", "modified": "Modification time the page gave",
+        "published": "Publication time this version gave (empty for versions indexed before schema 6)",
         "access": "Access state", "content_hash": "sha1 of title and body", "parser": "Parser",
         "parser_version": "Parser version"}),
     "authors": ("People credited as authors.", {"id": "Row id", "name": "Name as printed"}),
