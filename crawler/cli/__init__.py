@@ -8,6 +8,7 @@ it the commands of the modules beside it, one module per group of commands:
 - `schedule`: schedule ..., scheduler (scheduled crawls)
 - `config`: config init/show/check (the operator configuration, DATA/newsarchive.toml)
 - `canary`: canary (a few of the newest articles, checked against earlier canaries)
+- `replay`: replay install/status (pywb, which `serve` runs beside Datasette)
 
 Each command is a thin shell over a Python function of the same job. The command modules never import this
 package's `__init__`: they share options through `options`, parameter types through `params` and the error
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import canary, config, crawl, missed, publish, research, schedule
+from crawler.cli import canary, config, crawl, missed, publish, replay, research, schedule
 from crawler.cli.errors import OneLineGroup
 
 
@@ -31,5 +32,5 @@ def main():
 
 
 for command in (*crawl.COMMANDS, *canary.COMMANDS, *research.COMMANDS, *missed.COMMANDS, *publish.COMMANDS,
-                *schedule.COMMANDS, *config.COMMANDS):
+                *schedule.COMMANDS, *config.COMMANDS, *replay.COMMANDS):
     main.add_command(command)
