@@ -248,7 +248,7 @@ class ReplayServer:
             self._log = open(self._tmp / "wayback.log", "w")
             self.process = subprocess.Popen([str(wayback), "-b", self.host, "-p", str(self.port)], cwd=self._tmp,
                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=die_with_parent)
         except BaseException:
             self.stop()
             raise
@@ -303,7 +303,7 @@ class ReplayServer:
         self.stop()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec (Linux): SIGTERM it when the process that started it dies, even by SIGKILL,
     so a killed `newsarchive serve` leaves no pywb behind."""
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from archive.readingroom.metadata import ASSETS, CSS, metadata
 from archive.readingroom.pages import REPLAY_ENV
-from archive.replay import DEFAULT_REPLAY_PORT
+from archive.replay import DEFAULT_REPLAY_PORT, die_with_parent
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -145,7 +145,7 @@ def serve(db_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOS
             replayer = start_replay(server.db_path.resolve().parent, replay_port)
             if replayer is not None:
                 env[REPLAY_ENV] = replayer.base
-        server.start(env=env)
+        server.start(env=env, preexec_fn=die_with_parent)  # even a `kill -9` of serve leaves no Datasette
         try:
             server.wait_ready()
         except RuntimeError:

@@ -5,8 +5,9 @@ pywb pins old werkzeug, redis, fakeredis and pyOpenSSL, so it lives in its own v
 on first use in `.cache/pywb-venv` (`NEWSARCHIVE_PYWB_VENV` to put it elsewhere) by archive.replay.install, the
 installer of `newsarchive replay install`. Chromium comes from the distribution (`/usr/bin/chromium`,
 `NEWSARCHIVE_CHROMIUM` to use another), installed with apt-get when missing and the tests run as root;
-Playwright drives it, so no browser is ever downloaded by Playwright itself. A tool that cannot be installed skips its tests with the reason, unless NEWSARCHIVE_REQUIRE_PYWB=1 or
-NEWSARCHIVE_REQUIRE_BROWSER=1 makes that a failure (CI sets them where the tools must be there).
+Playwright drives it, so no browser is ever downloaded by Playwright itself. A tool that cannot be installed
+skips its tests with the reason, unless NEWSARCHIVE_REQUIRE_PYWB=1 or NEWSARCHIVE_REQUIRE_BROWSER=1 makes that
+a failure (CI sets them where the tools must be there).
 """
 
 from __future__ import annotations
