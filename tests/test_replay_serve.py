@@ -298,3 +298,17 @@ def test_merged_index_is_the_sorted_union_of_the_cdxj_files(archive, tmp_path):
     assert merged == sorted(expected) and count == len(expected) > 10
     assert read_cdxj(work / "index.cdxj")[0][2]["filename"] in {w.name for w in warcs}
     assert sorted(p.name for p in warc_dir.iterdir() if p.suffix == ".cdxj") == [cdxj_path(warcs[0]).name]
+
+
+def test_replay_install_is_done_once_and_never_clears_a_directory_that_is_not_a_venv(tmp_path):
+    again = newsarchive("replay", "install", env=clean_env(NEWSARCHIVE_PYWB_VENV=str(VENV)))
+    assert (again.returncode, again.stdout, again.stderr) == (0, f"pywb {PYWB_VERSION} already installed at {VENV}\n",
+                                                              "")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.txt").write_text("a researcher's notes")
+    refused = newsarchive("replay", "install", env=clean_env(NEWSARCHIVE_PYWB_VENV=str(notes)))
+    assert refused.returncode == 1
+    assert refused.stderr == f"error: pywb {PYWB_VERSION} could not be installed: {notes} exists and is not a " \
+                             "virtual environment: name an empty or new directory\n"
+    assert [p.name for p in notes.iterdir()] == ["keep.txt"]
