@@ -52,6 +52,8 @@ def archive(tmp_path_factory) -> Path:
         args = ["crawl", "kyodo", "inakoran", "--data", str(data), *NO_DELAY]
         for site, url in mirror.base_urls.items():
             args += ["--base-url", f"{site}={url}"]
+        for site, url in getattr(mirror, "asset_urls", {}).items():  # the pages' stylesheets and images too
+            args += ["--asset-url", f"{site}={url}"]
         first = newsarchive(*args)
         assert first.returncode == 0, first.stderr[-3000:]
         with_text = next(i for i, t in enumerate(mirror.truth("kyodo")) if t["access"] in ("full", "open"))
@@ -312,3 +314,42 @@ def test_replay_install_is_done_once_and_never_clears_a_directory_that_is_not_a_
     assert refused.stderr == f"error: pywb {PYWB_VERSION} could not be installed: {notes} exists and is not a " \
                              "virtual environment: name an empty or new directory\n"
     assert [p.name for p in notes.iterdir()] == ["keep.txt"]
+
+
+def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
+    """What a reader opening an edited article's two replay links sees: pywb's banner above, and in the frame
+    the page as archived then, with that version's headline. Screenshots in tests/artifacts/readingroom/."""
+    from replay_support import CHROMIUM, ROOT, ensure_chromium
+
+    server, _, _ = served
+    base = f"http://127.0.0.1:{server.replay_port}/{COLLECTION}"
+    edited = captures(archive)["edited"]
+    conn = sqlite3.connect(archive / "index.db")
+    titles = [row[0] for row in conn.execute(
+        "SELECT v.title FROM article_versions v JOIN captures c ON c.id = v.capture_id WHERE c.url = ? "
+        "ORDER BY v.fetched_at", [edited[0]["url"]])]
+    conn.close()
+    assert len(titles) == 2 and titles[0] != titles[1]
+    artifacts = ROOT / "tests" / "artifacts" / "readingroom"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            for name, capture, title, other in (("older", edited[0], titles[0], titles[1]),
+                                                ("newer", edited[1], titles[1], titles[0])):
+                page = chromium.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(replay_url(base, capture["url"], capture["fetched_at"]), wait_until="load")
+                frame = page.frame_locator("#replay_iframe")
+                frame.locator("h1", has_text=title).first.wait_for(state="visible", timeout=30_000)
+                headlines = [text.strip() for text in frame.locator("h1").all_inner_texts()]
+                assert title in headlines and other not in headlines, headlines
+                banner = " ".join(page.locator("body").inner_text().split())  # the frame's own text, not the page's
+                assert re.search(rf"Current Capture: {re.escape(title)} \| \d+/\d+/\d{{4}}", banner), banner
+                frame.locator("h1", has_text=title).first.scroll_into_view_if_needed()
+                page.screenshot(path=str(artifacts / f"replay-{name}-version.png"))
+                page.close()
+        finally:
+            chromium.close()
