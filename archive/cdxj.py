@@ -123,9 +123,13 @@ class CdxjLines:
     def write(self, line: str) -> None:  # the indexer's output
         self._lines.append(line)
 
+    def sorted_lines(self) -> list[str]:
+        """The lines gathered so far, sorted as in the CDXJ file."""
+        return sorted(self._lines)
+
     def save(self, warc_path: str | os.PathLike) -> Path:
         """Write the sorted lines beside the (closed) WARC file, as `write_cdxj` does; start afresh."""
-        lines, self._lines = sorted(self._lines), []
+        lines, self._lines = self.sorted_lines(), []
         return _save(cdxj_path(warc_path), lambda out: out.writelines(lines))
 
 

@@ -8,11 +8,13 @@ stylesheet and the reading room come from the project's Datasette plugin (archiv
 the package), as they do for a plain `datasette index.db`; the server adds only a plugin of its own
 (`archive.serve_guard`, copied to a temporary directory for its lifetime) that answers every request other
 than a read with 403. Paths on this machine are not shown: Datasette is given the index's file name and runs
-in its directory.
+in its directory. Beside it, pywb replays the archived pages on 127.0.0.1 (archive.replay.ReplayServer), its
+base URL given to the reading room's pages.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -24,10 +26,14 @@ import urllib.request
 from pathlib import Path
 
 from archive.readingroom.metadata import metadata  # noqa: F401  the Python API, as before
+from archive.readingroom.pages import REPLAY_ENV
+from archive.replay import DEFAULT_REPLAY_PORT, die_with_parent
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
 SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 2000, "default_page_size": 50}
+
+
 def datasette_args(db_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
                    metadata_path: str | Path | None = None, plugins_dir: str | Path | None = None) -> list[str]:
     """Arguments for `datasette` (after the program name) serving the index immutable (`-i`)."""
@@ -118,22 +124,64 @@ class Server:
         self.stop()
 
 
-def serve(db_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> int:
-    """Serve until interrupted (the twin of `newsarchive serve`); returns Datasette's exit status."""
+def serve(db_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, replay: bool = True,
+          replay_port: int = DEFAULT_REPLAY_PORT) -> int:
+    """Serve until interrupted (the twin of `newsarchive serve`); returns Datasette's exit status.
+
+    With `replay`, pywb replays the archive's WARC files beside it on 127.0.0.1:`replay_port` (archive.replay)
+    and Datasette's pages get its base URL (env NEWSARCHIVE_REPLAY_URL). Without pywb one line says how to get
+    it and Datasette runs anyway. Raises archive.replay.ReplayPortInUse when that port is taken."""
     server = Server(db_path, port, host)
-    server.start()
-    # A plain `kill` must not leave Datasette running without us: turn SIGTERM/SIGHUP into an exit.
+    replayer = None
+    # A plain `kill` must not leave Datasette or pywb running without us: turn SIGTERM/SIGHUP into an exit.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
     try:
+        env = dict(os.environ)
+        if replay:
+            replayer = start_replay(server.db_path.resolve().parent, replay_port)
+            if replayer is not None:
+                env[REPLAY_ENV] = replayer.base
+        server.start(env=env, preexec_fn=die_with_parent)  # even a `kill -9` of serve leaves no Datasette
+        try:
+            server.wait_ready()
+        except RuntimeError:
+            return server.process.wait()  # Datasette said why (a port in use, say)
         if server.warning:
             print(f"warning: {server.warning}", file=sys.stderr)
         print(f"serving {server.db_path} read-only at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if replayer is not None:
+            print(f"replaying its archived pages with pywb at {replayer.base} ({replayer.indexed_lines:,} records "
+                  "indexed; WARC files closed from now on are replayed after a restart)", file=sys.stderr, flush=True)
         return server.process.wait()
     except KeyboardInterrupt:
         return 0
     finally:
         server.stop()
+        if replayer is not None:
+            replayer.stop()
+
+
+def start_replay(data_dir: Path, port: int):
+    """pywb on 127.0.0.1:`port`, ready, or None (with one line on stderr) when pywb is not here or fails."""
+    from archive.replay import ReplayServer, ReplayUnavailable
+
+    replayer = ReplayServer(data_dir, port)
+    try:
+        replayer.start()
+        replayer.wait_ready()
+    except ReplayUnavailable as exc:
+        print(f"warning: no replay of archived pages: {exc}", file=sys.stderr, flush=True)
+        return None
+    except (RuntimeError, TimeoutError) as exc:
+        replayer.stop()
+        print(f"warning: no replay of archived pages: {' '.join(str(exc).split())[:300]}", file=sys.stderr,
+              flush=True)
+        return None
+    except BaseException:
+        replayer.stop()
+        raise
+    return replayer
 
 
 def _exit_on_signal(signum, frame) -> None:

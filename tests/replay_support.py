@@ -2,11 +2,12 @@
 collections made from WARC files or a WACZ, and Debian's Chromium for the browser test.
 
 pywb pins old werkzeug, redis, fakeredis and pyOpenSSL, so it lives in its own virtual environment, made
-on first use in `.cache/pywb-venv` (`NEWSARCHIVE_PYWB_VENV` to put it elsewhere). Chromium comes from the
-distribution (`/usr/bin/chromium`, `NEWSARCHIVE_CHROMIUM` to use another), installed with apt-get when missing
-and the tests run as root; Playwright drives it, so no browser is ever downloaded by Playwright itself.
-A tool that cannot be installed skips its tests with the reason, unless NEWSARCHIVE_REQUIRE_PYWB=1 or
-NEWSARCHIVE_REQUIRE_BROWSER=1 makes that a failure (CI sets them where the tools must be there).
+on first use in `.cache/pywb-venv` (`NEWSARCHIVE_PYWB_VENV` to put it elsewhere) by archive.replay.install, the
+installer of `newsarchive replay install`. Chromium comes from the distribution (`/usr/bin/chromium`,
+`NEWSARCHIVE_CHROMIUM` to use another), installed with apt-get when missing and the tests run as root;
+Playwright drives it, so no browser is ever downloaded by Playwright itself. A tool that cannot be installed
+skips its tests with the reason, unless NEWSARCHIVE_REQUIRE_PYWB=1 or NEWSARCHIVE_REQUIRE_BROWSER=1 makes that
+a failure (CI sets them where the tools must be there).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,14 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from archive.replay import PYWB_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
-PYWB_VERSION = "2.10.0"
 VENV = Path(os.environ.get("NEWSARCHIVE_PYWB_VENV") or ROOT / ".cache" / "pywb-venv")
 CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM") or "/usr/bin/chromium")
-NETWORK_ERRORS = ("Failed to establish a new connection", "Temporary failure in name resolution",
-                  "Network is unreachable", "Name or service not known", "Connection refused", "timed out",
-                  "No matching distribution found", "Could not find a version that satisfies",
-                  "ProxyError", "SSLError", "ConnectionError", "HTTPSConnectionPool")
 APT_NETWORK_ERRORS = ("Temporary failure resolving", "Could not resolve", "Failed to fetch",
                       "Unable to connect", "Connection failed", "Network is unreachable")
 # Unframed replay: the page itself at the top, as a reader's browser would load it, without pywb's frame
@@ -45,36 +42,16 @@ def pywb_bin(name: str) -> Path:
 
 
 def ensure_pywb() -> float:
-    """Make the pywb virtualenv if missing; returns the seconds it took (0 when it was there)."""
-    marker = VENV / f".pywb-{PYWB_VERSION}"
-    VENV.parent.mkdir(parents=True, exist_ok=True)
-    with open(VENV.parent / f"{VENV.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if marker.exists() and pywb_bin("wayback").exists():
-            return 0.0
-        shutil.rmtree(VENV, ignore_errors=True)  # a half-made one from an interrupted run
-        started = time.monotonic()
-        steps = [[sys.executable, "-m", "venv", str(VENV)],
-                 [str(pywb_bin("python")), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                  "--quiet", f"pywb=={PYWB_VERSION}"]]
-        for step in steps:
-            try:
-                done = subprocess.run(step, capture_output=True, text=True, timeout=900)
-            except subprocess.TimeoutExpired:
-                _pywb_unavailable(f"`{' '.join(step[:4])} ...` timed out", network=True)
-            if done.returncode != 0:
-                output = done.stdout + done.stderr
-                _pywb_unavailable(f"`{' '.join(step[:4])} ...` failed:\n{output[-2000:]}",
-                                  network=any(e in output for e in NETWORK_ERRORS))
-        marker.write_text(f"pywb {PYWB_VERSION}\n")
-        return time.monotonic() - started
+    """Make the pywb virtualenv if missing (archive.replay.install, the installer `newsarchive replay install`
+    runs); returns the seconds it took (0 when it was there)."""
+    from archive.replay import InstallError, install
 
-
-def _pywb_unavailable(message: str, network: bool) -> None:
-    shutil.rmtree(VENV, ignore_errors=True)
-    if network and os.environ.get("NEWSARCHIVE_REQUIRE_PYWB") != "1":
-        pytest.skip(f"pywb {PYWB_VERSION} could not be installed (no network?): {message}")
-    pytest.fail(f"pywb {PYWB_VERSION} could not be installed: {message}")
+    try:
+        return install(VENV)
+    except InstallError as exc:
+        if exc.network and os.environ.get("NEWSARCHIVE_REQUIRE_PYWB") != "1":
+            pytest.skip(f"pywb {PYWB_VERSION} could not be installed (no network?): {exc}")
+        pytest.fail(f"pywb {PYWB_VERSION} could not be installed: {exc}")
 
 
 def ensure_chromium() -> float:

@@ -59,7 +59,7 @@ def server(tmp_path_factory):
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     port = free_port()
     log = open(data / "serve.log", "w")  # not a pipe: nobody reads it, and a full pipe would stall the server
-    process = subprocess.Popen(cli("serve", "--port", str(port), "--data", str(data)), cwd=ROOT, env=env,
+    process = subprocess.Popen(cli("serve", "--port", str(port), "--no-replay", "--data", str(data)), cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

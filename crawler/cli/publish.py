@@ -73,17 +73,31 @@ def report(output, data_dir):
 @click.option("--port", type=count(1, 65535), default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this machine only; 0.0.0.0 serves the network.")
+@click.option("--replay-port", type=count(1, 65535), default=8002, show_default=True,
+              help="Port of pywb, replaying the archived pages (always on 127.0.0.1: this machine only).")
+@click.option("--no-replay", is_flag=True, help="Do not start pywb.")
 @data_option
-def serve(port, host, data_dir):
-    """Browse and query the index in Datasette (read-only), with facets, full-text search and canned queries."""
+def serve(port, host, replay_port, no_replay, data_dir):
+    """Browse and query the index in Datasette (read-only), with facets, full-text search and canned queries.
+
+    Beside it pywb (`newsarchive replay install`) replays the archived pages from the WARC files, each capture
+    by its time. Without pywb Datasette runs anyway. Both read what was archived when serve started: rows and
+    WARC files a crawl writes later are shown and replayed after a restart."""
     from archive import serve as serving
     from archive.index import Index, default_db_path
+    from archive.replay import ReplayPortInUse
 
     db_path = Path(default_db_path(data_dir))
     if not db_path.exists():
         fail(f"no index at {db_path}: run `newsarchive crawl` or `newsarchive demo` first")
+    if not no_replay and replay_port == port:
+        fail(f"--replay-port {replay_port} is Datasette's --port: choose another")
     Index(db_path, readonly=True).close()  # a damaged or foreign file is said here, not in Datasette's pages
-    sys.exit(serving.serve(db_path, port=port, host=host))
+    try:
+        status = serving.serve(db_path, port=port, host=host, replay=not no_replay, replay_port=replay_port)
+    except ReplayPortInUse as exc:
+        fail(exc)
+    sys.exit(status)
 
 
 @click.command()
