@@ -103,6 +103,25 @@ def test_search_page_shows_what_the_cli_finds(room):
     assert Page(page).text("rr-title") == [h.title for h in archive_search.search(room.db, word, site="inakoran", limit=20)]
 
 
+def test_search_page_finds_indonesian_words_by_their_stem(room):
+    """An inflected Indonesian word finds the articles holding other forms of its stem, as the CLI does."""
+    from archive.stemming import stem
+
+    conn = room.conn()
+    exact = lambda word: {r[0] for r in conn.execute(  # noqa: E731
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [f'"{word}"'])}
+    words = {w.lower() for (body,) in conn.execute("SELECT body FROM articles WHERE site = 'inakoran' AND body IS "
+                                                   "NOT NULL") for w in re.findall(r"[A-Za-z]{3,}", body)}
+    # a form the archive does not hold, of a stem it does: "<stem>nya" (Sastrawi strips the particle -nya)
+    word = next(f"{stem(w)}nya" for w in sorted(words)
+                if stem(w) != w and stem(f"{stem(w)}nya") == stem(w) and not exact(f"{stem(w)}nya"))
+    expected = archive_search.search(room.db, word, limit=50)
+    assert expected and not exact(word)  # found by the stem alone
+    status, page = html(room, "/index/-/search?" + urllib.parse.urlencode({"q": word, "limit": 50}))
+    assert status == 200
+    assert Page(page).text("rr-title") == [hit.title for hit in expected]
+
+
 def test_search_page_escapes_titles_and_snippets(room):
     status, page = html(room, "/index/-/search?q=owned")
     assert status == 200

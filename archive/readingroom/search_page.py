@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from archive.access import ACCESS_STATES
 from archive.readingroom import pages
 from archive.readingroom.querying import run
-from archive.search import CANDIDATES, Filters, SearchError, _search, fts_query
+from archive.search import CANDIDATES, Filters, SearchError, _search
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
@@ -54,7 +54,7 @@ async def search_view(request, datasette):
         try:
             limit = parse_limit(form["limit"])
             filters = Filters(**{name: form[name] or None for name in FILTERS})
-            result = await run(db, _search, fts_query(form["q"]), filters, limit, False)
+            result = await run(db, _search, form["q"], filters, limit, False)  # _search expands stems
         except SearchError as exc:
             error, status = str(exc), 400
     elif any(form[name] for name in FILTERS):
