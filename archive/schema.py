@@ -101,6 +101,10 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS crawl_skips_crawl ON crawl_skips(crawl_id, site, reason)",
     "CREATE INDEX IF NOT EXISTS crawl_findings_crawl ON crawl_findings(crawl_id, site)",
     "CREATE INDEX IF NOT EXISTS alarms_open ON alarms(site, check_name) WHERE cleared IS NULL",
+    # `trend` (archive/trend.py) counts a query's matches per site and day without reading an article row,
+    # and each site's articles per day from an index scan (the site's calendar day is published's date part)
+    "CREATE INDEX IF NOT EXISTS articles_trend ON articles(id, site, published)",
+    "CREATE INDEX IF NOT EXISTS articles_site_day ON articles(site, published)",
 ]
 
 # Columns each table gained after version 1, for in-place migration of older index files.

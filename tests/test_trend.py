@@ -1,0 +1,131 @@
+"""archive.trend: exact counts per period and site on a synthetic index (tests/trend_support.py), the calendar
+(site days, ISO weeks across a month end, months, a range that cuts a period), undated articles, the windows
+that find exactly what was counted, the query plan, and the mistakes refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from archive.search import SearchError, search
+from archive.trend import trend, trend_db
+from tests.trend_support import build_index
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("trend") / "index.db")
+
+
+def table(result):
+    """{label: {site: (matches, articles)}}"""
+    return {p.label: {s: (p.matches[s], p.totals[s]) for s in result.sites} for p in result.periods}
+
+
+def test_days_follow_each_sites_calendar_with_every_day_present(db):
+    result = trend_db(db, "volcano", by="day")
+    assert result.sites == ["inakoran", "kyodo"]
+    assert table(result) == {
+        "2024-04-29": {"inakoran": (0, 0), "kyodo": (1, 1)},
+        "2024-04-30": {"inakoran": (1, 1), "kyodo": (0, 1)},
+        "2024-05-01": {"inakoran": (0, 1), "kyodo": (1, 1)},
+        "2024-05-02": {"inakoran": (0, 1), "kyodo": (0, 0)},
+        "2024-05-03": {"inakoran": (0, 0), "kyodo": (0, 0)},
+        "2024-05-04": {"inakoran": (0, 0), "kyodo": (0, 0)},
+        "2024-05-05": {"inakoran": (1, 1), "kyodo": (0, 0)},
+        "2024-05-06": {"inakoran": (0, 0), "kyodo": (1, 1)},
+    }
+    assert result.undated == {"inakoran": 0, "kyodo": 1}
+    assert result.matches("kyodo") == 3 and result.matches("inakoran") == 2
+
+
+def test_iso_weeks_run_monday_to_sunday_across_the_month_end(db):
+    result = trend_db(db, "volcano", by="week")
+    assert table(result) == {"2024-W18": {"inakoran": (2, 4), "kyodo": (2, 3)},
+                             "2024-W19": {"inakoran": (0, 0), "kyodo": (1, 1)}}
+    week = result.periods[0]
+    assert (week.start, week.end) == (date(2024, 4, 29), date(2024, 5, 5))
+    assert week.share("kyodo") == pytest.approx(2 / 3) and week.share("inakoran") == 0.5
+    assert result.periods[1].share("inakoran") is None  # it published nothing that week: no share, not 0%
+
+
+def test_months_and_a_range_that_cuts_the_first_period(db):
+    assert table(trend_db(db, "volcano", by="month")) == {"2024-04": {"inakoran": (1, 1), "kyodo": (1, 2)},
+                                                         "2024-05": {"inakoran": (1, 3), "kyodo": (2, 2)}}
+    cut = trend_db(db, "volcano", by="week", since="2024-05-01", until="2024-05-10")
+    assert table(cut) == {"2024-W18": {"inakoran": (1, 3), "kyodo": (1, 1)},
+                          "2024-W19": {"inakoran": (0, 0), "kyodo": (1, 1)}}
+    assert [(p.start, p.end) for p in cut.periods] == [(date(2024, 5, 1), date(2024, 5, 5)),
+                                                       (date(2024, 5, 6), date(2024, 5, 10))]
+    assert cut.undated == {"inakoran": 0, "kyodo": 1}  # undated articles are in no range, and still told
+
+
+def test_one_site_and_a_range_without_articles(db):
+    result = trend_db(db, "harvest OR volcano", site="inakoran", by="month")
+    assert result.sites == ["inakoran"]
+    assert table(result) == {"2024-04": {"inakoran": (1, 1)}, "2024-05": {"inakoran": (3, 3)}}
+    assert result.undated == {"inakoran": 1}
+    empty = trend_db(db, "volcano", since="2023-01-01", until="2023-01-03")
+    assert [p.label for p in empty.periods] == ["2023-01-01", "2023-01-02", "2023-01-03"]
+    assert all(p.matches == {"inakoran": 0, "kyodo": 0} for p in empty.periods)
+
+
+def test_a_periods_window_finds_exactly_the_articles_counted(db):
+    result = trend_db(db, "volcano", by="day")
+    may_first = next(p for p in result.periods if p.label == "2024-05-01")
+    since, until = result.window(may_first, "kyodo")
+    assert (since, until) == ("2024-05-01T00:00:00+09:00", "2024-05-01T23:59:59+09:00")
+    found = search(db, "volcano", site="kyodo", since=since, until=until)
+    assert [hit.published for hit in found] == ["2024-05-01T08:00:00+09:00"]  # 30 April in UTC
+    april_30 = next(p for p in result.periods if p.label == "2024-04-30")
+    found = search(db, "volcano", site="inakoran", since=result.window(april_30, "inakoran")[0],
+                   until=result.window(april_30, "inakoran")[1])
+    assert [hit.published for hit in found] == ["2024-04-30T06:30:00+07:00"]
+
+
+def test_as_dict_is_plain_data(db):
+    data = trend_db(db, "volcano", by="week").as_dict()
+    assert data["periods"][0] == {"period": "2024-W18", "start": "2024-04-29", "end": "2024-05-05", "sites": {
+        "inakoran": {"matches": 2, "articles": 4, "share": 0.5},
+        "kyodo": {"matches": 2, "articles": 3, "share": pytest.approx(2 / 3)}}}
+    assert data["undated"] == {"inakoran": 0, "kyodo": 1}
+
+
+def test_counts_read_no_article_row(db):
+    """The plan: matches joined through the covering index, totals from an index scan."""
+    conn = sqlite3.connect(db)
+    try:
+        plan = " ".join(row[3] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT a.site, substr(a.published, 1, 10), count(*) FROM articles_fts f "
+            "JOIN articles a INDEXED BY articles_trend ON a.id = f.rowid WHERE articles_fts MATCH 'volcano' "
+            "GROUP BY 1, 2"))
+        assert "USING COVERING INDEX articles_trend (id=?)" in plan
+        plan = " ".join(row[3] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT site, substr(published, 1, 10), count(*) FROM articles "
+            "INDEXED BY articles_site_day WHERE published IS NOT NULL GROUP BY 1, 2"))
+        assert "COVERING INDEX articles_site_day" in plan
+        # the same counts on a connection that has neither index (an older index, opened read-only)
+        result = trend(conn, "volcano", by="week")
+        conn.execute("DROP INDEX articles_trend")
+        conn.execute("DROP INDEX articles_site_day")
+        assert table(trend(conn, "volcano", by="week")) == table(result)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"query": "volcano AND"}, "bad search query 'volcano AND'"),
+    ({"query": "  "}, "empty query"),
+    ({"query": "volcano", "by": "year"}, "--by must be one of day, week, month, got 'year'"),
+    ({"query": "volcano", "since": "2024-02-30"}, "--since: not a date: '2024-02-30'"),
+    ({"query": "volcano", "until": "2024-05-01T10:00:00"}, "trend counts whole days"),
+    ({"query": "volcano", "since": "2024-05-02", "until": "2024-05-01"}, "--since 2024-05-02 is after --until"),
+    ({"query": "volcano", "since": "1900-01-01"}, "too many periods"),
+])
+def test_mistakes_are_one_line_errors(db, kwargs, message):
+    with pytest.raises(SearchError) as caught:
+        trend_db(db, **kwargs)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
