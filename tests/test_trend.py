@@ -129,3 +129,66 @@ def test_mistakes_are_one_line_errors(db, kwargs, message):
     with pytest.raises(SearchError) as caught:
         trend_db(db, **kwargs)
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+# -- the command line ----------------------------------------------------------------------------------
+
+def cli(*args: str):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    return CliRunner().invoke(main, ["trend", *args])
+
+
+def test_cli_table_has_a_row_per_period_and_a_column_per_site(db):
+    out = cli("volcano", "--by", "week", "--data", str(db.parent))
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == [
+        "volcano: matches / articles published (share), by week",
+        "period                                  inakoran           kyodo",
+        "---------------------------------  -------------  --------------",
+        "2024-W18 (2024-04-29..2024-05-05)  2 / 4 (50.0%)   2 / 3 (66.7%)",
+        "2024-W19 (2024-05-06..2024-05-06)      0 / 0 (-)  1 / 1 (100.0%)",
+        "total                              2 / 4 (50.0%)   3 / 4 (75.0%)",
+        "undated                                        0               1",
+    ]
+
+
+def test_cli_csv_and_json(db):
+    import json
+
+    out = cli("volcano", "--by", "month", "--site", "kyodo", "--format", "csv", "--data", str(db.parent))
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == ["period,start,end,site,matches,articles,share",
+                                       "2024-04,2024-04-29,2024-04-30,kyodo,1,2,0.5",
+                                       "2024-05,2024-05-01,2024-05-06,kyodo,2,2,1",
+                                       "undated,,,kyodo,1,,"]
+    out = cli("volcano", "--by", "day", "--since", "2024-05-05", "--format", "json", "--data", str(db.parent))
+    data = json.loads(out.output)
+    assert [(p["period"], p["sites"]["inakoran"]["matches"], p["sites"]["kyodo"]["matches"]) for p in data["periods"]] \
+        == [("2024-05-05", 1, 0), ("2024-05-06", 0, 1)]
+
+
+def test_cli_query_text_reaches_the_terminal_escaped(db):
+    out = cli('"volcano\x1b]0;owned\x07"', "--data", str(db.parent))
+    assert out.exit_code == 0 and out.output.startswith('"volcano\\x1b]0;owned\\x07": matches')
+    out = cli("volcano OR \x1b]0;owned\x07", "--data", str(db.parent))
+    assert out.exit_code == 2 and "\x1b" not in out.output and "\\x1b]0;owned\\x07" in out.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["volcano AND"], "error: bad search query 'volcano AND'"),
+    (["volcano", "--since", "2024-05-01T10:00"], "error: --since: trend counts whole days"),
+    (["volcano", "--since", "2024-02-30"], "'2024-02-30' is not a date"),
+    (["volcano", "--by", "year"], "'year' is not one of"),
+    (["volcano", "--site", "bogus"], "'bogus' is not one of"),
+])
+def test_cli_mistakes_are_one_line_exit_2(db, args, message):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "crawler.cli", "trend", *args, "--data", str(db.parent)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and message in out.stderr, out.stderr
