@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from archive import trend_index
 from archive.index import Index
 from archive.search import SearchError, check_query, date_bound, fts_error, fts_query
 
 PERIODS = ("day", "week", "month")
 MAX_PERIODS = 5000  # ~14 years of days: more is a stray date in the archive or a range given by mistake
-DAY = "substr(published, 1, 10)"  # the site's calendar day; the same expression as the indexes on it
 _DAY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OFFSET = re.compile(r"[+-]\d{2}:\d{2}|Z")
 
@@ -93,19 +93,15 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
         raise SearchError(f"--since {low} is after --until {high}")
     match = fts_query(query)
     check_query(match)
-    totals = _per_day(conn, f"SELECT site, {DAY} AS day, count(*) FROM articles{_indexed(conn, 'articles_site_day')} "
-                      "WHERE published IS NOT NULL", [], site, low, high)
     try:
-        found = _per_day(conn, "SELECT a.site, substr(a.published, 1, 10) AS day, count(*) FROM articles_fts f "
-                         f"JOIN articles a{_indexed(conn, 'articles_trend')} ON a.id = f.rowid "
-                         "WHERE articles_fts MATCH ?", [match], site, low, high, alias="a.", undated=True)
+        totals, found = (table_counts if trend_index.present(conn) else plain_counts)(conn, match, site, low, high)
     except sqlite3.OperationalError as exc:
         raise fts_error(query, exc) from None
     sites = [site] if site is not None else _sites(conn)
     undated = {s: found.get((s, None), 0) for s in sites}
     days = [day for _, day in totals if day is not None]
-    first = low or (date.fromisoformat(min(days)) if days else None)
-    last = high or (date.fromisoformat(max(days)) if days else None)
+    first = low or (min(days) if days else None)
+    last = high or (max(days) if days else None)
     if first and last and (last - first).days // {"day": 1, "week": 7, "month": 31}[by] >= MAX_PERIODS:
         raise SearchError(f"from {first} to {last} by {by} are too many periods to show (at most {MAX_PERIODS:,}): "
                           "narrow the range with --since/--until or count by week or month")
@@ -115,11 +111,14 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
         period.matches = dict.fromkeys(sites, 0)
         period.totals = dict.fromkeys(sites, 0)
         by_start[period.start] = period
-    for counts, into in ((totals, "totals"), (found, "matches")):
-        for (s, day), n in counts.items():
+    period_of: dict[date, Period | None] = {}
+    for tally, into in ((totals, "totals"), (found, "matches")):
+        for (s, day), n in tally.items():
             if day is None:
                 continue
-            period = by_start.get(_period_start(by, date.fromisoformat(day), first))
+            if day not in period_of:
+                period_of[day] = by_start.get(_period_start(by, day, first))
+            period = period_of[day]
             if period is not None:  # always, but for a date too near year 9999 for the next period to exist
                 getattr(period, into)[s] += n
     return Trend(query=query, by=by, sites=sites, periods=periods, undated=undated,
@@ -140,67 +139,98 @@ def trend_db(db_path: str | Path, query: str, site: str | None = None, by: str =
 
 # -- counting ----------------------------------------------------------------------------------------
 
-def _per_day(conn: sqlite3.Connection, select: str, params: list, site: str | None, low: date | None,
-             high: date | None, alias: str = "", undated: bool = False) -> dict[tuple[str, str | None], int]:
-    """(site, day) -> count for `select` (which yields site, day, count), limited to the site and the days;
-    undated rows (day None) are kept when asked for, whatever the days. A day that is not a date (a stored
-    value the parsers would not write) counts as undated."""
-    day = f"substr({alias}published, 1, 10)"
-    conditions, args = [], list(params)
-    if site is not None:
-        conditions.append(f"{alias}site = ?")
-        args.append(site)
-    if low or high:
-        bounds = []
-        if low:
-            bounds.append(f"{day} >= ?")
-            args.append(low.isoformat())
-        if high:
-            bounds.append(f"{day} <= ?")
-            args.append(high.isoformat())
-        range_sql = " AND ".join(bounds)
-        conditions.append(f"({range_sql} OR {day} IS NULL)" if undated else range_sql)
-    sql = select + "".join(f" AND {c}" for c in conditions) + " GROUP BY 1, 2"
-    counts: dict[tuple[str, str | None], int] = {}
-    for row_site, row_day, n in conn.execute(sql, args):
-        key = row_day if row_day is not None and _DAY_TEXT.fullmatch(row_day) and _is_date(row_day) else None
-        if key is None and not undated:
-            continue
-        counts[(row_site, key)] = counts.get((row_site, key), 0) + n
-    return counts
+Counts = dict[tuple[str, "date | None"], int]  # (site, day) -> articles; day None: undated
 
 
-def _is_date(text: str) -> bool:
+def table_counts(conn: sqlite3.Connection, match: str, site: str | None, low: date | None,
+                 high: date | None) -> tuple[Counts, Counts]:
+    """(each site's dated articles per day, the query's matches per site and day, undated ones included) from
+    the trend tables (archive/trend_index.py): no article row is read."""
+    slots = trend_index.SITE_SLOTS
+    names = dict(conn.execute("SELECT id, name FROM trend_sites"))
+    site_id = next((i for i, name in names.items() if name == site), -1) if site is not None else None
+    first = trend_index.day_number(low) * slots if low else slots
+    last = (trend_index.day_number(high) + 1) * slots - 1 if high else 1 << 62
+    only_site = f" AND {{key}} % {slots} = {int(site_id)}" if site_id is not None else ""
+    totals_sql = ("SELECT key, articles FROM trend_totals WHERE key BETWEEN ? AND ? AND articles > 0"
+                  + only_site.format(key="key"))
+    # The unary + keeps the key off any index: the matches drive the join, a rowid lookup each.
+    matches_sql = ("SELECT t.key, count(*) FROM articles_fts f JOIN trend_keys t ON t.id = f.rowid "
+                   "WHERE articles_fts MATCH ? AND (+t.key BETWEEN ? AND ? OR +t.key < ?)"
+                   + only_site.format(key="+t.key") + " GROUP BY t.key")
+
+    days: dict[int, date | None] = {}  # a day's number -> the day, each computed once
+
+    def decoded(rows) -> Counts:
+        out: Counts = {}
+        for key, n in rows:
+            number = key // slots
+            day = days.get(number, False)
+            if day is False:
+                day = days[number] = trend_index.day_of(key)
+            out[(names[key % slots], day)] = n
+        return out
+
+    return (decoded(conn.execute(totals_sql, [first, last])),
+            decoded(conn.execute(matches_sql, [match, first, last, slots])))
+
+
+def plain_counts(conn: sqlite3.Connection, match: str, site: str | None, low: date | None,
+                 high: date | None) -> tuple[Counts, Counts]:
+    """`table_counts` by plain SQL over `articles`: for an index without the trend tables (an older one opened
+    read-only), and the baseline bench/trend.py measures `table_counts` against. Reads every matching row and, for the
+    totals, every article."""
+    day = "substr(a.published, 1, 10)"
+    of_site, site_args = (" AND a.site = ?", [site]) if site is not None else ("", [])
+    bounds, range_args = [], []
+    if low:
+        bounds.append(f"{day} >= ?")
+        range_args.append(low.isoformat())
+    if high:
+        bounds.append(f"{day} <= ?")
+        range_args.append(high.isoformat())
+    in_range = " AND ".join(bounds) or "1"
+    totals = conn.execute(f"SELECT a.site, {day}, count(*) FROM articles a WHERE {in_range}{of_site} GROUP BY 1, 2",
+                          [*range_args, *site_args])
+    found = conn.execute(f"SELECT a.site, {day}, count(*) FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                         f"WHERE articles_fts MATCH ? AND ({in_range} OR {day} IS NULL){of_site} GROUP BY 1, 2",
+                         [match, *range_args, *site_args])
+
+    def decoded(rows, keep_undated: bool) -> Counts:
+        out: Counts = {}
+        for row_site, row_day, n in rows:
+            parsed = _as_day(row_day)
+            if parsed is None and not keep_undated:
+                continue
+            out[(row_site, parsed)] = out.get((row_site, parsed), 0) + n
+        return out
+
+    return decoded(totals, False), decoded(found, True)
+
+
+def _as_day(text: str | None) -> date | None:
+    """The day of a stored `published` date part, as the trend tables read it: None when it is no date."""
+    if text is None or not _DAY_TEXT.fullmatch(text):
+        return None
     try:
-        date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
-        return False
-    return True
-
-
-def _indexed(conn: sqlite3.Connection, name: str) -> str:
-    """`INDEXED BY name` if the index has it: SQLite's planner would otherwise pick the table's rowid for the
-    join (reading every matching row) and another index for the range. An index of an older schema opened
-    read-only (unmigrated) lacks it and is counted the slow way."""
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [name]).fetchone()
-    return f" INDEXED BY {name}" if found else ""
+        return None
 
 
 def _sites(conn: sqlite3.Connection) -> list[str]:
-    """Every site of the archive, by a seek per site on the (site, published) index rather than a scan."""
-    sites: list[str] = []
-    while True:
-        row = conn.execute(f"SELECT min(site) FROM articles{_indexed(conn, 'articles_site_day')} WHERE site > ?",
-                           [sites[-1] if sites else ""]).fetchone()
-        if row[0] is None:
-            return sites
-        sites.append(row[0])
+    """Every site that has an article, in name order."""
+    if trend_index.present(conn):
+        return [row[0] for row in conn.execute(
+            "SELECT name FROM trend_sites WHERE id IN (SELECT key % ? FROM trend_totals WHERE articles > 0) "
+            "ORDER BY name", [trend_index.SITE_SLOTS])]
+    return [row[0] for row in conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
 
 
 def _offset(conn: sqlite3.Connection, site: str) -> str:
     """The UTC offset a site prints its dates in (the parsers convert every date to the site's zone)."""
-    row = conn.execute(f"SELECT substr(published, 20) FROM articles{_indexed(conn, 'articles_site_day')} "
-                       "WHERE site = ? AND published IS NOT NULL LIMIT 1", [site]).fetchone()
+    row = conn.execute("SELECT substr(published, 20) FROM articles WHERE site = ? AND published_utc IS NOT NULL "
+                       "LIMIT 1", [site]).fetchone()
     found = _OFFSET.search(row[0]) if row and row[0] else None
     return "+00:00" if found is None or found[0] == "Z" else found[0]
 

@@ -93,27 +93,76 @@ def test_as_dict_is_plain_data(db):
     assert data["undated"] == {"inakoran": 0, "kyodo": 1}
 
 
-def test_counts_read_no_article_row(db):
-    """The plan: matches joined through the covering index, totals from an index scan."""
+def totals_by_plain_sql(conn) -> dict:
+    return {(site, day): n for site, day, n in conn.execute(
+        "SELECT site, CASE WHEN published IS NULL THEN NULL ELSE substr(published, 1, 10) END, count(*) "
+        "FROM articles GROUP BY 1, 2")}
+
+
+def totals_by_trend_tables(conn) -> dict:
+    return {(site, None if day is None else day.isoformat()): n
+            for (site, day), n in trend_index_totals(conn).items()}
+
+
+def trend_index_totals(conn) -> dict:
+    from archive import trend_index
+
+    names = dict(conn.execute("SELECT id, name FROM trend_sites"))
+    return {(names[key % trend_index.SITE_SLOTS], trend_index.day_of(key)): n
+            for key, n in conn.execute("SELECT key, articles FROM trend_totals WHERE articles > 0")}
+
+
+def test_trend_tables_follow_inserts_updates_and_deletes(tmp_path):
+    from archive.index import Index
+
+    path = build_index(tmp_path / "index.db")
+    index = Index(path)
+    conn = index.conn
+    assert totals_by_trend_tables(conn) == totals_by_plain_sql(conn)
+    assert totals_by_trend_tables(conn)[("kyodo", "2024-05-01")] == 1
+    conn.execute("UPDATE articles SET published = '2024-05-02T09:00:00+09:00' WHERE published LIKE '2024-05-01%' "
+                 "AND site = 'kyodo'")
+    conn.execute("UPDATE articles SET published = NULL WHERE published LIKE '2024-05-05%'")
+    conn.execute("UPDATE articles SET title = 'retitled'")  # no change of site or day: nothing to recount
+    conn.execute("DELETE FROM article_versions WHERE article_id IN (SELECT id FROM articles WHERE published LIKE '2024-04-29%')")
+    conn.execute("DELETE FROM articles WHERE published LIKE '2024-04-29%'")
+    assert totals_by_trend_tables(conn) == totals_by_plain_sql(conn)
+    assert ("kyodo", "2024-05-01") not in totals_by_trend_tables(conn)
+    assert totals_by_trend_tables(conn)[("inakoran", None)] == 2
+    assert conn.execute("SELECT count(*) FROM trend_keys").fetchone()[0] == 9
+    index.close()
+
+
+def test_an_index_without_the_trend_tables_is_counted_the_same(tmp_path):
+    """Opened read-only, an older index has no trend tables: plain SQL gives the same counts; opened for
+    writing, the migration builds and fills them."""
+    from archive.index import Index
+
+    path = build_index(tmp_path / "index.db")
+    expected = {by: table(trend_db(path, "volcano OR harvest", by=by)) for by in ("day", "week", "month")}
+    conn = sqlite3.connect(path)
+    for name in ("trend_ai", "trend_ad", "trend_au"):
+        conn.execute(f"DROP TRIGGER {name}")
+    for name in ("trend_sites", "trend_keys", "trend_totals"):
+        conn.execute(f"DROP TABLE {name}")
+    conn.commit()
+    conn.close()
+    for by, counted in expected.items():
+        assert table(trend_db(path, "volcano OR harvest", by=by)) == counted
+    assert trend_db(path, "volcano", by="week").undated == {"inakoran": 0, "kyodo": 1}
+    index = Index(path)  # the migration
+    assert totals_by_trend_tables(index.conn) == totals_by_plain_sql(index.conn)
+    index.close()
+    assert table(trend_db(path, "volcano OR harvest", by="week")) == expected["week"]
+
+
+def test_matches_are_counted_without_reading_an_article_row(db):
     conn = sqlite3.connect(db)
-    try:
-        plan = " ".join(row[3] for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT a.site, substr(a.published, 1, 10), count(*) FROM articles_fts f "
-            "JOIN articles a INDEXED BY articles_trend ON a.id = f.rowid WHERE articles_fts MATCH 'volcano' "
-            "GROUP BY 1, 2"))
-        assert "USING COVERING INDEX articles_trend (id=?)" in plan
-        plan = " ".join(row[3] for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT site, substr(published, 1, 10), count(*) FROM articles "
-            "INDEXED BY articles_site_day WHERE published IS NOT NULL GROUP BY 1, 2"))
-        assert "COVERING INDEX articles_site_day" in plan
-        # the same counts on a connection that has neither index (an older index, opened read-only)
-        result = trend(conn, "volcano", by="week")
-        conn.execute("DROP INDEX articles_trend")
-        conn.execute("DROP INDEX articles_site_day")
-        assert table(trend(conn, "volcano", by="week")) == table(result)
-    finally:
-        conn.rollback()
-        conn.close()
+    plan = " | ".join(row[3] for row in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT t.key, count(*) FROM articles_fts f JOIN trend_keys t ON t.id = f.rowid "
+        "WHERE articles_fts MATCH 'volcano' AND (+t.key BETWEEN 0 AND 1 OR +t.key < 1024) GROUP BY t.key"))
+    conn.close()
+    assert "articles " not in plan + " " and "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
 
 
 @pytest.mark.parametrize("kwargs, message", [
