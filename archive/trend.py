@@ -97,8 +97,11 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
         totals, found = (table_counts if trend_index.present(conn) else plain_counts)(conn, match, site, low, high)
     except sqlite3.OperationalError as exc:
         raise fts_error(query, exc) from None
-    sites = [site] if site is not None else _sites(conn)
-    undated = {s: found.get((s, None), 0) for s in sites}
+    known = sites(conn)
+    if site is not None and site not in known:
+        raise SearchError(f"no articles of a site named {site!r} in this archive (sites: {', '.join(known) or 'none'})")
+    counted = [site] if site is not None else known
+    undated = {s: found.get((s, None), 0) for s in counted}
     days = [day for _, day in totals if day is not None]
     first = low or (min(days) if days else None)
     last = high or (max(days) if days else None)
@@ -108,8 +111,8 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
     periods = _periods(by, first, last) if first and last else []
     by_start = {}
     for period in periods:
-        period.matches = dict.fromkeys(sites, 0)
-        period.totals = dict.fromkeys(sites, 0)
+        period.matches = dict.fromkeys(counted, 0)
+        period.totals = dict.fromkeys(counted, 0)
         by_start[period.start] = period
     period_of: dict[date, Period | None] = {}
     for tally, into in ((totals, "totals"), (found, "matches")):
@@ -121,8 +124,8 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
             period = period_of[day]
             if period is not None:  # always, but for a date too near year 9999 for the next period to exist
                 getattr(period, into)[s] += n
-    return Trend(query=query, by=by, sites=sites, periods=periods, undated=undated,
-                 offsets={s: _offset(conn, s) for s in sites})
+    return Trend(query=query, by=by, sites=counted, periods=periods, undated=undated,
+                 offsets={s: _offset(conn, s) for s in counted})
 
 
 def trend_db(db_path: str | Path, query: str, site: str | None = None, by: str = "day",
@@ -218,7 +221,7 @@ def _as_day(text: str | None) -> date | None:
         return None
 
 
-def _sites(conn: sqlite3.Connection) -> list[str]:
+def sites(conn: sqlite3.Connection) -> list[str]:
     """Every site that has an article, in name order."""
     if trend_index.present(conn):
         return [row[0] for row in conn.execute(
