@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from archive import trend_index
+from archive.fulltext import has_stems
 from archive.index import Index
 from archive.search import SearchError, check_query, date_bound, fts_error, fts_query
 
@@ -91,8 +92,8 @@ def trend(conn: sqlite3.Connection, query: str, site: str | None = None, by: str
     low, high = _day(since, "since"), _day(until, "until")
     if low and high and low > high:
         raise SearchError(f"--since {low} is after --until {high}")
-    match = fts_query(query)
-    check_query(match)
+    check_query(query)
+    match = fts_query(query, stems=has_stems(conn))
     try:
         totals, found = (table_counts if trend_index.present(conn) else plain_counts)(conn, match, site, low, high)
     except sqlite3.OperationalError as exc:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from archive.readingroom import pages
+from archive.readingroom.querying import run
 from archive.readingroom.trend_chart import charts, tip
 from archive.search import SearchError
 from archive.trend import PERIODS, Period, Trend, sites, trend
@@ -34,11 +35,11 @@ async def trend_view(request, datasette):
     error, result = None, None
     if query:
         try:
-            result = await db.execute_fn(lambda conn: trend(conn, query, site=form["site"] or None, by=form["by"],
-                                                            since=form["since"] or None, until=form["until"] or None))
+            result = await run(db, trend, query, site=form["site"] or None, by=form["by"],
+                               since=form["since"] or None, until=form["until"] or None)
         except SearchError as exc:
             error = str(exc)
-    known_sites = await db.execute_fn(sites)
+    known_sites = await run(db, sites)
 
     def exact(period: Period, site: str) -> str:  # the articles one count counts: the site's own days
         since, until = result.window(period, site)
