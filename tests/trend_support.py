@@ -36,9 +36,13 @@ ARTICLES = [  # (site, published, text)
 
 
 def build_index(path: Path) -> Path:
+    return _build(path, ARTICLES)
+
+
+def _build(path: Path, articles: list[tuple[str, str | None, str]]) -> Path:
     index = Index(path)
     try:
-        for n, (site, published, text) in enumerate(ARTICLES, 1):
+        for n, (site, published, text) in enumerate(articles, 1):
             url = f"https://{site}.example/news/{n}"
             capture = Capture(url=url, site=site, status=200, content_type="text/html",
                               fetched_at="2024-05-07T00:00:00Z", payload_digest=f"sha1:{n}", warc_file="t.warc.gz",
@@ -53,3 +57,33 @@ def build_index(path: Path) -> Path:
     finally:
         index.close()
     return path
+
+
+# -- a season: twelve weeks of daily articles from both sites, a typhoon that Kyodo covers first -------------
+
+SEASON_START = "2024-06-03"  # a Monday
+SEASON_WEEKS = 12
+# typhoon articles per day, by week: Kyodo's coverage rises and falls two weeks before Inakoran's
+TYPHOON_PER_DAY = {"kyodo": (0, 0, 1, 1, 2, 3, 3, 2, 1, 0, 0, 0), "inakoran": (0, 0, 0, 0, 1, 1, 2, 3, 2, 1, 0, 0)}
+ZONES = {"kyodo": "+09:00", "inakoran": "+07:00"}
+
+
+def season_articles() -> list[tuple[str, str, str]]:
+    """(site, published, text): Kyodo publishes 4 or 5 articles a day, Inakoran 3; the first few of a day are
+    about the typhoon, as TYPHOON_PER_DAY says."""
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(SEASON_START)
+    rows = []
+    for d in range(SEASON_WEEKS * 7):
+        day = start + timedelta(days=d)
+        for site, per_day in (("kyodo", 4 + d % 2), ("inakoran", 3)):
+            for n in range(per_day):
+                about = "typhoon" if n < TYPHOON_PER_DAY[site][d // 7] else "market"
+                rows.append((site, f"{day.isoformat()}T{8 + 3 * n:02d}:00:00{ZONES[site]}",
+                             f"Report {n} of the day on the {about} and the town council."))
+    return rows
+
+
+def build_season(path: Path) -> Path:
+    return _build(path, season_articles())

@@ -20,6 +20,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 44
 COLOURS = ("#1f6fb4", "#d95f02", "#6a51a3", "#1b9e77")  # blue and orange first: told apart with colour blindness
 MARKERS = ("circle", "square", "diamond", "triangle")
 X_LABELS = 8  # at most this many period labels under the axis
+TIP_CHAR = 6.0  # px per character of the 12px sans-serif hover label (Chromium drew 5.6 on average)
 
 
 @dataclass
@@ -30,6 +31,15 @@ class Mark:
     height: float
     tip: str  # what the point or bar says on hover
     href: str
+    tip_x: float = 0  # the hover label's box: above the mark, kept inside the plot
+    tip_y: float = 0
+    tip_width: float = 0
+
+    def __post_init__(self):
+        self.tip_width = round(TIP_CHAR * len(self.tip) + 16)
+        centre = self.x + self.width / 2
+        self.tip_x = round(min(max(centre - self.tip_width / 2, LEFT), WIDTH - RIGHT - self.tip_width), 1)
+        self.tip_y = round(max(self.y - 34, TOP), 1)
 
 
 @dataclass
