@@ -17,9 +17,11 @@ the archive (of `site` if given).
 Articles without a published date match no period: they are counted apart, per site (`undated`), whatever
 the range.
 
-Speed: the matches are counted by site and day through the covering index `articles_trend` (id, site, day)
-(archive/schema.py), so no article row (bodies, in pages of their own) is read; each site's articles per day
-come from `articles_site_day` (site, day). bench/trend.py measures both against the plain join.
+Speed: no article row (bodies, in pages of their own) is read. The matches are counted through
+`trend_keys`, one integer (site and day) per article id, and each site's articles per day come from
+`trend_totals`, a row per site and day (archive/trend_index.py keeps both with triggers). An index without them
+(older, opened read-only) is counted by plain SQL over `articles` (`plain_counts`), the same numbers ~50 times
+slower; bench/trend.py measures the two.
 """
 
 from __future__ import annotations
