@@ -88,3 +88,9 @@ def test_without_a_query_the_form_alone_and_text_is_escaped(get):
     assert 'href="/index/-/trend">Reading room: trends in index</a>' in get("/").text  # the menu
     page = get("/index/-/trend?q=%22%3Cscript%3Ealert(1)%3C/script%3E%22")
     assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
+
+
+def test_the_trend_tables_are_hidden_from_the_database_page(get):
+    html = get("/index").text
+    assert 'href="/index/articles"' in html and 'href="/index/trend_keys"' not in html
+    assert "hidden tables" in html
