@@ -53,7 +53,7 @@ def run_on(db_path: str | Path, queries: list[tuple[str, str, dict]], rounds: in
         plain = latencies(lambda q, o: naive(conn, q, o), queries, naive_rounds)
     finally:
         conn.close()
-    label = f"trend, {total // 1000}k articles"
+    label = f"trend, {total // 1000}k articles" if total >= 1000 else f"trend, {total} articles"
     every_ours = [v for values in ours.values() for v in values]
     every_plain = [v for values in plain.values() for v in values]
     share = f"matches {min(matches) / total:.1%}-{max(matches) / total:.1%} of articles"

@@ -241,3 +241,25 @@ def test_cli_mistakes_are_one_line_exit_2(db, args, message):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stdout == ""
     assert len(out.stderr.splitlines()) == 1 and message in out.stderr, out.stderr
+
+
+# -- the bench's two paths agree -----------------------------------------------------------------------
+
+def test_the_trend_tables_and_the_naive_sql_count_the_same(tmp_path):
+    from bench.trend import naive, run_on
+    from tests.trend_support import build_season
+
+    path = build_season(tmp_path / "index.db")
+    conn = sqlite3.connect(path)
+    for options in ({"by": "day"}, {"by": "week", "site": "kyodo"}, {"by": "month", "since": "2024-06-10",
+                                                                      "until": "2024-07-31"}):
+        fast, slow = trend(conn, "typhoon OR council", **options), naive(conn, "typhoon OR council", options)
+        assert table(fast) == table(slow) and fast.undated == slow.undated
+    assert sum(trend(conn, "typhoon", by="month").matches(s) for s in ("kyodo", "inakoran")) == 161
+    conn.close()
+    rows = run_on(path, [("topic", "typhoon", {"by": "week"})], rounds=1, naive_rounds=1)
+    assert [(r.benchmark, r.measure, r.unit) for r in rows] == [
+        ("trend, 630 articles", "p50 latency, topic queries", "ms"),
+        ("trend, 630 articles", "p95 latency, topic queries", "ms"),
+        ("trend, 630 articles", "p95 topic (by day/week/month, ±site)", "ms")]
+    assert rows[0].target == "matches 25.6%-25.6% of articles"  # 161 of 630
