@@ -85,6 +85,13 @@ def test_a_periods_window_finds_exactly_the_articles_counted(db):
     assert [hit.published for hit in found] == ["2024-04-30T06:30:00+07:00"]
 
 
+def test_an_indonesian_word_counts_the_articles_of_its_stem_as_search_finds_them(db):
+    result = trend_db(db, "pengungsi", by="month")  # stem ungsi: Inakoran's "mengungsi" of 30 April
+    assert table(result) == {"2024-04": {"inakoran": (1, 1), "kyodo": (0, 2)},
+                             "2024-05": {"inakoran": (0, 3), "kyodo": (0, 2)}}
+    assert [hit.published for hit in search(db, "pengungsi")] == ["2024-04-30T06:30:00+07:00"]
+
+
 def test_as_dict_is_plain_data(db):
     data = trend_db(db, "volcano", by="week").as_dict()
     assert data["periods"][0] == {"period": "2024-W18", "start": "2024-04-29", "end": "2024-05-05", "sites": {
