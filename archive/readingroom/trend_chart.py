@@ -20,6 +20,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 44
 COLOURS = ("#1f6fb4", "#d95f02", "#6a51a3", "#1b9e77")  # blue and orange first: told apart with colour blindness
 MARKERS = ("circle", "square", "diamond", "triangle")
 X_LABELS = 8  # at most this many period labels under the axis
+DENSE = 160  # more periods than this: small points, no hover labels (three years by day: 3.3 MB of page without)
 TIP_CHAR = 6.0  # px per character of the 12px sans-serif hover label (Chromium drew 5.6 on average)
 
 
@@ -58,6 +59,7 @@ class Chart:
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str]]
     series: list[Series]
+    dense: bool = False  # too many periods for a hover label each: the marks keep their SVG title only
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -73,7 +75,10 @@ def charts(result: Trend, link: Callable[[Period, str], str]) -> list[Chart]:
     shares = [p.share(s) for p in result.periods for s in result.sites]
     top_share = _nice_top(max((v for v in shares if v is not None), default=0) * 100, percent=True)
     top_count = _nice_top(max((p.matches[s] for p in result.periods for s in result.sites), default=0))
-    return [_share_chart(result, link, top_share), _matches_chart(result, link, top_count)]
+    drawn = [_share_chart(result, link, top_share), _matches_chart(result, link, top_count)]
+    for chart in drawn:
+        chart.dense = len(result.periods) > DENSE
+    return drawn
 
 
 def tip(result: Trend, period: Period, site: str) -> str:
@@ -126,21 +131,16 @@ def _matches_chart(result: Trend, link, top: float) -> Chart:
 
 
 def _nice_top(value: float, percent: bool = False) -> float:
-    """The axis maximum: a share (in %) rounded up by `_nice`, at most 100%; a count rounded up to four whole
-    steps, so that every tick is a whole number of articles."""
+    """The axis maximum: four steps of a short size (1, 2, 2.5 or 5 times a power of ten; for a count a whole
+    number: 1, 2, 3, 4, 5, 6 or 8 times one), at least `value`; a share axis stops at 100%."""
     if value <= 0:
         return 1.0 if percent else 4.0
+    power = 10 ** math.floor(math.log10(value / 4))
     if percent:
-        return min(_nice(value, whole=False), 100.0)
-    return 4 * _nice(value / 4, whole=True)
-
-
-def _nice(value: float, whole: bool) -> float:
-    """The least of 1, 2, 2.5, 5 (for whole numbers: 1, 2, 3, 4, 5, 6, 8) times a power of ten >= value."""
-    power = 10 ** math.floor(math.log10(value))
-    factors = (1, 2, 3, 4, 5, 6, 8, 10) if whole else (1, 2, 2.5, 5, 10)
-    steps = [max(1, m * power) if whole else m * power for m in factors]
-    return next(step for step in steps if step >= value - 1e-9)
+        step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value / 4 - 1e-9)
+        return min(round(4 * step, 10), 100.0)
+    step = next(max(1, m * power) for m in (1, 2, 3, 4, 5, 6, 8, 10) if max(1, m * power) >= value / 4 - 1e-9)
+    return 4 * step
 
 
 def _y_ticks(top: float, plot_h: float, percent: bool = False) -> list[tuple[float, str]]:
