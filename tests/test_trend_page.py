@@ -94,3 +94,25 @@ def test_the_trend_tables_are_hidden_from_the_database_page(get):
     html = get("/index").text
     assert 'href="/index/articles"' in html and 'href="/index/trend_keys"' not in html
     assert "hidden tables" in html
+
+
+def test_the_numbers_as_json(get):
+    page = get("/index/-/trend.json?q=volcano&by=week")
+    assert page.status_code == 200
+    data = page.json()
+    assert data["sites"] == ["inakoran", "kyodo"] and data["undated"] == {"inakoran": 0, "kyodo": 1}
+    assert [(p["period"], p["sites"]["kyodo"]["matches"], p["sites"]["kyodo"]["articles"]) for p in data["periods"]] \
+        == [("2024-W18", 2, 3), ("2024-W19", 1, 1)]
+    assert 'href="/index/-/trend.json?q=volcano&amp;by=week">JSON</a>' in get("/index/-/trend?q=volcano&by=week").text
+    bad = get("/index/-/trend.json?q=volcano+AND")
+    assert bad.status_code == 400 and bad.json()["error"].startswith("bad search query 'volcano AND'")
+    assert get("/index/-/trend.json").status_code == 400
+
+
+def test_axes_read_short():
+    from archive.readingroom.trend_chart import _nice_top, _y_ticks
+
+    assert [_nice_top(v, percent=True) for v in (0.3, 2.2, 7, 66.7, 90)] == [0.4, 4, 8, 80, 100]
+    assert [_nice_top(v) for v in (0, 1, 5, 21, 99)] == [4, 4, 8, 24, 120]
+    assert [label for _, label in _y_ticks(0.4, 100, percent=True)] == ["0%", "0.1%", "0.2%", "0.3%", "0.4%"]
+    assert [label for _, label in _y_ticks(24, 100)] == ["0", "6", "12", "18", "24"]

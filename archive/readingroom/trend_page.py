@@ -1,4 +1,4 @@
-"""`/{db}/-/trend?q=&by=&site=&since=&until=`: articles matching a query per period and site, as two charts
+"""`/{db}/-/trend?q=&by=&site=&since=&until=` (`trend.json` for the numbers as JSON): articles matching a query per period and site, as two charts
 (each site's share of its own articles, and the matching articles) and a table; every count links to the
 search for exactly the articles it counts. The counting is `archive.trend.trend`, the same as
 `newsarchive trend` runs."""
@@ -39,6 +39,10 @@ async def trend_view(request, datasette):
                                since=form["since"] or None, until=form["until"] or None)
         except SearchError as exc:
             error = str(exc)
+    if request.url_vars.get("format") == ".json":  # what `newsarchive trend --format json` prints
+        if not query and not error:
+            error = "give a search query: one or more words, a \"quoted phrase\", or terms joined by OR"
+        return Response.json({"error": error} if error else result.as_dict(), status=400 if error else 200)
     known_sites = await run(db, sites)
 
     def exact(period: Period, site: str) -> str:  # the articles one count counts: the site's own days
@@ -49,6 +53,7 @@ async def trend_view(request, datasette):
         "database": database, "form": form, "periods": PERIODS, "known_sites": known_sites, "error": error,
         "result": result, "charts": charts(result, exact) if result else [],
         "rows": _rows(database, result, exact) if result else [],
+        "json_url": f"/{database}/-/trend.json?{urlencode({k: v for k, v in form.items() if v})}",
     }
     html = await datasette.render_template("newsarchive_trend.html", context, request=request)
     return Response.html(html, status=400 if error else 200)
@@ -69,4 +74,4 @@ def _rows(database: str, result: Trend, exact) -> list[dict]:
     return rows
 
 
-ROUTES = [(r"^/(?P<database>[^/]+)/-/trend$", trend_view)]
+ROUTES = [(r"^/(?P<database>[^/]+)/-/trend(?P<format>\.json)?$", trend_view)]
