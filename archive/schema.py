@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from archive import fulltext, stemming
+from archive import fulltext, stemming, trend_index
 
 # 3: the full-text update trigger fires only when indexed text changes (archive/fulltext.py)
 # 4: captures tell pages from requisites (role, needed_by)
@@ -16,7 +16,8 @@ from archive import fulltext, stemming
 #    findings (crawl_findings) and the alarms they raised (alarms); crawls.kind tells a canary from a crawl
 # 6: Indonesian articles searchable by word stem: articles.search_stems, a fifth column of articles_fts;
 #    article_versions.published, so an edit that moves the date shows (archive/edits.py)
-SCHEMA_VERSION = 6
+# 7: trend_sites, trend_keys, trend_totals: each article's site and day, articles per site and day (archive/trend_index.py)
+SCHEMA_VERSION = 7
 
 TABLES = {
     "crawls": """
@@ -147,4 +148,5 @@ def migrate(conn: sqlite3.Connection) -> None:
     if held and stemming.COLUMN not in held:  # an index before schema 6: stems first, then ensure() rebuilds
         stemming.fill(conn)                    # the full-text index from the articles
     fulltext.ensure(conn)
+    trend_index.ensure(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

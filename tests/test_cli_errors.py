@@ -48,6 +48,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("replay", "install"): [],
     ("replay", "status"): [],
     ("search",): ["word"],
+    ("trend",): ["word"],
     ("show",): ["1"],
     ("history",): ["1"],
     ("stats",): [],

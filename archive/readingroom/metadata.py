@@ -128,6 +128,16 @@ TABLE_OPTIONS.update({
     "crawl_skips": {"label_column": "url", "facets": ["site", "reason", "crawl_id"]},
 })
 
+# What `trend` counts from, derived from articles by triggers (archive/trend_index.py): hidden, like FTS tables.
+TABLES.update({
+    "trend_keys": ("Each article's site and calendar day as one integer, for `trend` (archive/trend_index.py).", {
+        "id": "Article", "key": "day (Julian day number, 0: undated) * 1024 + trend_sites id"}),
+    "trend_totals": ("Articles per site and calendar day, for `trend`.", {
+        "key": "As trend_keys.key", "articles": "Articles with that site and day"}),
+    "trend_sites": ("The sites' numbers in trend_keys and trend_totals.", {"id": "Number", "name": "Site"}),
+})
+TABLE_OPTIONS.update({name: {"hidden": True} for name in ("trend_keys", "trend_totals", "trend_sites")})
+
 QUERIES = {
     "articles_per_day_per_site": {
         "title": "Articles per day per site",

@@ -8,7 +8,8 @@ from datasette import hookimpl
 from archive.readingroom import assets, cells, pages
 from archive.readingroom.metadata import metadata
 
-PAGE_MODULES: tuple[str, ...] = ("assets", "search_page", "article_page", "capture_page", "edits_page")  # each with ROUTES
+PAGE_MODULES: tuple[str, ...] = ("assets", "search_page", "article_page", "capture_page", "edits_page",
+                                   "trend_page")  # each with ROUTES
 
 
 @hookimpl
@@ -52,5 +53,6 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def menu_links(datasette, actor, request):
-    return [{"href": f"/{name}/-/search", "label": f"Reading room: search {name}"}
-            for name, db in datasette.databases.items() if pages.is_index(db)]
+    indexes = [name for name, db in datasette.databases.items() if pages.is_index(db)]
+    return [{"href": f"/{name}/-/search", "label": f"Reading room: search {name}"} for name in indexes] + \
+        [{"href": f"/{name}/-/trend", "label": f"Reading room: trends in {name}"} for name in indexes]

@@ -10,6 +10,7 @@ it the commands of the modules beside it, one module per group of commands:
 - `canary`: canary (a few of the newest articles, checked against earlier canaries)
 - `edits`: edits, cite (edited articles and citations)
 - `replay`: replay install/status (pywb, which `serve` runs beside Datasette)
+- `trend`: trend (articles matching a query per period and site)
 
 Each command is a thin shell over a Python function of the same job. The command modules never import this
 package's `__init__`: they share options through `options`, parameter types through `params` and the error
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import canary, config, crawl, edits, missed, publish, replay, research, schedule
+from crawler.cli import canary, config, crawl, edits, missed, publish, replay, research, schedule, trend
 from crawler.cli.errors import OneLineGroup
 
 
@@ -33,5 +34,6 @@ def main():
 
 
 for command in (*crawl.COMMANDS, *canary.COMMANDS, *research.COMMANDS, *missed.COMMANDS, *publish.COMMANDS,
-                *schedule.COMMANDS, *config.COMMANDS, *edits.COMMANDS, *replay.COMMANDS):
+                *schedule.COMMANDS, *config.COMMANDS, *edits.COMMANDS, *replay.COMMANDS,
+                *trend.COMMANDS):
     main.add_command(command)

@@ -1,0 +1,77 @@
+"""`/{db}/-/trend?q=&by=&site=&since=&until=` (`trend.json` for the numbers as JSON): articles matching a query per period and site, as two charts
+(each site's share of its own articles, and the matching articles) and a table; every count links to the
+search for exactly the articles it counts. The counting is `archive.trend.trend`, the same as
+`newsarchive trend` runs."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from datasette.utils.asgi import Response
+
+from archive.readingroom import pages
+from archive.readingroom.querying import run
+from archive.readingroom.trend_chart import charts, tip
+from archive.search import SearchError
+from archive.trend import PERIODS, Period, Trend, sites, trend
+
+DEFAULT_BY = "week"  # three years by day is a thousand periods; a week reads at a glance
+
+
+def search_link(database: str, query: str, **filters: str | None) -> str:
+    """The reading room's search page for `query` with the filters given (search_page reads q, site, since,
+    until; times with their offset are exact instants, bare days whole UTC days)."""
+    params = {"q": query, **{k: v for k, v in filters.items() if v}}
+    return f"/{database}/-/search?{urlencode(params)}"
+
+
+async def trend_view(request, datasette):
+    database = request.url_vars["database"]
+    db = pages.index_database(datasette, database)
+    args = request.args
+    query = (args.get("q") or "").strip()
+    form = {"q": query, "by": args.get("by") or DEFAULT_BY, "site": args.get("site") or "",
+            "since": (args.get("since") or "").strip(), "until": (args.get("until") or "").strip()}
+    error, result = None, None
+    if query:
+        try:
+            result = await run(db, trend, query, site=form["site"] or None, by=form["by"],
+                               since=form["since"] or None, until=form["until"] or None)
+        except SearchError as exc:
+            error = str(exc)
+    if request.url_vars.get("format") == ".json":  # what `newsarchive trend --format json` prints
+        if not query and not error:
+            error = "give a search query: one or more words, a \"quoted phrase\", or terms joined by OR"
+        return Response.json({"error": error} if error else result.as_dict(), status=400 if error else 200)
+    known_sites = await run(db, sites)
+
+    def exact(period: Period, site: str) -> str:  # the articles one count counts: the site's own days
+        since, until = result.window(period, site)
+        return search_link(database, query, site=site, since=since, until=until)
+
+    context = {
+        "database": database, "form": form, "periods": PERIODS, "known_sites": known_sites, "error": error,
+        "result": result, "charts": charts(result, exact) if result else [],
+        "rows": _rows(database, result, exact) if result else [],
+        "json_url": f"/{database}/-/trend.json?{urlencode({k: v for k, v in form.items() if v})}",
+    }
+    html = await datasette.render_template("newsarchive_trend.html", context, request=request)
+    return Response.html(html, status=400 if error else 200)
+
+
+def _rows(database: str, result: Trend, exact) -> list[dict]:
+    """The table beneath the charts: a row per period, a cell per site (matches linked, articles, share)."""
+    rows = []
+    for period in result.periods:
+        cells = []
+        for site in result.sites:
+            share = period.share(site)
+            cells.append({"matches": period.matches[site], "total": period.totals[site], "href": exact(period, site),
+                          "share": "–" if share is None else f"{100 * share:.1f}%", "tip": tip(result, period, site)})
+        rows.append({"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
+                     "href": search_link(database, result.query, since=period.start.isoformat(),
+                                         until=period.end.isoformat()), "cells": cells})
+    return rows
+
+
+ROUTES = [(r"^/(?P<database>[^/]+)/-/trend(?P<format>\.json)?$", trend_view)]
