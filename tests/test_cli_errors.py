@@ -51,6 +51,8 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("trend",): ["word"],
     ("show",): ["1"],
     ("history",): ["1"],
+    ("edits",): [],
+    ("cite",): ["1"],
     ("stats",): [],
     ("missed",): [],
     ("schedule",): [],
