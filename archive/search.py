@@ -206,8 +206,8 @@ def search_result(db_path: str | Path, query: str, filters: Filters | None = Non
         index.close()
 
 
-def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters,
-                pool: int = CANDIDATES) -> tuple[str, list[Any]]:
+def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: int = CANDIDATES,
+                common: bool = False) -> tuple[str, list[Any]]:
     """The filters as a condition on `f.rowid`, in the cheapest of three forms, for a walk that keeps `pool`
     matches: a primary-key lookup per match walked (when the query matches few articles, or the filters keep
     a large share of the archive); a set of ids built once (an author's articles; a site/date range the
@@ -222,8 +222,10 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters,
     found = None
     if not small and (filters.site is not None or filters.since is not None or filters.until is not None):
         # Both counts stop early (LIMIT): each costs at most what the plan it argues for would.
-        matches = conn.execute("SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
-                               "LIMIT ?)", [query, FEW_MATCHES]).fetchone()[0]
+        # A common query (`_cheap_idf` said so) is taken to match many: counting them would cost a walk.
+        matches = FEW_MATCHES if common else conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
+            [query, FEW_MATCHES]).fetchone()[0]
         if matches >= FEW_MATCHES:
             indexed, indexed_params = Filters(site=filters.site, since=filters.since, until=filters.until).where(conn)
             total = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
@@ -257,7 +259,7 @@ def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, 
     try:
         ranking = "bm25" if exhaustive or _cheap_idf(conn, query) else "columns"
         pool = CANDIDATES if ranking == "bm25" else COLUMN_CANDIDATES
-        restrict, filter_params = _filter_sql(conn, query, filters, pool)
+        restrict, filter_params = _filter_sql(conn, query, filters, pool, common=ranking == "columns")
         if exhaustive:
             weights = ", ".join(str(w) for w in WEIGHTS)
             ranked = conn.execute(f"SELECT f.rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts f "
