@@ -3,24 +3,23 @@
 
 Ranking: bm25 over title, lead, body and authors, weighted by `WEIGHTS` (a match in the title counts
 four times one in the body). FTS5's bm25 pays, once per query, a walk over every article containing each
-phrase of the query (for its idf): ~85 ms for a word found in most of 1M articles, ~0.4 s for a common
-phrase, however few rows are then scored. So the plan is bounded:
+phrase of the query (for its idf), and ~5 us per match scored: ~85 ms for a word found in most of 1M
+articles, ~0.4 s for a common phrase, however few rows are then shown. So the plan depends on the query:
 
-1. Walk the matches newest first (highest article id: FTS5 reads its doclists backwards) and keep the
-   first `CANDIDATES` that pass the filters. The filters are checked per match by primary key, or, when
-   the indexes show they select a small share of the archive, against a set of ids built once whose id
-   range also bounds the walk (`_filter_sql`).
-2. If every phrase of the query has a word found in fewer than `IDF_BUDGET` articles (counted with a capped
-   walk per word, `_cheap_idf`), the candidates are ranked by bm25, exactly as `ORDER BY rank` ranks them.
-3. Otherwise (a common word or phrase: its idf is near zero anyway; bm25 clamps it to 1e-6 once it occurs
-   in half the archive) only the newest `COLUMN_CANDIDATES` matches are candidates (the filter checks of
-   the walk are then most of the cost), ranked without bm25 by where the whole query matches: the sum of
-   the `WEIGHTS` of the `RANKED_COLUMNS` (title, lead) it matches in, one column-filtered walk over the
-   candidates' id range each, newest first among equals. `Hit.score` is minus that sum (lower is better,
-   as bm25's) and `SearchResult.ranking` is "columns" instead of "bm25".
-4. When more matches than candidates pass the filters, older matches are not considered;
-   `SearchResult.ranked_among` says how many were ranked and the CLI prints a note.
-5. Snippets are built for the returned rows only.
+1. A query whose every phrase has a word found in fewer than `IDF_BUDGET` articles (counted with a walk
+   per word that stops there, `_cheap_idf`) is cheap to rank: every match is ranked by bm25, exactly as
+   `ORDER BY rank` ranks them, and the filters are checked best match first, only until `limit` hits pass
+   (`_bm25_filtered`).
+2. Any other query is common (a common word's idf is near zero anyway: bm25 clamps it to 1e-6 once it
+   occurs in half the archive). Its matches are walked newest first (highest article id: FTS5 reads its
+   doclists backwards) and the first `CANDIDATES` that pass the filters are kept (filters checked per match
+   by primary key, or against a set of ids built once whose id range also bounds the walk: `_filter_sql`;
+   an author's articles being sparse, fewer candidates then: `_sparse_pool`). They are ranked without bm25
+   by where the whole query matches: the sum of the `WEIGHTS` of the `RANKED_COLUMNS` (title, lead) it
+   matches in, one column-filtered walk over the candidates' id range each, newest first among equals.
+   `Hit.score` is minus that sum (lower is better, as bm25's), `SearchResult.ranking` is "columns", and
+   `SearchResult.ranked_among` says how many were ranked when more matched (the CLI prints notes).
+3. Snippets are built for the returned rows only.
 
 `bench/fts.py` measures the plan on 200k and 1M synthetic articles against plain `ORDER BY rank`.
 
@@ -40,17 +39,20 @@ from typing import Any
 from archive.fulltext import COLUMNS, TOKENIZE, WEIGHTS
 from archive.index import Index
 
-CANDIDATES = 2000  # matches ranked by bm25 when a query matches more articles than this
-COLUMN_CANDIDATES = 500  # matches ranked by columns (a common phrase): each costs a lookup when filtering
+CANDIDATES = 500  # the newest matches of a common query ranked by columns: each costs a lookup when filtering
 SET_COST_RATIO = 6  # cost of a primary-key lookup per walked match / cost of one id in a prebuilt set
 SPARSE_WALK = 20_000  # matches a common query's walk may pass to gather an author's candidates (_sparse_pool)
+SAMPLE = 64  # matches whose filters a cheap query checks first, to see what share passes
+# Fewer than 1 in FEW_PASS of the sample passing: the filters' index is read instead. A lookup by id costs
+# ~13 us, an index entry ~0.1 us: at 1M articles, `limit` 10 hits cost less by lookups down to a share of ~1/30.
+FEW_PASS = 30
 DENSE_SHARE = 0.5  # a filter's id range where at least this share passes is walked with a lookup per match
 FEW_MATCHES = 1000  # a query matching fewer articles checks the filters per match
 SNIPPET_TOKENS = 12
 # A phrase whose rarest word is found in more articles than this is "common": bm25's idf walk over it would
 # cost more than a search may (~1 ms per 10,000 articles for a word, several times that for a phrase), so
 # the query is ranked by columns instead.
-IDF_BUDGET = 5_000
+IDF_BUDGET = 3_000
 COLUMN_SPAN = 5_000  # ids walked per column when ranking by columns (see _columns_among)
 # The columns whose matches rank a common query (with their WEIGHTS). Not the body: nearly every match is in
 # it. Not the authors: a query word is seldom in an author's name, and a column-filtered FTS5 walk that
@@ -219,7 +221,7 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: in
         return "", []
     where = " AND ".join(conditions)
     small = filters.author is not None
-    found = None
+    found = low = high = None  # the site/date count, and the id range it saw
     if not small and (filters.site is not None or filters.since is not None or filters.until is not None):
         # Both counts stop early (LIMIT): each costs at most what the plan it argues for would.
         # A common query (`_cheap_idf` said so) is taken to match many: counting them would cost a walk.
@@ -230,22 +232,21 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: in
             indexed, indexed_params = Filters(site=filters.site, since=filters.since, until=filters.until).where(conn)
             total = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             cap = int((SET_COST_RATIO * pool * total) ** 0.5)
-            found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {' AND '.join(indexed)} "
-                                 "LIMIT ?)", [*indexed_params, cap + 1]).fetchone()[0]
+            found, low, high = conn.execute(
+                f"SELECT count(*), min(id), max(id) FROM (SELECT a.id FROM articles a WHERE {' AND '.join(indexed)} "
+                "LIMIT ?)", [*indexed_params, cap + 1]).fetchone()
             small = found <= cap
     if small and not replace(filters, author=None).active():
         # An author alone: the set is article_authors' own, no lookup in articles (whose rows are pages wide).
         ids = author_ids(conn, filters.author)
         members = (f"SELECT article_id FROM article_authors WHERE author_id IN "
                    f"({', '.join('?' for _ in ids) or 'NULL'})")
-        low, high = conn.execute(f"SELECT min(article_id), max(article_id) FROM ({members})", ids).fetchone()
-        if low is None:
-            return " AND 0", []
-        return f" AND f.rowid BETWEEN {int(low)} AND {int(high)} AND +f.rowid IN ({members})", ids
+        return f" AND +f.rowid IN ({members})", ids  # no id range: finding it costs a lookup per article
     if small:
         # The id range bounds FTS5's doclist walk (a date range is one stretch of ids in an archive that
         # grows by crawling); the unary + keeps SQLite from handing the IN list to FTS5 as one query per id.
-        low, high = conn.execute(f"SELECT min(a.id), max(a.id) FROM articles a WHERE {where}", params).fetchone()
+        if found is None or filters.author is not None or filters.access is not None:
+            low, high = conn.execute(f"SELECT min(a.id), max(a.id) FROM articles a WHERE {where}", params).fetchone()
         if low is None:
             return " AND 0", []
         bound = f" AND f.rowid BETWEEN {int(low)} AND {int(high)}"
@@ -258,7 +259,10 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: in
 def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, exhaustive: bool) -> SearchResult:
     try:
         ranking = "bm25" if exhaustive or _cheap_idf(conn, query) else "columns"
-        pool = CANDIDATES if ranking == "bm25" else COLUMN_CANDIDATES
+        pool = CANDIDATES
+        if ranking == "bm25" and not exhaustive:
+            hits = _hits(conn, query, _bm25_filtered(conn, query, filters, limit))
+            return SearchResult(hits=hits, ranked_among=None, query=query, ranking=ranking)
         restrict, filter_params = _filter_sql(conn, query, filters, pool, common=ranking == "columns")
         if exhaustive:
             weights = ", ".join(str(w) for w in WEIGHTS)
@@ -274,12 +278,7 @@ def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, 
                 f"SELECT f.rowid FROM articles_fts f WHERE articles_fts MATCH ?{restrict} ORDER BY f.rowid DESC "
                 "LIMIT ?", [query, *filter_params, pool + 1])]
             capped, ids = len(ids) > pool, ids[:pool]
-            if not ids:
-                ranked = []
-            elif ranking == "bm25":
-                ranked = _bm25_among(conn, query, ids, limit)
-            else:
-                ranked = _columns_among(conn, query, ids, limit)
+            ranked = _columns_among(conn, query, ids, limit) if ids else []
         hits = _hits(conn, query, [(row[0], row[1]) for row in ranked])
     except sqlite3.OperationalError as exc:
         raise fts_error(query, exc) from None
@@ -298,13 +297,46 @@ def _sparse_pool(conn: sqlite3.Connection, filters: Filters, pool: int, limit: i
     return max(limit, min(pool, SPARSE_WALK * written // max(total, 1)))
 
 
-def _bm25_among(conn: sqlite3.Connection, query: str, ids: list[int], limit: int) -> list[tuple[int, float]]:
-    """bm25 of the candidates `ids` (newest first): their id range bounds FTS5's walk, the set picks them."""
+def _bm25_filtered(conn: sqlite3.Connection, query: str, filters: Filters, limit: int) -> list[tuple[int, float]]:
+    """Every match of a query `_cheap_idf` passed ranked by bm25 (few: each phrase has a word in fewer than
+    IDF_BUDGET articles), then the filters checked best first, only as far as `limit` hits: a lookup per
+    match checked while most pass (a site, a wide date range), else the filters' id set built once and
+    looked up in memory (an author, a month, a small site)."""
     weights = ", ".join(str(w) for w in WEIGHTS)
-    return conn.execute(
-        f"SELECT f.rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts f WHERE articles_fts MATCH ? "
-        "AND f.rowid BETWEEN ? AND ? AND +f.rowid IN (SELECT value FROM json_each(?)) "
-        "ORDER BY score, f.rowid DESC LIMIT ?", [query, ids[-1], ids[0], json.dumps(ids), limit]).fetchall()
+    rows = conn.execute(f"SELECT rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts WHERE "
+                        "articles_fts MATCH ? ORDER BY score, rowid DESC", [query]).fetchall()
+    if filters.author is not None:  # the author's articles from article_authors alone, no article row read
+        ids = author_ids(conn, filters.author)
+        written = {row[0] for row in conn.execute(
+            f"SELECT article_id FROM article_authors WHERE author_id IN ({', '.join('?' for _ in ids) or 'NULL'})",
+            ids)}
+        rows = [row for row in rows if row[0] in written]
+        filters = replace(filters, author=None)
+    if not filters.active():
+        return [tuple(row) for row in rows[:limit]]
+    conditions, params = filters.where(conn)
+    where = " AND ".join(conditions)
+
+    def passing(chunk: list) -> list[tuple[int, float]]:
+        ids = [row[0] for row in chunk]
+        kept = {row[0] for row in conn.execute(
+            f"SELECT a.id FROM articles a NOT INDEXED WHERE a.id IN ({', '.join('?' for _ in ids)}) AND {where}",
+            [*ids, *params])}  # NOT INDEXED: a lookup by id each, never a scan of the site's index
+        return [tuple(row) for row in chunk if row[0] in kept]
+
+    kept, start, step = [], 0, SAMPLE
+    while start < len(rows) and len(kept) < limit:
+        chunk = passing(rows[start:start + step])
+        if start == 0 and len(chunk) * FEW_PASS < min(step, len(rows)):
+            # Few pass: the filters' own index (a date range, a site, an author's rows) is read instead, the
+            # matches' ids looked up in it (the unary + keeps SQLite from a lookup by id for each).
+            members = {row[0] for row in conn.execute(
+                f"SELECT a.id FROM articles a WHERE +a.id IN (SELECT value FROM json_each(?)) AND {where}",
+                [json.dumps([row[0] for row in rows]), *params])}
+            return [tuple(row) for row in rows if row[0] in members][:limit]
+        kept += chunk
+        start, step = start + step, step * 2
+    return kept[:limit]
 
 
 def _columns_among(conn: sqlite3.Connection, query: str, ids: list[int], limit: int) -> list[tuple[int, float]]:

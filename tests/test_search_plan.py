@@ -53,7 +53,7 @@ def test_a_common_query_is_ranked_by_the_columns_it_matches(corpus, monkeypatch)
 
 def test_a_common_query_ranks_only_the_newest_column_candidates(corpus, monkeypatch):
     monkeypatch.setattr(archive.search, "IDF_BUDGET", 30)
-    monkeypatch.setattr(archive.search, "COLUMN_CANDIDATES", 10)
+    monkeypatch.setattr(archive.search, "CANDIDATES", 10)
     result = search_result(corpus, "omega", limit=100)
     assert result.ranked_among == 10
     assert [h.id for h in result.hits] == [30, 27, 24, 21, 25, 29, 28, 26, 23, 22]
@@ -62,10 +62,20 @@ def test_a_common_query_ranks_only_the_newest_column_candidates(corpus, monkeypa
 
 
 @pytest.mark.parametrize("dense", [0.0, 2.0], ids=["range-and-lookup", "range-and-set"])
-def test_date_filter_forms_give_the_sql_answer(corpus, monkeypatch, dense):
+def test_a_common_query_under_a_date_filter_walks_its_range(corpus, monkeypatch, dense):
+    monkeypatch.setattr(archive.search, "IDF_BUDGET", 30)
     monkeypatch.setattr(archive.search, "DENSE_SHARE", dense)
-    monkeypatch.setattr(archive.search, "FEW_MATCHES", 0)  # weigh the filters
     monkeypatch.setattr(archive.search, "SET_COST_RATIO", 10**9)  # a set is cheap: the range forms
     hits = search(corpus, "omega", site="kyodo", since="2024-04-05", until="2024-04-20", limit=100)
+    # kyodo (odd ids) of days 5..20: 15 (title, lead), 9 (title), 5 (lead), then newest first
+    assert [h.id for h in hits] == [15, 9, 5, 19, 17, 13, 11, 7]
+
+
+@pytest.mark.parametrize("few_pass", [0, 10**9], ids=["lookup-best-first", "id-set"])
+def test_a_rare_query_checks_its_filters_best_match_first(corpus, monkeypatch, few_pass):
+    monkeypatch.setattr(archive.search, "FEW_PASS", few_pass)
+    monkeypatch.setattr(archive.search, "SAMPLE", 4)  # the lookups go on in chunks of 4, 8, 16
+    hits = search(corpus, "omega", site="kyodo", since="2024-04-05", limit=5)
     assert [h.id for h in hits] == bm25_order(
-        corpus, "omega", "AND a.site = 'kyodo' AND a.published_utc >= '2024-04-05' AND a.published_utc < '2024-04-21'")
+        corpus, "omega", "AND a.site = 'kyodo' AND a.published_utc >= '2024-04-05'")[:5]
+    assert len(search(corpus, "omega", site="inakoran", limit=100)) == 15

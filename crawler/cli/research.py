@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from archive.search import CANDIDATES, COLUMN_CANDIDATES, IDF_BUDGET
+from archive.search import CANDIDATES, IDF_BUDGET
 from archive.terminal import json_text, printable
 from crawler.cli.errors import OneLineGroup, fail
 from crawler.cli.options import article_key, data_option, filter_options, max_body_option
@@ -27,14 +27,12 @@ SEARCH_HELP = f"""Full-text search, best match first, with snippets.
     "quoted phrases", OR, NOT, NEAR(a b), prefix*, title:word.
 
     Ranking: bm25 over title, lead, body and authors (a title match weighs 4x a body match; the score
-    printed by --format json/csv is bm25, lower is better). When more than {CANDIDATES:,} articles match
-    (after the filters), only the {CANDIDATES:,} most recently indexed of them (highest article id) are
-    ranked, and older matches are left out; a note on stderr says so. A common query (every word of some
-    phrase in more than {IDF_BUDGET:,} articles, where bm25 would cost a walk over all of them) ranks the
-    {COLUMN_CANDIDATES:,} newest matches by where it matches instead: title and lead first, newest first
-    among equals (score: minus the column weights; a note says so). Narrow the search (--since, --site,
-    more words) or pass --rank-all to rank every match by bm25 (slower: ~0.2 s for a word found in 200,000
-    articles).
+    printed by --format json/csv is bm25, lower is better), over every match, when each phrase of the query
+    has a word found in fewer than {IDF_BUDGET:,} articles. A common query (bm25 would walk every article
+    holding its words) ranks only its {CANDIDATES:,} most recently indexed matches (after the filters;
+    highest article id), by where it matches: title and lead first, newest first among equals (score:
+    minus those columns' weights); notes on stderr say so. Narrow the search (--since, --site, more words)
+    or pass --rank-all to rank every match by bm25 (slower: ~0.2 s for a word found in 200,000 articles).
     """
 
 
