@@ -41,7 +41,7 @@ from archive.index import Index
 
 CANDIDATES = 500  # the newest matches of a common query ranked by columns: each costs a lookup when filtering
 SET_COST_RATIO = 6  # cost of a primary-key lookup per walked match / cost of one id in a prebuilt set
-SPARSE_WALK = 20_000  # matches a common query's walk may pass to gather an author's candidates (_sparse_pool)
+SPARSE_WALK = 10_000  # matches a common query's walk may pass to gather an author's candidates (_sparse_pool)
 SAMPLE = 64  # matches whose filters a cheap query checks first, to see what share passes
 # Fewer than 1 in FEW_PASS of the sample passing: the filters' index is read instead. A lookup by id costs
 # ~13 us, an index entry ~0.1 us: at 1M articles, `limit` 10 hits cost less by lookups down to a share of ~1/30.
@@ -49,10 +49,11 @@ FEW_PASS = 30
 DENSE_SHARE = 0.5  # a filter's id range where at least this share passes is walked with a lookup per match
 FEW_MATCHES = 1000  # a query matching fewer articles checks the filters per match
 SNIPPET_TOKENS = 12
+SNIPPET_SPAN = 50_000  # hits within this many ids get their snippets from one walk (~5 ms at most)
 # A phrase whose rarest word is found in more articles than this is "common": bm25's idf walk over it would
 # cost more than a search may (~1 ms per 10,000 articles for a word, several times that for a phrase), so
 # the query is ranked by columns instead.
-IDF_BUDGET = 3_000
+IDF_BUDGET = 2_000
 COLUMN_SPAN = 5_000  # ids walked per column when ranking by columns (see _columns_among)
 # The columns whose matches rank a common query (with their WEIGHTS). Not the body: nearly every match is in
 # it. Not the authors: a query word is seldom in an author's name, and a column-filtered FTS5 walk that
@@ -209,19 +210,22 @@ def search_result(db_path: str | Path, query: str, filters: Filters | None = Non
 
 
 def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: int = CANDIDATES,
-                common: bool = False) -> tuple[str, list[Any]]:
+                common: bool = False) -> tuple[str, list[Any], bool]:
     """The filters as a condition on `f.rowid`, in the cheapest of three forms, for a walk that keeps `pool`
     matches: a primary-key lookup per match walked (when the query matches few articles, or the filters keep
     a large share of the archive); a set of ids built once (an author's articles; a site/date range the
     indexes show to be small), whose id range bounds the walk; or that id range with a lookup per match,
     when most ids in it pass (a date range in an archive that grows by crawling: building its set would cost
-    more than the walk)."""
+    more than the walk). The third value: whether the walk must stop after 2 x `pool` matches (the sample
+    said most pass, but a date range may end soon after it)."""
     conditions, params = filters.where(conn)
     if not conditions:
-        return "", []
+        return "", [], False
     where = " AND ".join(conditions)
     small = filters.author is not None
     found = low = high = None  # the site/date count, and the id range it saw
+    if common and not small and _mostly_pass(conn, query, where, params):
+        return f" AND EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})", params, True
     if not small and (filters.site is not None or filters.since is not None or filters.until is not None):
         # Both counts stop early (LIMIT): each costs at most what the plan it argues for would.
         # A common query (`_cheap_idf` said so) is taken to match many: counting them would cost a walk.
@@ -241,19 +245,30 @@ def _filter_sql(conn: sqlite3.Connection, query: str, filters: Filters, pool: in
         ids = author_ids(conn, filters.author)
         members = (f"SELECT article_id FROM article_authors WHERE author_id IN "
                    f"({', '.join('?' for _ in ids) or 'NULL'})")
-        return f" AND +f.rowid IN ({members})", ids  # no id range: finding it costs a lookup per article
+        return f" AND +f.rowid IN ({members})", ids, False  # no id range: finding it costs a lookup per article
     if small:
         # The id range bounds FTS5's doclist walk (a date range is one stretch of ids in an archive that
         # grows by crawling); the unary + keeps SQLite from handing the IN list to FTS5 as one query per id.
         if found is None or filters.author is not None or filters.access is not None:
             low, high = conn.execute(f"SELECT min(a.id), max(a.id) FROM articles a WHERE {where}", params).fetchone()
         if low is None:
-            return " AND 0", []
+            return " AND 0", [], False
         bound = f" AND f.rowid BETWEEN {int(low)} AND {int(high)}"
         if found is not None and found >= DENSE_SHARE * (int(high) - int(low) + 1):
-            return f"{bound} AND EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})", params
-        return f"{bound} AND +f.rowid IN (SELECT a.id FROM articles a WHERE {where})", params
-    return f" AND EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})", params
+            return f"{bound} AND EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})", params, False
+        return f"{bound} AND +f.rowid IN (SELECT a.id FROM articles a WHERE {where})", params, False
+    return f" AND EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})", params, False
+
+
+def _mostly_pass(conn: sqlite3.Connection, query: str, where: str, params: list[Any]) -> bool:
+    """Whether at least half of the newest SAMPLE matches pass the filters (a big site, a recent date range):
+    the walk then needs at most about two lookups per candidate, and counting the filters' rows to weigh a
+    set against it (~15 ms for a site of 1M articles) is skipped."""
+    passed, walked = conn.execute(
+        f"SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = f.rowid AND {where})), count(*) "
+        "FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f",
+        [*params, query, SAMPLE]).fetchone()
+    return walked > 0 and 2 * passed >= walked
 
 
 def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, exhaustive: bool) -> SearchResult:
@@ -263,7 +278,7 @@ def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, 
         if ranking == "bm25" and not exhaustive:
             hits = _hits(conn, query, _bm25_filtered(conn, query, filters, limit))
             return SearchResult(hits=hits, ranked_among=None, query=query, ranking=ranking)
-        restrict, filter_params = _filter_sql(conn, query, filters, pool, common=ranking == "columns")
+        restrict, filter_params, bounded = _filter_sql(conn, query, filters, pool, common=ranking == "columns")
         if exhaustive:
             weights = ", ".join(str(w) for w in WEIGHTS)
             ranked = conn.execute(f"SELECT f.rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts f "
@@ -274,10 +289,16 @@ def _search(conn: sqlite3.Connection, query: str, filters: Filters, limit: int, 
             if ranking == "columns" and filters.author is not None:
                 pool = _sparse_pool(conn, filters, pool, limit)
             # The newest `pool` matches: a backwards doclist walk, filters applied on the way.
-            ids = [row[0] for row in conn.execute(
-                f"SELECT f.rowid FROM articles_fts f WHERE articles_fts MATCH ?{restrict} ORDER BY f.rowid DESC "
-                "LIMIT ?", [query, *filter_params, pool + 1])]
-            capped, ids = len(ids) > pool, ids[:pool]
+            walk = f"SELECT f.rowid FROM articles_fts f WHERE articles_fts MATCH ?{restrict} ORDER BY f.rowid DESC"
+            if bounded:  # among the newest 2 x pool matches only: `capped` if there were more
+                newest = conn.execute("SELECT count(*), min(rowid) FROM (SELECT rowid FROM articles_fts WHERE "
+                                      "articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?)", [query, 2 * pool + 1]
+                                      ).fetchone()
+                if newest[0] > 2 * pool:
+                    walk = walk.replace(" ORDER BY", f" AND f.rowid > {int(newest[1])} ORDER BY")
+            ids = [row[0] for row in conn.execute(f"{walk} LIMIT ?", [query, *filter_params, pool + 1])]
+            capped = len(ids) > pool or (bounded and newest[0] > 2 * pool)
+            ids = ids[:pool]
             ranked = _columns_among(conn, query, ids, limit) if ids else []
         hits = _hits(conn, query, [(row[0], row[1]) for row in ranked])
     except sqlite3.OperationalError as exc:
@@ -400,7 +421,7 @@ def _cheap_idf(conn: sqlite3.Connection, query: str) -> bool:
 
 
 def _hits(conn: sqlite3.Connection, query: str, ranked: list[tuple[int, float]]) -> list[Hit]:
-    """The ranked rows as hits, with snippets. Hits close together (ids within COLUMN_SPAN, as a common
+    """The ranked rows as hits, with snippets. Hits close together (ids within SNIPPET_SPAN, as a common
     query's are) get their snippets from one walk over their id range; a seek per hit in a common word's
     doclist costs ~0.25 ms a phrase."""
     if not ranked:
@@ -408,7 +429,7 @@ def _hits(conn: sqlite3.Connection, query: str, ranked: list[tuple[int, float]])
     ids = [rowid for rowid, _ in ranked]
     marks = ", ".join("?" for _ in ids)
     snippet = f"snippet(articles_fts, -1, '[', ']', '…', {SNIPPET_TOKENS})"
-    if max(ids) - min(ids) <= COLUMN_SPAN:
+    if max(ids) - min(ids) <= SNIPPET_SPAN:
         snippets = dict(conn.execute(f"SELECT rowid, {snippet} FROM articles_fts WHERE articles_fts MATCH ? AND rowid "
                                      f"BETWEEN ? AND ? AND +rowid IN ({marks})", [query, min(ids), max(ids), *ids]))
     else:
