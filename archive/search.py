@@ -39,9 +39,9 @@ from typing import Any
 from archive.fulltext import COLUMNS, TOKENIZE, WEIGHTS
 from archive.index import Index
 
-CANDIDATES = 500  # the newest matches of a common query ranked by columns: each costs a lookup when filtering
+CANDIDATES = 200  # the newest matches of a common query ranked by columns: each costs a lookup when filtering
 SET_COST_RATIO = 6  # cost of a primary-key lookup per walked match / cost of one id in a prebuilt set
-SPARSE_WALK = 10_000  # matches a common query's walk may pass to gather an author's candidates (_sparse_pool)
+SPARSE_WALK = 5_000  # matches a common query's walk may pass to gather an author's candidates (_sparse_pool)
 SAMPLE = 64  # matches whose filters a cheap query checks first, to see what share passes
 # Fewer than 1 in FEW_PASS of the sample passing: the filters' index is read instead. A lookup by id costs
 # ~13 us, an index entry ~0.1 us: at 1M articles, `limit` 10 hits cost less by lookups down to a share of ~1/30.
