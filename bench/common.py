@@ -22,7 +22,7 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        if self.baseline in (None, 0):
+        if self.baseline in (None, 0) or self.value != self.value:  # NaN: not measured (a route missing)
             return None
         return self.value / self.baseline
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import crawl, fts, fulltext_capture, parse, requisites
+from bench import crawl, fts, fulltext_capture, parse, readingroom, requisites
 from bench.common import machine, table, write_results
 
 BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "requisites": requisites.run, "fts": fts.run,
-              "fulltext-capture": fulltext_capture.run}
+              "readingroom": readingroom.run, "fulltext-capture": fulltext_capture.run}
 
 
 def main(argv: list[str] | None = None) -> int:

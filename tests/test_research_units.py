@@ -90,15 +90,18 @@ def test_few_matches_are_all_ranked_by_bm25(corpus):
     assert result.ranked_among is None and [h.id for h in result.hits] == bm25_order(corpus, "alpha")
 
 
-def test_many_matches_rank_only_the_most_recent_candidates(corpus, monkeypatch):
+def test_a_rare_query_ranks_every_match_a_common_one_the_most_recent(corpus, monkeypatch):
     monkeypatch.setattr(archive.search, "CANDIDATES", 8)
+    result = search_result(corpus, "alpha", limit=100)  # "alpha" in 40 articles: under IDF_BUDGET, rare
+    assert result.ranked_among is None and [h.id for h in result.hits] == bm25_order(corpus, "alpha")
+    monkeypatch.setattr(archive.search, "IDF_BUDGET", 40)  # now common
     result = search_result(corpus, "alpha", limit=100)
-    assert result.ranked_among == 8
-    assert [h.id for h in result.hits] == bm25_order(corpus, "alpha", "AND a.id > 32")  # the 8 newest ids
+    assert result.ranked_among == 8 and result.ranking == "columns"
+    assert [h.id for h in result.hits] == list(range(40, 32, -1))  # the 8 newest ids; no title/lead matches
     exhaustive = search_result(corpus, "alpha", limit=100, exhaustive=True)
     assert exhaustive.ranked_among is None and [h.id for h in exhaustive.hits] == bm25_order(corpus, "alpha")
     kyodo = search_result(corpus, "alpha", archive.search.Filters(site="kyodo"), limit=100)
-    assert [h.id for h in kyodo.hits] == bm25_order(corpus, "alpha", "AND a.site = 'kyodo' AND a.id > 24")
+    assert [h.id for h in kyodo.hits] == [40, 38, 36, 34, 32, 30, 28, 26]
     assert search_result(corpus, "alpha", limit=3).hits == result.hits[:3]
     monkeypatch.setattr(archive.search, "CANDIDATES", 40)  # exactly as many as match: all ranked
     assert search_result(corpus, "alpha", limit=100).ranked_among is None
@@ -112,18 +115,19 @@ def test_cli_notes_a_bounded_ranking(corpus, monkeypatch):
     from crawler.cli import main
 
     monkeypatch.setattr(archive.search, "CANDIDATES", 8)
+    monkeypatch.setattr(archive.search, "IDF_BUDGET", 40)
     out = CliRunner().invoke(main, ["search", "alpha", "--format", "json", "--data", str(corpus.parent)])
     assert out.exit_code == 0 and len(json.loads(out.stdout)) == 8
     assert "note: more than 8 articles match; ranked the 8 most recently indexed" in out.stderr
+    assert "note: a common query: ranked by the columns it matches (title, lead), not bm25" in out.stderr
     out = CliRunner().invoke(main, ["search", "alpha", "--rank-all", "--limit", "50", "--data", str(corpus.parent)])
     assert out.exit_code == 0 and out.stdout.count("\n 1. ") + out.stdout.startswith(" 1. ") == 1
     assert out.stdout.count(" | id ") == 40 and "note:" not in out.stderr
 
 
-@pytest.mark.parametrize("ratio", [0, 10**9], ids=["per-match-lookup", "id-set"])
-def test_both_filter_plans_give_the_sql_answer(corpus, monkeypatch, ratio):
-    monkeypatch.setattr(archive.search, "SET_COST_RATIO", ratio)
-    monkeypatch.setattr(archive.search, "FEW_MATCHES", 0)  # as if "alpha" were common: weigh the filters
+@pytest.mark.parametrize("few_pass", [0, 10**9], ids=["per-match-lookup", "id-set"])
+def test_both_filter_plans_give_the_sql_answer(corpus, monkeypatch, few_pass):
+    monkeypatch.setattr(archive.search, "FEW_PASS", few_pass)
     hits = search(corpus, "alpha", site="kyodo", since="2024-03-05", until="2024-03-20", limit=100)
     assert [h.id for h in hits] == bm25_order(
         corpus, "alpha", "AND a.site = 'kyodo' AND a.published_utc >= '2024-03-05' AND a.published_utc < '2024-03-21'")

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from archive.search import CANDIDATES
+from archive.search import CANDIDATES, IDF_BUDGET
 from archive.terminal import json_text, printable
 from crawler.cli.errors import OneLineGroup, fail
 from crawler.cli.options import article_key, data_option, filter_options, max_body_option
@@ -28,10 +28,12 @@ SEARCH_HELP = f"""Full-text search, best match first, with snippets.
     (Sastrawi): "pelajaran" finds "mengajar" and "belajar"; search_stems:ajar names the stem itself.
 
     Ranking: bm25 over title, lead, body and authors (a title match weighs 4x a body match; the score
-    printed by --format json/csv is bm25, lower is better). When more than {CANDIDATES:,} articles match
-    (after the filters), only the {CANDIDATES:,} most recently indexed of them (highest article id) are
-    ranked, and older matches are left out; a note on stderr says so. Narrow the search (--since, --site,
-    more words) or pass --rank-all to rank every match (slower: ~0.2 s for a word found in 200,000 articles).
+    printed by --format json/csv is bm25, lower is better), over every match, when each phrase of the query
+    has a word found in fewer than {IDF_BUDGET:,} articles. A common query (bm25 would walk every article
+    holding its words) ranks only its {CANDIDATES:,} most recently indexed matches (after the filters;
+    highest article id), by where it matches: title and lead first, newest first among equals (score:
+    minus those columns' weights); notes on stderr say so. Narrow the search (--since, --site, more words)
+    or pass --rank-all to rank every match by bm25 (slower: ~0.2 s for a word found in 200,000 articles).
     """
 
 
@@ -52,6 +54,9 @@ def search(query, site, author, since, until, access, limit, fmt, rank_all, data
                                limit=limit, exhaustive=rank_all)
     except (SearchError, FileNotFoundError) as exc:
         fail(exc, 2)
+    if result.ranking == "columns":
+        click.echo("note: a common query: ranked by the columns it matches (title, lead), not bm25 "
+                   "(use --rank-all for bm25)", err=True)
     if result.ranked_among:
         click.echo(f"note: more than {result.ranked_among:,} articles match; ranked the {result.ranked_among:,} "
                    "most recently indexed (narrow the search or use --rank-all)", err=True)

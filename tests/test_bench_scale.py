@@ -1,0 +1,57 @@
+"""The 1M-article benchmarks' machinery on a few hundred articles: the cached bench index is what a reindex
+makes and is built once; the reading-room harness times Datasette's baselines and reports routes missing."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sqlite3
+
+import pytest
+
+from archive.fulltext import SETTINGS
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("bench-cache")
+
+
+def test_the_bench_index_is_built_once_like_a_reindex(cache, monkeypatch):
+    from bench import fts_build
+
+    monkeypatch.setenv("NEWSARCHIVE_BENCH_CACHE", str(cache))
+    built = fts_build.built_index(300)
+    assert not built.cached and built.articles == 300 and built.segments >= 1
+    assert built.path.name == f"fts-300-{fts_build.shape_key()}.db"
+    assert sorted(p.name for p in cache.iterdir()) == [built.path.name, built.path.with_suffix(".json").name]
+    conn = sqlite3.connect(f"file:{built.path}?mode=ro", uri=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 300
+        assert conn.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 300
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file, as reindex leaves it
+        assert conn.execute("SELECT v FROM articles_fts_config WHERE k = 'rank'").fetchone()[0] == SETTINGS["rank"]
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles'"
+                            ).fetchone()[0] == 3  # insert, delete, and our update trigger
+    finally:
+        conn.close()
+    again = fts_build.built_index(300)
+    assert again.cached and again.path == built.path and again.build_seconds == built.build_seconds
+    monkeypatch.setattr(fts_build, "CORPUS_VERSION", fts_build.CORPUS_VERSION + 1)
+    assert fts_build.shape_key() not in built.path.name  # a new corpus version is a new index
+
+
+def test_the_reading_room_harness_reports_routes_it_cannot_time(cache, monkeypatch):
+    from bench import fts_build, readingroom
+
+    monkeypatch.setenv("NEWSARCHIVE_BENCH_CACHE", str(cache))
+    monkeypatch.setattr(readingroom, "TREND_QUERIES", ("Japan",))
+    built = fts_build.built_index(300)
+    rows = {row.measure: row for row in asyncio.run(readingroom._measure(built.path, 300, rounds=1))}
+    for page in ("article page", "trend page"):
+        if f"p50 {page}" in rows:  # the page module is merged: timed
+            assert rows[f"p95 {page}"].value > 0
+            continue
+        row = rows[f"p95 {page}"]
+        assert math.isnan(row.value) and row.ratio is None and row.target.startswith("route missing: /fts-300-")
+        assert row.baseline > 0  # Datasette's own page (row page, SQL endpoint) answered and was timed
