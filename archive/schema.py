@@ -94,7 +94,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS articles_published ON articles(published_utc)",
     "CREATE INDEX IF NOT EXISTS articles_url ON articles(url)",
     "CREATE INDEX IF NOT EXISTS article_versions_article ON article_versions(article_id)",
-    "CREATE INDEX IF NOT EXISTS article_authors_author ON article_authors(author_id)",
+    # An author's articles from the index alone (search's author filter reads them for every query)
+    "CREATE INDEX IF NOT EXISTS article_authors_by_author ON article_authors(author_id, article_id)",
     "CREATE INDEX IF NOT EXISTS fetch_errors_crawl ON fetch_errors(crawl_id, reason)",
     # `show` lists a page's requisites by the page URL; it and `verify` look up why an image has no capture.
     "CREATE INDEX IF NOT EXISTS captures_needed_by ON captures(needed_by) WHERE needed_by IS NOT NULL",
@@ -142,6 +143,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             for column, decl in ADDED_COLUMNS.get(name, {}).items():
                 if column not in columns:
                     conn.execute(f"ALTER TABLE {name} ADD COLUMN {column} {decl}")
+    conn.execute("DROP INDEX IF EXISTS article_authors_author")  # by author_id alone, before schema 7
     for ddl in INDEXES:
         conn.execute(ddl)
     held = fulltext.indexed_columns(conn)

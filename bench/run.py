@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import crawl, fts, fulltext_capture, parse, readingroom, requisites
+from bench import crawl, fts, fulltext_capture, parse, readingroom, requisites, trend
 from bench.common import machine, table, write_results
 
 BENCHMARKS = {"parse": parse.run, "crawl": crawl.run, "requisites": requisites.run, "fts": fts.run,
+              "trend": trend.run,
               "readingroom": readingroom.run, "fulltext-capture": fulltext_capture.run}
 
 

@@ -9,11 +9,10 @@ ranks at any size), a two-word OR, and the same with a site or a year, by day an
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from bench.common import Row
-from bench.fts import Corpus, latencies, percentile, populate
+from bench.fts import Corpus, latencies, percentile
 
 
 def topic_queries(words: list[str]) -> list[tuple[str, str, dict]]:
@@ -68,13 +67,10 @@ def run_on(db_path: str | Path, queries: list[tuple[str, str, dict]], rounds: in
 
 
 def run(quick: bool) -> list[Row]:
-    """Standalone: build an index of 20k (quick) or 200k articles and time the topic queries on it."""
-    n = 20_000 if quick else 200_000
-    corpus = Corpus()
-    with tempfile.TemporaryDirectory(prefix="bench-trend-") as tmp:
-        path = Path(tmp) / "index.db"
-        populate(path, Path(tmp) / "bare.db", n, corpus)
-        return run_on(path, topic_queries(corpus.words))
+    """The topic queries on the bench index of bench/fts_build.py (cached): 20k articles (quick), else 1M."""
+    from bench.fts_build import built_index
+
+    return run_on(built_index(20_000 if quick else 1_000_000).path, topic_queries(Corpus().words))
 
 
 if __name__ == "__main__":
