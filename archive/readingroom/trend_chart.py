@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
+from markupsafe import Markup, escape
+
 from archive.trend import Period, Trend
 
 WIDTH, HEIGHT = 960, 300
@@ -66,6 +68,30 @@ class Chart:
     top: int = TOP
     right: int = WIDTH - RIGHT
     bottom: int = HEIGHT - BOTTOM
+
+    def marks_svg(self, series: Series) -> Markup:
+        """A series' marks as SVG: written here rather than in the template, where Datasette's async Jinja spent
+        ~80 ms a page on them (three years by week: 1,248 marks)."""
+        size = 2 if self.dense else 4
+        outline = "" if self.dense else ' stroke="#fff"'
+        parts = []
+        for mark in series.marks:
+            tip = escape(mark.tip)
+            if self.kind == "share" and series.marker == "square":
+                shape = (f'<rect class="point" x="{mark.x - size}" y="{mark.y - size}" width="{2 * size}" '
+                         f'height="{2 * size}"{outline}/>')
+            elif self.kind == "share":
+                shape = f'<circle class="point" cx="{mark.x}" cy="{mark.y}" r="{size + 0.5}"{outline}/>'
+            else:
+                shape = (f'<rect class="bar" x="{mark.x}" y="{mark.y}" width="{mark.width}" height="{mark.height}" '
+                         'stroke="none"/>')
+            label = "" if self.dense else (
+                f'<g class="tip" stroke="none"><rect x="{mark.tip_x}" y="{mark.tip_y}" width="{mark.tip_width}" '
+                f'height="22" rx="3"/>\n<text x="{mark.tip_x + mark.tip_width / 2}" y="{mark.tip_y + 15}" '
+                f'text-anchor="middle">{tip}</text></g>')
+            parts.append(f'<a class="mark" href="{escape(mark.href)}" tabindex="0">\n<title>{tip}</title>\n{shape}\n'
+                         f'{label}\n</a>')
+        return Markup("\n".join(parts))
 
 
 def charts(result: Trend, link: Callable[[Period, str], str]) -> list[Chart]:

@@ -45,9 +45,14 @@ async def trend_view(request, datasette):
         return Response.json({"error": error} if error else result.as_dict(), status=400 if error else 200)
     known_sites = await run(db, sites)
 
+    links: dict[tuple, str] = {}  # each count is linked from both charts and the table: its URL made once
+
     def exact(period: Period, site: str) -> str:  # the articles one count counts: the site's own days
-        since, until = result.window(period, site)
-        return search_link(database, query, site=site, since=since, until=until)
+        key = (period.start, site)
+        if key not in links:
+            since, until = result.window(period, site)
+            links[key] = search_link(database, query, site=site, since=since, until=until)
+        return links[key]
 
     context = {
         "database": database, "form": form, "periods": PERIODS, "known_sites": known_sites, "error": error,
