@@ -317,8 +317,9 @@ def test_replay_install_is_done_once_and_never_clears_a_directory_that_is_not_a_
 
 
 def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
-    """What a reader opening an edited article's two replay links sees: pywb's banner above, and in the frame
-    the page as archived then, with that version's headline. Screenshots in tests/artifacts/readingroom/."""
+    """What a reader following an edited article's two replay links sees, from the reading room (the article page
+    for the version it shows, the versions page for the older one): pywb's banner above, and in the frame the
+    page as archived then, with that version's headline. Screenshots in tests/artifacts/readingroom/."""
     from replay_support import CHROMIUM, ROOT, ensure_chromium
 
     server, _, _ = served
@@ -328,7 +329,10 @@ def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
     titles = [row[0] for row in conn.execute(
         "SELECT v.title FROM article_versions v JOIN captures c ON c.id = v.capture_id WHERE c.url = ? "
         "ORDER BY v.fetched_at", [edited[0]["url"]])]
+    article_id, shown = conn.execute("SELECT a.id, c.fetched_at FROM articles a JOIN captures c ON c.id = a.capture_id "
+                                     "WHERE a.url = ?", [edited[0]["url"]]).fetchone()
     conn.close()
+    assert shown == edited[1]["fetched_at"]  # the article page shows the newer version
     assert len(titles) == 2 and titles[0] != titles[1]
     artifacts = ROOT / "tests" / "artifacts" / "readingroom"
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -341,7 +345,17 @@ def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
             for name, capture, title, other in (("older", edited[0], titles[0], titles[1]),
                                                 ("newer", edited[1], titles[1], titles[0])):
                 page = chromium.new_page(viewport={"width": 1280, "height": 900})
-                page.goto(replay_url(base, capture["url"], capture["fetched_at"]), wait_until="load")
+                expected = replay_url(base, capture["url"], capture["fetched_at"])
+                if name == "newer":
+                    page.goto(f"{server.base}/index/-/article/{article_id}")
+                    link = page.locator("a.rr-replay")
+                else:
+                    page.goto(f"{server.base}/index/-/article/{article_id}/versions")
+                    link = page.locator(f'a[href="{expected}"]', has_text="archived page (replay)")
+                assert link.get_attribute("href") == expected
+                link.click()
+                page.wait_for_load_state("load")
+                assert page.url == expected
                 frame = page.frame_locator("#replay_iframe")
                 frame.locator("h1", has_text=title).first.wait_for(state="visible", timeout=30_000)
                 headlines = [text.strip() for text in frame.locator("h1").all_inner_texts()]

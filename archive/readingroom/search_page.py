@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from archive.access import ACCESS_STATES
 from archive.readingroom import pages
 from archive.readingroom.querying import run
-from archive.search import CANDIDATES, Filters, SearchError, _search
+from archive.search import Filters, SearchError, _search
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
@@ -64,7 +64,7 @@ async def search_view(request, datasette):
         hits.append({"hit": hit, "href": pages.article_path(database, hit.id), "snippet": highlight(hit.snippet)})
     html = await datasette.render_template("newsarchive_search.html", {
         "database": database, "form": form, "sites": await run(db, _sites), "access_states": ACCESS_STATES,
-        "error": error, "result": result, "hits": hits, "candidates": CANDIDATES,
+        "error": error, "result": result, "hits": hits,
         "table_search": f"/{database}/articles?_search=", "page_title": "Search",
     }, request=request)
     return Response.html(html, status=status)
