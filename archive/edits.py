@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.search import date_bound
+from archive.filters import date_bound
 
 TEXT_FIELDS = ("title", "lead", "body", "authors")
 FIELDS = (*TEXT_FIELDS, "dates")

@@ -16,7 +16,7 @@ from typing import IO, Any, Iterator
 
 from archive.export import check_format, default_replay_base, write_export
 from archive.replay import replay_url
-from archive.search import Filters
+from archive.filters import Filters
 
 VERSION_COLUMNS = ("version_id", "article_id", "version", "site", "url", "canonical_url", "language", "published",
                    "published_utc", "title", "lead", "body", "authors", "version_published", "modified", "access",

@@ -32,10 +32,11 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from archive.filters import Filters, SearchError, author_ids, date_bound  # noqa: F401  date_bound: this API's too
 from archive.fulltext import COLUMNS, TEXT_COLUMNS, TOKENIZE, WEIGHTS, has_stems
 from archive.index import Index
 from archive.stemming import expand_query, stem_snippet
@@ -63,10 +64,6 @@ COLUMN_SPAN = 5_000  # ids walked per column when ranking by columns (see _colum
 RANKED_COLUMNS = ("title", "lead")
 
 
-class SearchError(ValueError):
-    """A query or filter the index cannot run; the message is one line, fit for a terminal."""
-
-
 @dataclass
 class Hit:
     id: int
@@ -86,78 +83,6 @@ class SearchResult:
     ranked_among: int | None  # None: every match was ranked; N: only the N most recent matches were
     query: str
     ranking: str = "bm25"  # or "columns": a common phrase in the query (module docstring, step 3)
-
-
-# -- filters -----------------------------------------------------------------------------------------
-
-@dataclass
-class Filters:
-    """Conditions on articles. Dates are UTC and compared with `published_utc`; a bare day is inclusive
-    (`until=2024-05-03` keeps everything published that day); articles without a date fail any date filter."""
-
-    site: str | None = None
-    author: str | None = None
-    since: str | date | datetime | None = None
-    until: str | date | datetime | None = None
-    access: str | None = None
-
-    def active(self) -> bool:
-        return any(v is not None for v in (self.site, self.author, self.since, self.until, self.access))
-
-    def where(self, conn: sqlite3.Connection, alias: str = "a") -> tuple[list[str], list[Any]]:
-        """SQL conditions over `articles AS alias` and their parameters."""
-        conditions: list[str] = []
-        params: list[Any] = []
-        if self.site is not None:
-            conditions.append(f"{alias}.site = ?")
-            params.append(self.site)
-        if self.access is not None:
-            conditions.append(f"{alias}.access = ?")
-            params.append(self.access)
-        low, high = date_bound(self.since, "since"), date_bound(self.until, "until")
-        if low is not None:
-            conditions.append(f"{alias}.published_utc >= ?")
-            params.append(low)
-        if high is not None:
-            conditions.append(f"{alias}.published_utc < ?")
-            params.append(high)
-        if self.author is not None:
-            ids = author_ids(conn, self.author)
-            conditions.append(f"{alias}.id IN (SELECT article_id FROM article_authors WHERE author_id IN "
-                              f"({', '.join('?' for _ in ids) or 'NULL'}))")
-            params.extend(ids)
-        return conditions, params
-
-
-def author_ids(conn: sqlite3.Connection, name: str) -> list[int]:
-    """Ids of the authors whose name equals `name` ignoring case (Unicode case folding)."""
-    wanted = " ".join(name.split()).casefold()
-    return [row[0] for row in conn.execute("SELECT id, name FROM authors") if row[1].casefold() == wanted]
-
-
-def date_bound(value: str | date | datetime | None, which: str) -> str | None:
-    """`since` as an inclusive and `until` as an exclusive UTC bound in `published_utc` format.
-
-    A day (YYYY-MM-DD) means the whole UTC day; a time without an offset is taken as UTC."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-        except ValueError:
-            raise SearchError(f"--{which}: not a date: {text!r} (use YYYY-MM-DD or an ISO 8601 time such as "
-                              "2024-05-01T09:00:00+09:00)") from None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        moment = moment.astimezone(timezone.utc).replace(microsecond=0)
-        if which == "until":
-            moment += timedelta(seconds=1)
-    else:
-        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-        if which == "until":
-            moment += timedelta(days=1)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fts_error(query: str, exc: sqlite3.Error) -> SearchError:

@@ -74,7 +74,7 @@ def select_warc_files(index: Index, warc_dir: Path, crawl_id: str | None) -> lis
 @dataclass(frozen=True)
 class Selection:
     """Which articles a package holds: all, or those of a site and/or published in a window (`since`
-    inclusive, `until` exclusive, in `published_utc` form: archive.search.date_bound)."""
+    inclusive, `until` exclusive, in `published_utc` form: archive.filters.date_bound)."""
 
     site: str | None = None
     since: str | None = None
@@ -191,7 +191,7 @@ def export_wacz(data_dir: str | os.PathLike, output: str | os.PathLike, crawl_id
     `site`, `since` and `until` (published, as `newsarchive export` reads them) narrow the articles; the
     package then holds only the WARC files of their captures, of the requisites they needed, of the main
     page and of the originals of those that are revisits."""
-    from archive.search import date_bound
+    from archive.filters import date_bound
 
     data_dir = Path(data_dir)
     warc_dir = data_dir / "warc"

@@ -10,7 +10,7 @@ import math
 import click
 
 from archive.access import ACCESS_STATES
-from archive.search import SearchError, date_bound
+from archive.filters import SearchError, date_bound
 from crawler.sites import DISCOVERY_MODES, SITES
 from crawler.urls import origin
 
