@@ -23,15 +23,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
+
+from archive import childproc
 
 DEFAULT_REPLAY_PORT = 8002  # `newsarchive serve`: Datasette on 8001, pywb beside it
 COLLECTION = "newsarchive"  # pywb collection name
@@ -248,7 +248,7 @@ class ReplayServer:
             self._log = open(self._tmp / "wayback.log", "w")
             self.process = subprocess.Popen([str(wayback), "-b", self.host, "-p", str(self.port)], cwd=self._tmp,
                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                            preexec_fn=die_with_parent)
+                                            preexec_fn=childproc.die_with_parent)
         except BaseException:
             self.stop()
             raise
@@ -262,27 +262,11 @@ class ReplayServer:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Wait until the collection answers (pywb loads in a second or two)."""
-        deadline = time.monotonic() + timeout
-        probe = self.base.replace("0.0.0.0", "127.0.0.1") + "/"
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"pywb exited with status {self.process.returncode}: {self.log_text(500)}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError(f"pywb did not answer on {probe} within {timeout:.0f} s")
+        childproc.wait_answering(self.process, self.base.replace("0.0.0.0", "127.0.0.1") + "/", timeout, "pywb",
+                                 lambda: self.log_text(500))
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        childproc.stop(self.process)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -301,14 +285,3 @@ class ReplayServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM it when the process that started it dies, even by SIGKILL,
-    so a killed `newsarchive serve` leaves no pywb behind."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

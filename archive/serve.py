@@ -21,13 +21,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from archive import childproc
 from archive.readingroom.metadata import metadata  # noqa: F401  the Python API, as before
 from archive.readingroom.pages import REPLAY_ENV
-from archive.replay import DEFAULT_REPLAY_PORT, die_with_parent
+from archive.replay import DEFAULT_REPLAY_PORT
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -92,27 +91,11 @@ class Server:
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
         probe = self.url.rsplit("/", 1)[0].replace("0.0.0.0", "127.0.0.1") + "/-/versions.json"
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"datasette exited with status {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError(f"datasette did not answer on {probe} within {timeout:.0f} s")
+        childproc.wait_answering(self.process, probe, timeout, "datasette")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        childproc.stop(self.process)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -142,7 +125,7 @@ def serve(db_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOS
             replayer = start_replay(server.db_path.resolve().parent, replay_port)
             if replayer is not None:
                 env[REPLAY_ENV] = replayer.base
-        server.start(env=env, preexec_fn=die_with_parent)  # even a `kill -9` of serve leaves no Datasette
+        server.start(env=env, preexec_fn=childproc.die_with_parent)  # even a `kill -9` of serve leaves no Datasette
         try:
             server.wait_ready()
         except RuntimeError:

@@ -12,6 +12,7 @@ a failure (CI sets them where the tools must be there).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -159,3 +160,17 @@ class Wayback:
             self.process.kill()
             self.process.wait(timeout=10)
         self.log.close()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1100, height: int = 1000):
+    """A page of Debian's Chromium, headless, driven by Playwright (installed first if missing)."""
+    ensure_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()

@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from readingroom_support import ARTIFACTS, serving_room
-from replay_support import CHROMIUM, ensure_chromium
+from replay_support import chromium_page
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +21,8 @@ def room(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page():
-    ensure_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 1300})
-        finally:
-            browser.close()
+    with chromium_page(1100, 1300) as page:
+        yield page
 
 
 def test_a_reader_searches_and_reads_an_article(room, page):

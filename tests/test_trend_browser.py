@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from readingroom_support import ARTIFACTS, start_datasette
-from replay_support import CHROMIUM, ensure_chromium
+from replay_support import chromium_page
 from trend_support import SEASON_START, SEASON_WEEKS, build_season, season_articles
 
 
@@ -33,14 +33,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page():
-    ensure_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 1000})
-        finally:
-            browser.close()
+    with chromium_page(1100, 1000) as page:
+        yield page
 
 
 def week_of(site: str, week: int) -> tuple[int, int]:
