@@ -95,5 +95,7 @@ def run_demo(data_dir: Path, articles: int = 25) -> int:
     click.echo(f'\n3. newsarchive search "{SAMPLE_QUERY}" --limit 3')
     for hit in hits:
         click.echo(f"  {hit.title}\n    {hit.site} | {hit.published} | {hit.snippet}")
-    click.echo(f"\ndone in {time.monotonic() - started:.1f}s. Try: newsarchive search \"...\" --data {data_dir}")
+    click.echo(f"\ndone in {time.monotonic() - started:.1f}s. Try: newsarchive search \"...\" --data {data_dir}\n"
+               f"Read it in the browser: newsarchive serve --data {data_dir} (the reading room: search, articles, "
+               "edits, trends)")
     return status
