@@ -22,7 +22,8 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 44
 COLOURS = ("#1f6fb4", "#d95f02", "#6a51a3", "#1b9e77")  # blue and orange first: told apart with colour blindness
 MARKERS = ("circle", "square", "diamond", "triangle")
 X_LABELS = 8  # at most this many period labels under the axis
-DENSE = 160  # more periods than this: small points, no hover labels (three years by day: 3.3 MB of page without)
+DENSE = 160  # more periods than this: small points without a link, tooltip or hover label each (three years by
+# day would be 3.3 MB of page and ~0.1 s to write); the table beneath links and counts every period
 TIP_CHAR = 6.0  # px per character of the 12px sans-serif hover label (Chromium drew 5.6 on average)
 
 
@@ -61,7 +62,7 @@ class Chart:
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str]]
     series: list[Series]
-    dense: bool = False  # too many periods for a hover label each: the marks keep their SVG title only
+    dense: bool = False  # too many periods to point at one: marks without link, tooltip or hover label
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -89,6 +90,9 @@ class Chart:
                 f'<g class="tip" stroke="none"><rect x="{mark.tip_x}" y="{mark.tip_y}" width="{mark.tip_width}" '
                 f'height="22" rx="3"/>\n<text x="{mark.tip_x + mark.tip_width / 2}" y="{mark.tip_y + 15}" '
                 f'text-anchor="middle">{tip}</text></g>')
+            if self.dense:
+                parts.append(shape)
+                continue
             parts.append(f'<a class="mark" href="{escape(mark.href)}" tabindex="0">\n<title>{tip}</title>\n{shape}\n'
                          f'{label}\n</a>')
         return Markup("\n".join(parts))
@@ -101,9 +105,12 @@ def charts(result: Trend, link: Callable[[Period, str], str]) -> list[Chart]:
     shares = [p.share(s) for p in result.periods for s in result.sites]
     top_share = _nice_top(max((v for v in shares if v is not None), default=0) * 100, percent=True)
     top_count = _nice_top(max((p.matches[s] for p in result.periods for s in result.sites), default=0))
-    drawn = [_share_chart(result, link, top_share), _matches_chart(result, link, top_count)]
+    dense = len(result.periods) > DENSE
+    if dense:  # marks too small to point at: no link or tooltip each (the table beneath has them)
+        link = lambda period, site: ""  # noqa: E731
+    drawn = [_share_chart(result, link, top_share, dense), _matches_chart(result, link, top_count, dense)]
     for chart in drawn:
-        chart.dense = len(result.periods) > DENSE
+        chart.dense = dense
     return drawn
 
 
@@ -115,7 +122,7 @@ def tip(result: Trend, period: Period, site: str) -> str:
     return f"{site}, {days}: {period.matches[site]:,} matching, {part}{period.totals[site]:,} published"
 
 
-def _share_chart(result: Trend, link, top: float) -> Chart:
+def _share_chart(result: Trend, link, top: float, dense: bool = False) -> Chart:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / len(result.periods)
     series = []
@@ -132,14 +139,14 @@ def _share_chart(result: Trend, link, top: float) -> Chart:
             path.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
             pen_down = True
             one.marks.append(Mark(x=round(x, 1), y=round(y, 1), width=0, height=0,
-                                  tip=tip(result, period, site), href=link(period, site)))
+                                  tip="" if dense else tip(result, period, site), href=link(period, site)))
         one.line = " ".join(path)
         series.append(one)
     return Chart(kind="share", title="Share of each site's articles that match (%)",
                  y_ticks=_y_ticks(top, plot_h, percent=True), x_ticks=_x_ticks(result, step), series=series)
 
 
-def _matches_chart(result: Trend, link, top: float) -> Chart:
+def _matches_chart(result: Trend, link, top: float, dense: bool = False) -> Chart:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / len(result.periods)
     bar = step * 0.8 / len(result.sites)
@@ -150,7 +157,7 @@ def _matches_chart(result: Trend, link, top: float) -> Chart:
             height = plot_h * period.matches[site] / top
             one.marks.append(Mark(x=round(LEFT + step * (i + 0.1) + bar * n, 2), y=round(TOP + plot_h - height, 2),
                                   width=round(max(bar, 0.5), 2), height=round(height, 2),
-                                  tip=tip(result, period, site), href=link(period, site)))
+                                  tip="" if dense else tip(result, period, site), href=link(period, site)))
         series.append(one)
     return Chart(kind="matches", title="Matching articles", y_ticks=_y_ticks(top, plot_h),
                  x_ticks=_x_ticks(result, step), series=series)
