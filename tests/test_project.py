@@ -45,11 +45,14 @@ def test_the_lock_satisfies_every_declared_range():
     import tomllib
 
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    locked = dict(line.split(" ")[0].split("==") for line in (ROOT / "requirements.lock").read_text().splitlines()
-                  if "==" in line and not line.startswith((" ", "#")))
+    locked = {canonicalize_name(name): version for name, version in (
+        line.split(" ")[0].split("==") for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.startswith((" ", "#")))}
     for line in project["dependencies"] + project["optional-dependencies"]["dev"]:
         requirement = Requirement(line)
-        assert requirement.name in locked, f"{requirement.name} is not in requirements.lock"
-        assert locked[requirement.name] in requirement.specifier, f"{requirement.name}=={locked[requirement.name]}"
+        name = canonicalize_name(requirement.name)  # the lock writes names as pip normalises them (PySastrawi)
+        assert name in locked, f"{requirement.name} is not in requirements.lock"
+        assert locked[name] in requirement.specifier, f"{requirement.name}=={locked[name]}"
