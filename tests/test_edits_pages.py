@@ -7,11 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from html import unescape
 from pathlib import Path
 
@@ -99,59 +94,35 @@ def test_cite_page_and_its_csl_json(db):
         "newsarchive-1-v1", "article-newspaper", "<urn:uuid:00000001-kyodo>", [{"family": "Sato", "given": "Aiko"}])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_diff_page_in_chromium(db, tmp_path):
-    from replay_support import CHROMIUM, ensure_chromium
+    from readingroom_support import start_datasette
+    from replay_support import chromium_page, free_port
 
-    ensure_chromium()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    port = _free_port()
-    log = open(tmp_path / "datasette.log", "w")
+    port = free_port()
     # A plain `datasette index.db`: the plugin comes with the installed package, not with `newsarchive serve`.
-    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = start_datasette(db.parent, port, tmp_path / "datasette.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "datasette.log").read_text()
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "datasette did not start"
-                time.sleep(0.2)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            try:
-                page = browser.new_page(viewport={"width": 1000, "height": 900})
-                page.goto(base + "/index/-/edits")
-                page.click("text=v2 → v3")  # the reader follows the edit to its diff
-                page.wait_for_selector("div.na-body")
-                assert page.url == base + "/index/-/article/1/diff?from=2&to=3"
-                assert page.locator("div.na-title del").all_inner_texts() == ["backs"]
-                assert page.locator("div.na-title ins").all_inner_texts() == ["drops"]
-                assert page.locator("div.na-body ins").all_inner_texts() == ["\n\nThe cost is not yet known."]
-                assert page.locator("div.na-body del").all_inner_texts() == []
-                body = page.locator("div.na-body").inner_text()
-                assert body == "Tokyo will build a new seawall.\n\nWork starts in June.\n\nThe cost is not yet known."
-                # what a reader sees: deletions struck through in red, insertions on green
-                styles = page.evaluate("""() => [getComputedStyle(document.querySelector('div.na-title del'))
-                    .textDecorationLine, getComputedStyle(document.querySelector('div.na-title ins')).backgroundColor]""")
-                assert styles == ["line-through", "rgb(221, 255, 221)"]
-                page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
-                page.click("text=all 3 versions")
-                assert page.locator("section#v2 .na-silent").inner_text() == "silent"
-                page.screenshot(path=str(ARTIFACTS / "versions.png"), full_page=True)
-            finally:
-                browser.close()
+        with chromium_page(1000, 900) as page:
+            page.goto(base + "/index/-/edits")
+            page.click("text=v2 → v3")  # the reader follows the edit to its diff
+            page.wait_for_selector("div.na-body")
+            assert page.url == base + "/index/-/article/1/diff?from=2&to=3"
+            assert page.locator("div.na-title del").all_inner_texts() == ["backs"]
+            assert page.locator("div.na-title ins").all_inner_texts() == ["drops"]
+            assert page.locator("div.na-body ins").all_inner_texts() == ["\n\nThe cost is not yet known."]
+            assert page.locator("div.na-body del").all_inner_texts() == []
+            body = page.locator("div.na-body").inner_text()
+            assert body == "Tokyo will build a new seawall.\n\nWork starts in June.\n\nThe cost is not yet known."
+            # what a reader sees: deletions struck through in red, insertions on green
+            styles = page.evaluate("""() => [getComputedStyle(document.querySelector('div.na-title del'))
+                .textDecorationLine, getComputedStyle(document.querySelector('div.na-title ins')).backgroundColor]""")
+            assert styles == ["line-through", "rgb(221, 255, 221)"]
+            page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
+            page.click("text=all 3 versions")
+            assert page.locator("section#v2 .na-silent").inner_text() == "silent"
+            page.screenshot(path=str(ARTIFACTS / "versions.png"), full_page=True)
     finally:
         server.terminate()
         server.wait(timeout=20)
-        log.close()

@@ -155,7 +155,7 @@ def test_the_report_shows_an_open_alarm_and_the_crawl_days_in_a_browser(archive)
     """What an archivist looks at, in Chromium: the report of this archive with a problem open (Kyodo behind a
     login): the alarm and its finding, the days crawls ran under each site's articles per day, what the
     crawls missed. The screenshot is kept in tests/artifacts/report/ (git-ignored)."""
-    from replay_support import CHROMIUM, ROOT, ensure_chromium
+    from replay_support import ROOT, chromium_page
 
     archive.mirror.redesign("kyodo", "login")
     broken = archive.next_day("kyodo")
@@ -165,31 +165,23 @@ def test_the_report_shows_an_open_alarm_and_the_crawl_days_in_a_browser(archive)
     assert newsarchive("report", "-o", str(report), "--data", str(archive.data)).returncode == 0
     artifacts = ROOT / "tests" / "artifacts" / "report"
     artifacts.mkdir(parents=True, exist_ok=True)
-    ensure_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = chromium.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(report.as_uri())
-            health = page.locator("h2", has_text="Crawl health")
-            assert health.is_visible()
-            alarm = page.locator("tr[data-alarm='kyodo/login_redirects']")
-            assert alarm.is_visible() and "redirected to a login or consent page" in alarm.inner_text()
-            assert page.locator("tr[data-finding='login_redirects']").first.is_visible()
-            assert page.locator("h2", has_text="What recent crawls missed").is_visible()
-            missed = page.locator("table.missed tr[data-site='kyodo']").first
-            assert missed.is_visible() and int(missed.locator("td[data-reason=held]").inner_text().replace(",", "")) > 0
-            # Under each site's articles per day, the days its crawls ran: all today, on the real clock, while
-            # the mirror's stories are dated by its own; the days between are gaps, crawled on the last only.
-            for site in ("kyodo", "inakoran"):
-                today = page.locator(f"rect.crawl-day[data-site='{site}']").last.get_attribute("data-day")
-                assert page.locator(f"rect.gap[data-site='{site}'][data-day='{today}']").count() == 1
-                note = page.locator(f"p.crawlgaps[data-site='{site}']")
-                assert note.is_visible() and int(note.get_attribute("data-crawled")) >= 1
-            page.screenshot(path=str(artifacts / "report.png"), full_page=True)
-            health.scroll_into_view_if_needed()
-            page.screenshot(path=str(artifacts / "report-health.png"))
-        finally:
-            chromium.close()
+    with chromium_page(1280, 900) as page:
+        page.goto(report.as_uri())
+        health = page.locator("h2", has_text="Crawl health")
+        assert health.is_visible()
+        alarm = page.locator("tr[data-alarm='kyodo/login_redirects']")
+        assert alarm.is_visible() and "redirected to a login or consent page" in alarm.inner_text()
+        assert page.locator("tr[data-finding='login_redirects']").first.is_visible()
+        assert page.locator("h2", has_text="What recent crawls missed").is_visible()
+        missed = page.locator("table.missed tr[data-site='kyodo']").first
+        assert missed.is_visible() and int(missed.locator("td[data-reason=held]").inner_text().replace(",", "")) > 0
+        # Under each site's articles per day, the days its crawls ran: all today, on the real clock, while
+        # the mirror's stories are dated by its own; the days between are gaps, crawled on the last only.
+        for site in ("kyodo", "inakoran"):
+            today = page.locator(f"rect.crawl-day[data-site='{site}']").last.get_attribute("data-day")
+            assert page.locator(f"rect.gap[data-site='{site}'][data-day='{today}']").count() == 1
+            note = page.locator(f"p.crawlgaps[data-site='{site}']")
+            assert note.is_visible() and int(note.get_attribute("data-crawled")) >= 1
+        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+        health.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "report-health.png"))

@@ -320,7 +320,7 @@ def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
     """What a reader following an edited article's two replay links sees, from the reading room (the article page
     for the version it shows, the versions page for the older one): pywb's banner above, and in the frame the
     page as archived then, with that version's headline. Screenshots in tests/artifacts/readingroom/."""
-    from replay_support import CHROMIUM, ROOT, ensure_chromium
+    from replay_support import ROOT, chromium_page
 
     server, _, _ = served
     base = f"http://127.0.0.1:{server.replay_port}/{COLLECTION}"
@@ -336,34 +336,25 @@ def test_a_reader_sees_each_version_framed_in_chromium(served, archive):
     assert len(titles) == 2 and titles[0] != titles[1]
     artifacts = ROOT / "tests" / "artifacts" / "readingroom"
     artifacts.mkdir(parents=True, exist_ok=True)
-    ensure_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            for name, capture, title, other in (("older", edited[0], titles[0], titles[1]),
-                                                ("newer", edited[1], titles[1], titles[0])):
-                page = chromium.new_page(viewport={"width": 1280, "height": 900})
-                expected = replay_url(base, capture["url"], capture["fetched_at"])
-                if name == "newer":
-                    page.goto(f"{server.base}/index/-/article/{article_id}")
-                    link = page.locator("a.rr-replay")
-                else:
-                    page.goto(f"{server.base}/index/-/article/{article_id}/versions")
-                    link = page.locator(f'a[href="{expected}"]', has_text="archived page (replay)")
-                assert link.get_attribute("href") == expected
-                link.click()
-                page.wait_for_load_state("load")
-                assert page.url == expected
-                frame = page.frame_locator("#replay_iframe")
-                frame.locator("h1", has_text=title).first.wait_for(state="visible", timeout=30_000)
-                headlines = [text.strip() for text in frame.locator("h1").all_inner_texts()]
-                assert title in headlines and other not in headlines, headlines
-                banner = " ".join(page.locator("body").inner_text().split())  # the frame's own text, not the page's
-                assert re.search(rf"Current Capture: {re.escape(title)} \| \d+/\d+/\d{{4}}", banner), banner
-                frame.locator("h1", has_text=title).first.scroll_into_view_if_needed()
-                page.screenshot(path=str(artifacts / f"replay-{name}-version.png"))
-                page.close()
-        finally:
-            chromium.close()
+    for name, capture, title, other in (("older", edited[0], titles[0], titles[1]),
+                                        ("newer", edited[1], titles[1], titles[0])):
+        with chromium_page(1280, 900) as page:
+            expected = replay_url(base, capture["url"], capture["fetched_at"])
+            if name == "newer":
+                page.goto(f"{server.base}/index/-/article/{article_id}")
+                link = page.locator("a.rr-replay")
+            else:
+                page.goto(f"{server.base}/index/-/article/{article_id}/versions")
+                link = page.locator(f'a[href="{expected}"]', has_text="archived page (replay)")
+            assert link.get_attribute("href") == expected
+            link.click()
+            page.wait_for_load_state("load")
+            assert page.url == expected
+            frame = page.frame_locator("#replay_iframe")
+            frame.locator("h1", has_text=title).first.wait_for(state="visible", timeout=30_000)
+            headlines = [text.strip() for text in frame.locator("h1").all_inner_texts()]
+            assert title in headlines and other not in headlines, headlines
+            banner = " ".join(page.locator("body").inner_text().split())  # the frame's own text, not the page's
+            assert re.search(rf"Current Capture: {re.escape(title)} \| \d+/\d+/\d{{4}}", banner), banner
+            frame.locator("h1", has_text=title).first.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / f"replay-{name}-version.png"))

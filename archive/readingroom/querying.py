@@ -4,7 +4,6 @@ in Datasette's thread pool, with rows as sqlite3.Row as the archive expects."""
 from __future__ import annotations
 
 import sqlite3
-from functools import partial
 
 
 async def run(db, fn, *args, **kwargs):
@@ -13,7 +12,7 @@ async def run(db, fn, *args, **kwargs):
         before = conn.row_factory
         conn.row_factory = sqlite3.Row
         try:
-            return partial(fn, conn, *args, **kwargs)()
+            return fn(conn, *args, **kwargs)
         finally:
             conn.row_factory = before
     return await db.execute_fn(call)

@@ -20,13 +20,9 @@ from archive.trend import PERIODS, Period, Trend, sites, trend
 DEFAULT_BY = "week"  # three years by day is a thousand periods; a week reads at a glance
 
 
-def search_link(database: str, query: str, **filters: str | None) -> str:
-    """The reading room's search page for `query` with the filters given (search_page reads q, site, since,
-    until; times with their offset are exact instants, bare days whole UTC days)."""
-    return search_prefix(database, query) + "".join(f"&{k}={quote(v, safe='')}" for k, v in filters.items() if v)
-
-
 def search_prefix(database: str, query: str) -> str:
+    """The reading room's search page for `query`; each link adds its filters (site, since, until: times with
+    their offset are exact instants, bare days whole UTC days)."""
     return f"/{database}/-/search?{urlencode({'q': query})}"
 
 
