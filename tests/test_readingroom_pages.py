@@ -73,7 +73,7 @@ def test_tables_and_queries_link_to_the_reading_room(room):
     assert status == 200 and headers["content-type"].startswith("text/css") and b"column-descriptions" in css
     status, page = html(room, "/index/edited_articles")
     assert status == 200 and f'<a href="/index/-/article/{room.edited_id}">{room.edited_id}</a>' in page
-    assert title in page or title.replace("'", "&#39;") in page
+    assert str(escape(title)) in page  # as HTML shows it: a mirror title may hold "R&D" or an apostrophe
     status, page = html(room, f"/index/article_versions?article_id={room.edited_id}")
     assert page.count(f'href="/index/-/article/{room.edited_id}"') == 2  # both versions link to it
     capture_id = conn.execute("SELECT capture_id FROM articles WHERE id = ?", [room.edited_id]).fetchone()[0]
